@@ -1,0 +1,31 @@
+# The two commands of the README: `make run` and `make test`.
+SWIFT ?= swift
+ARGS ?=
+
+.PHONY: setup build run test check-generated generate clean
+
+setup:
+	@bash scripts/setup
+
+build: setup
+	$(SWIFT) build
+
+# Starts the server on 127.0.0.1:7411 with ./taskmanager.db (see `taskmanager serve --help`).
+run: build
+	$(SWIFT) run taskmanager serve $(ARGS)
+
+# The whole suite: generated code is current, then every test target. The CLI tests run the built binary,
+# so the executable is built before the tests.
+test: setup
+	bash scripts/check-generated
+	$(SWIFT) build
+	$(SWIFT) test --disable-swift-testing
+
+generate:
+	bash scripts/generate
+
+check-generated:
+	bash scripts/check-generated
+
+clean:
+	rm -rf .build

@@ -1,0 +1,57 @@
+import TaskManagerCore
+
+// Typed calls of taskmanager.v1.TaskService.
+extension TaskManagerClient {
+    public func health() async throws -> HealthResponse {
+        try await call("Health", HealthRequest())
+    }
+
+    public func registerTaskType(_ request: RegisterTaskTypeRequest) async throws -> RegisterTaskTypeResponse {
+        try await call("RegisterTaskType", request)
+    }
+
+    public func getTaskType(name: String) async throws -> TaskType {
+        try await call("GetTaskType", GetTaskTypeRequest(name: name))
+    }
+
+    public func listTaskTypes(activeOnly: Bool = false) async throws -> [TaskType] {
+        try await call("ListTaskTypes", ListTaskTypesRequest(activeOnly: activeOnly), as: ListTaskTypesResponse.self).taskTypes
+    }
+
+    public func setTaskTypeActive(name: String, active: Bool) async throws -> TaskType {
+        try await call("SetTaskTypeActive", SetTaskTypeActiveRequest(name: name, active: active))
+    }
+
+    public func createTask(_ request: CreateTaskRequest) async throws -> CreateTaskResponse {
+        try await call("CreateTask", request)
+    }
+
+    /// The claimed task, or nil when nothing is claimable.
+    public func claimTask(_ request: ClaimTaskRequest) async throws -> Task? {
+        try await call("ClaimTask", request, as: ClaimTaskResponse.self).task
+    }
+
+    public func updateProgress(_ request: UpdateProgressRequest) async throws -> UpdateProgressResponse {
+        try await call("UpdateProgress", request)
+    }
+
+    public func completeTask(_ request: CompleteTaskRequest) async throws -> CompleteTaskResponse {
+        try await call("CompleteTask", request)
+    }
+
+    public func failTask(_ request: FailTaskRequest) async throws -> FailTaskResponse {
+        try await call("FailTask", request)
+    }
+
+    public func getTask(id: Int64) async throws -> Task {
+        try await call("GetTask", GetTaskRequest(id: id))
+    }
+
+    public func listTasks(_ request: ListTasksRequest = ListTasksRequest()) async throws -> ListTasksResponse {
+        try await call("ListTasks", request)
+    }
+
+    public func getTaskHistory(taskID: Int64) async throws -> [HistoryEntry] {
+        try await call("GetTaskHistory", GetTaskHistoryRequest(taskID: taskID), as: GetTaskHistoryResponse.self).entries
+    }
+}

@@ -1,0 +1,25 @@
+/// One line of a task's audit trail.
+public struct HistoryEntry: Hashable, Sendable {
+    public var id: Int64 = 0
+    public var taskID: Int64 = 0
+    /// One of the `HistoryEntry.Change` labels.
+    public var statusChange: String = ""
+    public var workerID: String = ""
+    public var message: String = ""
+    public var createdAtMs: Int64 = 0
+
+    public init() {}
+}
+
+extension HistoryEntry {
+    /// The history labels written by the server: part of the wire contract.
+    public enum Change {
+        public static let created = "created"
+        public static let claimed = "claimed"
+        public static let progressUpdate = "progress_update"
+        public static let completed = "completed"
+        public static let failed = "failed"
+        public static let retry = "retry"
+        public static let claimTimeout = "claim_timeout"
+    }
+}

@@ -1,0 +1,23 @@
+/// A unit of work of one task type, with its progress and outcome. Times are Unix epoch milliseconds; 0 = unset.
+public struct Task: Hashable, Sendable {
+    public var id: Int64 = 0
+    public var type: String = ""
+    public var typeID: Int64 = 0
+    public var status: TaskStatus = .unspecified
+    public var progress: Int32 = 0
+    public var progressMessage: String = ""
+    public var priority: Int32 = 0
+    public var attempts: Int32 = 0
+    public var maxAttempts: Int32 = 0
+    public var claimedBy: String = ""
+    public var claimedAtMs: Int64 = 0
+    public var createdAtMs: Int64 = 0
+    public var updatedAtMs: Int64 = 0
+    public var completedAtMs: Int64 = 0
+    public var paramsJSON: String = ""
+    public var resultJSON: String = ""
+    public var errorMessage: String = ""
+    public var dedupeKey: String = ""
+
+    public init() {}
+}

@@ -1,0 +1,27 @@
+/// Where a task is in its life: pending → claimed → completed or failed (or back to pending on retry).
+public enum TaskStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
+    case unspecified = 0
+    case pending = 1
+    case claimed = 2
+    case completed = 3
+    case failed = 4
+
+    /// The lower-case name used in storage, history and the CLI (`pending`, `claimed`, ...).
+    public var name: String {
+        switch self {
+        case .unspecified: return "unspecified"
+        case .pending: return "pending"
+        case .claimed: return "claimed"
+        case .completed: return "completed"
+        case .failed: return "failed"
+        }
+    }
+
+    /// Parses a name as written by `name`; nil for anything else.
+    public init?(name: String) {
+        guard let match = Self.allCases.first(where: { $0.name == name.lowercased() }) else { return nil }
+        self = match
+    }
+
+    public var description: String { name }
+}

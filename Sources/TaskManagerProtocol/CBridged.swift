@@ -1,0 +1,79 @@
+import CProtobufC
+import NIOCore
+import TaskManagerCore
+
+/// A Swift value with a protobuf-c struct twin: read from an unpacked struct, written into one for packing.
+///
+/// Only this module sees the C types; other modules use `WireMessage`.
+protocol CStruct: Sendable {
+    associatedtype CMessage
+    static var cInit: (UnsafeMutablePointer<CMessage>?) -> Void { get }
+    /// The full protobuf name, for example `taskmanager.v1.Task`.
+    static var protoName: String { get }
+
+    /// Copies every field out of `c`; throws INVALID_ARGUMENT for values the Swift type cannot hold.
+    init(c: CMessage) throws
+    /// Points every field of `c` at copies owned by `arena`.
+    func fill(_ c: inout CMessage, _ arena: CArena)
+}
+
+/// A `CStruct` that is a whole message on its own (map entries are not: protoc-c makes no unpack for them).
+protocol CBridged: CStruct {
+    static var cUnpack: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<CMessage>? { get }
+    static var cFree: (UnsafeMutablePointer<CMessage>?, UnsafeMutablePointer<ProtobufCAllocator>?) -> Void { get }
+}
+
+extension CBridged {
+    /// Unpacks `bytes`, copies the result into a Swift value and frees the C struct on every path.
+    static func unpack(_ bytes: UnsafeRawBufferPointer) throws -> Self {
+        let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        // protobuf-c returns NULL for any malformed input and says no more (PROTOBUF_C_UNPACK_ERROR is empty).
+        guard let message = cUnpack(nil, bytes.count, base) else {
+            throw TaskManagerError(.invalidArgument, "Invalid \(protoName) message")
+        }
+        defer { cFree(message, nil) }
+        return try Self(c: message.pointee)
+    }
+
+    /// Packs this value into `buffer`, growing it as needed.
+    func pack(into buffer: inout ByteBuffer) {
+        let arena = CArena()
+        let message = arena.message(self)
+        // Every generated struct starts with a ProtobufCMessage, so the generic pack functions accept it.
+        let base = UnsafePointer<ProtobufCMessage>(OpaquePointer(message))
+        let size = protobuf_c_message_get_packed_size(base)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            protobuf_c_message_pack(base, raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+}
+
+/// Reads a proto3 string field: NULL and the empty default both mean "".
+@inline(__always)
+func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
+    guard let pointer else { return "" }
+    return String(cString: pointer)
+}
+
+/// Reads a proto3 bytes field.
+@inline(__always)
+func bytes(_ data: ProtobufCBinaryData) -> [UInt8] {
+    guard data.len > 0, let base = data.data else { return [] }
+    return Array(UnsafeBufferPointer(start: base, count: data.len))
+}
+
+/// Reads a `repeated` message field.
+func messages<M: CStruct>(_ count: Int, _ pointers: UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?>?) throws -> [M] {
+    guard count > 0, let pointers else { return [] }
+    return try (0..<count).map { index in
+        guard let element = pointers[index] else { throw TaskManagerError(.invalidArgument, "Invalid \(M.protoName) message") }
+        return try M(c: element.pointee)
+    }
+}
+
+/// Reads an optional message field.
+func message<M: CStruct>(_ pointer: UnsafeMutablePointer<M.CMessage>?) throws -> M? {
+    guard let pointer else { return nil }
+    return try M(c: pointer.pointee)
+}
+

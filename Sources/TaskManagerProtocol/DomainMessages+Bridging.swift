@@ -1,0 +1,128 @@
+import CProtobufC
+import CTaskManagerProto
+import TaskManagerCore
+
+// The domain messages of proto/taskmanager/v1/task_service.proto: Task, TaskType, HistoryEntry, TaskStatus.
+
+extension TaskStatus {
+    init(c: Taskmanager__V1__TaskStatus) throws {
+        guard let status = TaskStatus(rawValue: Int32(bitPattern: c.rawValue)) else {
+            throw TaskManagerError(.invalidArgument, "Unknown task status \(c.rawValue)")
+        }
+        self = status
+    }
+
+    var c: Taskmanager__V1__TaskStatus { Taskmanager__V1__TaskStatus(rawValue: UInt32(bitPattern: rawValue)) }
+}
+
+extension Task: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__Task
+    static let cInit = taskmanager__v1__task__init
+    static let cUnpack = taskmanager__v1__task__unpack
+    static let cFree = taskmanager__v1__task__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__task__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+
+    init(c: CMessage) throws {
+        self.init()
+        id = c.id
+        type = string(c.type)
+        typeID = c.type_id
+        status = try TaskStatus(c: c.status)
+        progress = c.progress
+        progressMessage = string(c.progress_message)
+        priority = c.priority
+        attempts = c.attempts
+        maxAttempts = c.max_attempts
+        claimedBy = string(c.claimed_by)
+        claimedAtMs = c.claimed_at_ms
+        createdAtMs = c.created_at_ms
+        updatedAtMs = c.updated_at_ms
+        completedAtMs = c.completed_at_ms
+        paramsJSON = string(c.params_json)
+        resultJSON = string(c.result_json)
+        errorMessage = string(c.error_message)
+        dedupeKey = string(c.dedupe_key)
+    }
+
+    func fill(_ c: inout CMessage, _ arena: CArena) {
+        c.id = id
+        c.type = arena.string(type)
+        c.type_id = typeID
+        c.status = status.c
+        c.progress = progress
+        c.progress_message = arena.string(progressMessage)
+        c.priority = priority
+        c.attempts = attempts
+        c.max_attempts = maxAttempts
+        c.claimed_by = arena.string(claimedBy)
+        c.claimed_at_ms = claimedAtMs
+        c.created_at_ms = createdAtMs
+        c.updated_at_ms = updatedAtMs
+        c.completed_at_ms = completedAtMs
+        c.params_json = arena.string(paramsJSON)
+        c.result_json = arena.string(resultJSON)
+        c.error_message = arena.string(errorMessage)
+        c.dedupe_key = arena.string(dedupeKey)
+    }
+}
+
+extension TaskType: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__TaskType
+    static let cInit = taskmanager__v1__task_type__init
+    static let cUnpack = taskmanager__v1__task_type__unpack
+    static let cFree = taskmanager__v1__task_type__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__task_type__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+
+    init(c: CMessage) {
+        self.init()
+        id = c.id
+        name = string(c.name)
+        version = string(c.version)
+        paramSchemaJSON = string(c.param_schema_json)
+        isActive = c.is_active != 0
+        usageCount = c.usage_count
+        createdAtMs = c.created_at_ms
+        updatedAtMs = c.updated_at_ms
+    }
+
+    func fill(_ c: inout CMessage, _ arena: CArena) {
+        c.id = id
+        c.name = arena.string(name)
+        c.version = arena.string(version)
+        c.param_schema_json = arena.string(paramSchemaJSON)
+        c.is_active = isActive ? 1 : 0
+        c.usage_count = usageCount
+        c.created_at_ms = createdAtMs
+        c.updated_at_ms = updatedAtMs
+    }
+}
+
+extension HistoryEntry: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__HistoryEntry
+    static let cInit = taskmanager__v1__history_entry__init
+    static let cUnpack = taskmanager__v1__history_entry__unpack
+    static let cFree = taskmanager__v1__history_entry__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__history_entry__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+
+    init(c: CMessage) {
+        self.init()
+        id = c.id
+        taskID = c.task_id
+        statusChange = string(c.status_change)
+        workerID = string(c.worker_id)
+        message = string(c.message)
+        createdAtMs = c.created_at_ms
+    }
+
+    func fill(_ c: inout CMessage, _ arena: CArena) {
+        c.id = id
+        c.task_id = taskID
+        c.status_change = arena.string(statusChange)
+        c.worker_id = arena.string(workerID)
+        c.message = arena.string(message)
+        c.created_at_ms = createdAtMs
+    }
+}

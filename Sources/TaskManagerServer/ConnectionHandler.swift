@@ -1,0 +1,154 @@
+import Logging
+import NIOCore
+import TaskManagerCore
+import TaskManagerProtocol
+
+/// Serves one connection: decodes client frames, runs calls concurrently, answers each exactly once.
+///
+/// All state lives on the channel's event loop. A call runs in its own Swift task; its answer, a cancel,
+/// or its deadline, whichever comes first, removes it from `inFlight` and writes the one final response.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Sent through the pipeline to start a graceful close.
+    struct Drain: Sendable {}
+
+    private struct InFlightCall {
+        var task: _Concurrency.Task<Void, Never>
+        var deadline: Scheduled<Void>?
+    }
+
+    private let dispatcher: Dispatcher
+    private let maxConcurrentCalls: Int
+    private let logger: Logger
+    private var context: ChannelHandlerContext?
+    private var inFlight: [UInt64: InFlightCall] = [:]
+    private var lastCallID: UInt64 = 0
+    private var draining = false
+
+    init(dispatcher: Dispatcher, maxConcurrentCalls: Int, logger: Logger) {
+        self.dispatcher = dispatcher
+        self.maxConcurrentCalls = maxConcurrentCalls
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        let frame: ClientFrame
+        do {
+            frame = try ClientFrame(wireBytes: bytes)
+        } catch {
+            return writeConnectionError(.invalidArgument, "Invalid frame: not a taskmanager.rpc.v1.ClientFrame")
+        }
+        switch frame {
+        case .request(let request):
+            start(request)
+        case .cancel(let callID):
+            finish(callID, RPCStatus(code: .cancelled, message: "Call cancelled by client"), ByteBuffer())
+        case .ping(let nonce):
+            write(.pong(nonce: nonce))
+        case .empty:
+            writeConnectionError(.invalidArgument, "Invalid frame: no kind set")
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        for call in inFlight.values {
+            call.task.cancel()
+            call.deadline?.cancel()
+        }
+        inFlight.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is Drain else { return context.fireUserInboundEventTriggered(event) }
+        draining = true
+        write(.goAway(lastCallID: lastCallID, reason: "Server is shutting down"))
+        closeIfDrained()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let tooLarge = error as? FrameTooLargeError {
+            // The body is never read: answer, say goodbye, and close.
+            writeConnectionError(.resourceExhausted, tooLarge.description)
+            write(.goAway(lastCallID: lastCallID, reason: "Frame too large"))
+        } else if !(error is ChannelError) {
+            logger.debug("Closing connection after error: \(error)")
+        }
+        context.close(promise: nil)
+    }
+
+    private func start(_ request: RPCRequest) {
+        guard request.callID > 0 else {
+            return writeConnectionError(.invalidArgument, "Invalid request: call_id must be greater than 0")
+        }
+        guard inFlight[request.callID] == nil else {
+            return writeConnectionError(.invalidArgument, "Invalid request: call_id \(request.callID) is already in flight")
+        }
+        guard !draining else {
+            return writeResponse(request.callID, RPCStatus(code: .unavailable, message: "Server is shutting down"), ByteBuffer())
+        }
+        guard inFlight.count < maxConcurrentCalls else {
+            return writeResponse(
+                request.callID, RPCStatus(code: .resourceExhausted, message: "Too many calls in flight on this connection"), ByteBuffer())
+        }
+        guard let context else { return }
+        lastCallID = max(lastCallID, request.callID)
+        let eventLoop = context.eventLoop
+        let this = NIOLoopBound(self, eventLoop: eventLoop)
+        let dispatcher = self.dispatcher
+        let task = _Concurrency.Task {
+            let (status, payload) = await dispatcher.dispatch(request)
+            eventLoop.execute { this.value.finish(request.callID, status, payload) }
+        }
+        var call = InFlightCall(task: task, deadline: nil)
+        if request.timeoutMs > 0 {
+            call.deadline = eventLoop.scheduleTask(in: .milliseconds(Int64(request.timeoutMs))) {
+                this.value.finish(request.callID, RPCStatus(code: .deadlineExceeded, message: "Deadline exceeded"), ByteBuffer())
+            }
+        }
+        inFlight[request.callID] = call
+    }
+
+    /// Ends a call with its one final response; later endings of the same call are ignored.
+    private func finish(_ callID: UInt64, _ status: RPCStatus, _ payload: ByteBuffer) {
+        guard let call = inFlight.removeValue(forKey: callID) else { return }
+        call.deadline?.cancel()
+        if status.code == .cancelled || status.code == .deadlineExceeded {
+            call.task.cancel()
+        }
+        writeResponse(callID, status, payload)
+        closeIfDrained()
+    }
+
+    private func closeIfDrained() {
+        if draining && inFlight.isEmpty {
+            context?.close(promise: nil)
+        }
+    }
+
+    private func writeConnectionError(_ code: StatusCode, _ message: String) {
+        writeResponse(0, RPCStatus(code: code, message: message), ByteBuffer())
+    }
+
+    private func writeResponse(_ callID: UInt64, _ status: RPCStatus, _ payload: ByteBuffer) {
+        write(.response(RPCResponse(callID: callID, status: status, payload: payload, endOfStream: true)))
+    }
+
+    private func write(_ frame: ServerFrame) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        buffer.writeFrame(frame)
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+}

@@ -1,0 +1,148 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import TaskManagerCore
+import TaskManagerProtocol
+import TaskManagerStore
+
+/// The TaskManager server: listens on TCP, serves `TaskService` over length-prefixed protobuf frames.
+///
+/// Start it with `start(...)`, read the bound `port`, and stop it once with `shutdown()`, which lets calls in
+/// flight finish (up to the grace period), tells clients with `GoAway`, and closes the store.
+public final class TaskManagerServer: Sendable {
+    public let configuration: ServerConfiguration
+    /// The port actually bound (useful when the configuration asked for 0).
+    public let port: Int
+    /// The address actually bound.
+    public let host: String
+
+    private let serverChannel: any Channel
+    private let store: any TaskStore
+    private let connections: ConnectionRegistry
+    private let logger: Logger
+    private let shutdownState = NIOLockedValueBox(false)
+
+    private init(
+        configuration: ServerConfiguration, host: String, port: Int, serverChannel: any Channel, store: any TaskStore,
+        connections: ConnectionRegistry, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.host = host
+        self.port = port
+        self.serverChannel = serverChannel
+        self.store = store
+        self.connections = connections
+        self.logger = logger
+    }
+
+    /// Opens the store, builds the dispatcher and binds the listening socket.
+    ///
+    /// - Parameters:
+    ///   - configuration: what to serve and where.
+    ///   - store: the store to use; by default a `SQLiteTaskStore` on `configuration.databasePath`.
+    ///   - clock: the wall clock for every time rule (tests move it by hand).
+    /// - Throws: when the database cannot be opened, the dispatcher does not match the service, or binding fails.
+    public static func start(
+        configuration: ServerConfiguration, store: (any TaskStore)? = nil, clock: any WallClock = SystemClock(),
+        logger: Logger = Logger(label: "taskmanager")
+    ) async throws -> TaskManagerServer {
+        let store = try store ?? SQLiteTaskStore(path: configuration.databasePath, recordHistory: configuration.recordHistory)
+        var options = TaskService.Options()
+        options.claimTimeoutMs = Int64(configuration.claimTimeoutSeconds) * 1000
+        options.maxAttempts = configuration.maxAttempts
+        options.schemaValidation = configuration.schemaValidation
+        let service = TaskService(store: store, options: options, clock: clock)
+        let dispatcher = try Dispatcher(service: service, apiKey: configuration.apiKey, logger: logger)
+
+        let host = bindAddress(configuration, logger: logger)
+        let connections = ConnectionRegistry()
+        let maxFrameBytes = configuration.maxFrameBytes
+        let maxCalls = configuration.maxConcurrentCallsPerConnection
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                connections.add(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
+                    try sync.addHandler(ConnectionHandler(dispatcher: dispatcher, maxConcurrentCalls: maxCalls, logger: logger))
+                }
+            }
+        let channel = try await bootstrap.bind(host: host, port: configuration.port).get()
+        let port = channel.localAddress?.port ?? configuration.port
+        logger.info(
+            "TaskManager \(TaskService.version) listening on \(host):\(port)",
+            metadata: ["database": "\(configuration.databasePath)", "auth": "\(configuration.apiKey == nil ? "off" : "api-key")"])
+        return TaskManagerServer(
+            configuration: configuration, host: host, port: port, serverChannel: channel, store: store,
+            connections: connections, logger: logger)
+    }
+
+    /// Stops accepting, drains connections (GoAway, then close once their calls end), and closes the store.
+    /// Later calls do nothing.
+    public func shutdown() async {
+        let first = shutdownState.withLockedValue { done in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        try? await serverChannel.close()
+        let open = connections.all()
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.Drain())
+        }
+        let grace = TimeAmount.seconds(Int64(configuration.shutdownGraceSeconds))
+        for channel in open {
+            let closed = channel.closeFuture
+            let timer = channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
+            try? await closed.get()
+            timer.cancel()
+        }
+        if let sqlite = store as? SQLiteTaskStore {
+            sqlite.close()
+        }
+        logger.info("TaskManager stopped")
+    }
+
+    /// Waits until the listening socket is closed by `shutdown()`.
+    public func waitUntilClosed() async {
+        try? await serverChannel.closeFuture.get()
+    }
+
+    /// The address to bind: loopback only when no API key is set, unless remote access was allowed explicitly.
+    static func bindAddress(_ configuration: ServerConfiguration, logger: Logger) -> String {
+        let host = configuration.host
+        let hasKey = !(configuration.apiKey ?? "").isEmpty
+        if hasKey || isLoopback(host) || configuration.allowUnauthenticatedRemote {
+            if !hasKey { logger.warning("No API key set: every client that can reach \(host) has full access") }
+            return host
+        }
+        logger.warning(
+            "No API key set: binding 127.0.0.1 instead of \(host). Set --api-key, or --allow-unauthenticated-remote to bind \(host) anyway")
+        return "127.0.0.1"
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// The open connections, so that shutdown can drain them.
+final class ConnectionRegistry: Sendable {
+    private let channels = NIOLockedValueBox([ObjectIdentifier: any Channel]())
+
+    func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLockedValue { $0[id] = channel }
+        channel.closeFuture.whenComplete { [channels] _ in
+            channels.withLockedValue { _ = $0.removeValue(forKey: id) }
+        }
+    }
+
+    func all() -> [any Channel] {
+        channels.withLockedValue { Array($0.values) }
+    }
+}

@@ -1,0 +1,228 @@
+import Crypto
+import Foundation
+import TaskManagerCore
+import TaskManagerStore
+
+/// The handlers of `taskmanager.v1.TaskService`: validates requests, applies the rules, and calls the store.
+public final class TaskService: Sendable {
+    /// The rules the service applies, taken from the server configuration.
+    public struct Options: Sendable {
+        public var claimTimeoutMs: Int64 = 300_000
+        public var maxAttempts: Int32 = 3
+        public var schemaValidation = true
+        public init() {}
+    }
+
+    /// The server version reported by Health.
+    public static let version = "0.1.0"
+
+    static let defaultListLimit: Int32 = 50
+    static let maxListLimit: Int32 = 1000
+
+    let store: any TaskStore
+    let options: Options
+    let clock: any WallClock
+
+    public init(store: any TaskStore, options: Options, clock: any WallClock = SystemClock()) {
+        self.store = store
+        self.options = options
+        self.clock = clock
+    }
+
+    func register(in table: inout HandlerTable) {
+        table.unary("Health", HealthRequest.self, HealthResponse.self) { [self] _, _ in await health() }
+        table.unary("RegisterTaskType", RegisterTaskTypeRequest.self, RegisterTaskTypeResponse.self) { [self] in try await registerTaskType($0, $1) }
+        table.unary("GetTaskType", GetTaskTypeRequest.self, TaskType.self) { [self] in try await getTaskType($0, $1) }
+        table.unary("ListTaskTypes", ListTaskTypesRequest.self, ListTaskTypesResponse.self) { [self] in try await listTaskTypes($0, $1) }
+        table.unary("SetTaskTypeActive", SetTaskTypeActiveRequest.self, TaskType.self) { [self] in try await setTaskTypeActive($0, $1) }
+        table.unary("CreateTask", CreateTaskRequest.self, CreateTaskResponse.self) { [self] in try await createTask($0, $1) }
+        table.unary("ClaimTask", ClaimTaskRequest.self, ClaimTaskResponse.self) { [self] in try await claimTask($0, $1) }
+        table.unary("UpdateProgress", UpdateProgressRequest.self, UpdateProgressResponse.self) { [self] in try await updateProgress($0, $1) }
+        table.unary("CompleteTask", CompleteTaskRequest.self, CompleteTaskResponse.self) { [self] in try await completeTask($0, $1) }
+        table.unary("FailTask", FailTaskRequest.self, FailTaskResponse.self) { [self] in try await failTask($0, $1) }
+        table.unary("GetTask", GetTaskRequest.self, Task.self) { [self] in try await getTask($0, $1) }
+        table.unary("ListTasks", ListTasksRequest.self, ListTasksResponse.self) { [self] in try await listTasks($0, $1) }
+        table.unary("GetTaskHistory", GetTaskHistoryRequest.self, GetTaskHistoryResponse.self) { [self] in try await getTaskHistory($0, $1) }
+    }
+
+    // MARK: Health and task types
+
+    func health() async -> HealthResponse {
+        var response = HealthResponse(status: "healthy", database: "connected", version: Self.version, timeMs: clock.nowMs())
+        do {
+            try await store.ping()
+        } catch {
+            response.status = "unhealthy"
+            response.database = "disconnected"
+        }
+        return response
+    }
+
+    func registerTaskType(_ request: RegisterTaskTypeRequest, _ context: CallContext) async throws -> RegisterTaskTypeResponse {
+        let name = try required(request.name, "name")
+        let version = try required(request.version, "version")
+        let schemaText = try required(request.paramSchemaJSON, "param_schema_json")
+        guard let schema = try? JSONValue.parse(schemaText) else {
+            throw TaskManagerError(.invalidArgument, "Invalid JSON schema format")
+        }
+        if let problem = JSONSchemaValidator.checkSchema(schema) {
+            throw TaskManagerError(.invalidArgument, problem)
+        }
+        let (taskType, created) = try await store.registerTaskType(
+            name: name, version: version, paramSchemaJSON: schema.canonicalText, nowMs: clock.nowMs())
+        return RegisterTaskTypeResponse(taskType: taskType, created: created)
+    }
+
+    func getTaskType(_ request: GetTaskTypeRequest, _ context: CallContext) async throws -> TaskType {
+        let name = try required(request.name, "name")
+        guard let taskType = try await store.taskType(named: name) else { throw TaskManagerError.taskTypeNotFound }
+        return taskType
+    }
+
+    func listTaskTypes(_ request: ListTaskTypesRequest, _ context: CallContext) async throws -> ListTaskTypesResponse {
+        ListTaskTypesResponse(taskTypes: try await store.listTaskTypes(activeOnly: request.activeOnly))
+    }
+
+    func setTaskTypeActive(_ request: SetTaskTypeActiveRequest, _ context: CallContext) async throws -> TaskType {
+        let name = try required(request.name, "name")
+        guard let taskType = try await store.setTaskTypeActive(name: name, active: request.active, nowMs: clock.nowMs()) else {
+            throw TaskManagerError.taskTypeNotFound
+        }
+        return taskType
+    }
+
+    // MARK: Tasks
+
+    func createTask(_ request: CreateTaskRequest, _ context: CallContext) async throws -> CreateTaskResponse {
+        let typeName = try required(request.type, "type")
+        let params = try Self.parseParams(request.paramsJSON)
+        guard request.maxAttempts >= 0 else { throw TaskManagerError(.invalidArgument, "max_attempts must not be negative") }
+        guard let taskType = try await store.taskType(named: typeName) else { throw TaskManagerError.taskTypeNotFound }
+        guard taskType.isActive else { throw TaskManagerError.taskTypeInactive }
+        if options.schemaValidation, let schema = try? JSONValue.parse(taskType.paramSchemaJSON) {
+            let violations = JSONSchemaValidator.validate(params, against: schema)
+            if !violations.isEmpty {
+                throw TaskManagerError(.invalidArgument, "Parameter validation failed: " + violations.joined(separator: ", "))
+            }
+        }
+        let canonical = params.canonicalText
+        let dedupeKey = request.dedupeKey.isEmpty ? Self.dedupeKey(type: typeName, canonicalParams: canonical) : request.dedupeKey
+        let (task, deduplicated) = try await store.createTask(
+            NewTask(
+                typeID: taskType.id, paramsJSON: canonical, priority: request.priority, dedupeKey: dedupeKey,
+                maxAttempts: request.maxAttempts > 0 ? request.maxAttempts : options.maxAttempts, nowMs: clock.nowMs()))
+        return CreateTaskResponse(task: task, deduplicated: deduplicated)
+    }
+
+    func claimTask(_ request: ClaimTaskRequest, _ context: CallContext) async throws -> ClaimTaskResponse {
+        let workerID = try Self.workerID(request.workerID)
+        guard request.taskTypeID >= 0 else { throw TaskManagerError(.invalidArgument, "task_type_id must be a positive integer") }
+        let pattern = request.typePattern.trimmingCharacters(in: .whitespaces)
+        guard request.taskTypeID > 0 || !pattern.isEmpty else {
+            throw TaskManagerError(.invalidArgument, "task_type_id or type_pattern is required")
+        }
+        let now = clock.nowMs()
+        let query = ClaimQuery(
+            workerID: workerID, taskTypeID: request.taskTypeID > 0 ? request.taskTypeID : nil,
+            typePattern: pattern.isEmpty ? nil : pattern, order: try Self.claimOrder(request.sortBy, request.sortOrder),
+            nowMs: now, staleBeforeMs: now - options.claimTimeoutMs)
+        return ClaimTaskResponse(task: try await store.claimTask(query))
+    }
+
+    func updateProgress(_ request: UpdateProgressRequest, _ context: CallContext) async throws -> UpdateProgressResponse {
+        let workerID = try Self.workerID(request.workerID)
+        guard (0...100).contains(request.progress) else { throw TaskManagerError.progressOutOfRange }
+        let task = try await store.updateProgress(
+            id: request.id, workerID: workerID, progress: request.progress, message: request.message, nowMs: clock.nowMs())
+        return UpdateProgressResponse(id: task.id, progress: task.progress)
+    }
+
+    func completeTask(_ request: CompleteTaskRequest, _ context: CallContext) async throws -> CompleteTaskResponse {
+        let workerID = try Self.workerID(request.workerID)
+        var result = ""
+        if !request.resultJSON.isEmpty {
+            guard let value = try? JSONValue.parse(request.resultJSON) else {
+                throw TaskManagerError(.invalidArgument, "Invalid JSON in result_json")
+            }
+            result = value.canonicalText
+        }
+        let task = try await store.completeTask(id: request.id, workerID: workerID, resultJSON: result, nowMs: clock.nowMs())
+        return CompleteTaskResponse(task: task)
+    }
+
+    func failTask(_ request: FailTaskRequest, _ context: CallContext) async throws -> FailTaskResponse {
+        let workerID = try Self.workerID(request.workerID)
+        let (task, retried) = try await store.failTask(id: request.id, workerID: workerID, error: request.error, nowMs: clock.nowMs())
+        return FailTaskResponse(task: task, retried: retried)
+    }
+
+    func getTask(_ request: GetTaskRequest, _ context: CallContext) async throws -> Task {
+        guard let task = try await store.task(id: request.id) else { throw TaskManagerError.taskNotFound }
+        return task
+    }
+
+    func listTasks(_ request: ListTasksRequest, _ context: CallContext) async throws -> ListTasksResponse {
+        guard request.limit >= 0 else { throw TaskManagerError(.invalidArgument, "limit must not be negative") }
+        guard request.offset >= 0 else { throw TaskManagerError(.invalidArgument, "offset must not be negative") }
+        let limit = request.limit == 0 ? Self.defaultListLimit : min(request.limit, Self.maxListLimit)
+        let filter = TaskFilter(
+            status: request.status == .unspecified ? nil : request.status,
+            type: request.type.isEmpty ? nil : request.type,
+            claimedBy: request.claimedBy.isEmpty ? nil : request.claimedBy,
+            limit: Int(limit), offset: Int(request.offset))
+        let (tasks, total) = try await store.listTasks(filter)
+        return ListTasksResponse(tasks: tasks, count: Int32(tasks.count), total: total, limit: limit, offset: request.offset)
+    }
+
+    func getTaskHistory(_ request: GetTaskHistoryRequest, _ context: CallContext) async throws -> GetTaskHistoryResponse {
+        guard let entries = try await store.history(taskID: request.taskID) else { throw TaskManagerError.taskNotFound }
+        return GetTaskHistoryResponse(entries: entries)
+    }
+}
+
+extension TaskService {
+    /// The trimmed value of a required text field.
+    private func required(_ value: String, _ field: String) throws -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw TaskManagerError.missingField(field) }
+        return trimmed
+    }
+
+    static func workerID(_ value: String) throws -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw TaskManagerError.workerIDRequired }
+        return trimmed
+    }
+
+    /// Task parameters: a JSON object; the empty string means `{}`.
+    static func parseParams(_ text: String) throws -> JSONValue {
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return .object([:]) }
+        guard let value = try? JSONValue.parse(text) else {
+            throw TaskManagerError(.invalidArgument, "Invalid JSON in params_json")
+        }
+        guard case .object = value else {
+            throw TaskManagerError(.invalidArgument, "Task parameters must be a JSON object")
+        }
+        return value
+    }
+
+    /// SHA-256 (hex) of the type name, a NUL byte and the canonical parameters.
+    static func dedupeKey(type: String, canonicalParams: String) -> String {
+        let digest = SHA256.hash(data: Array(type.utf8) + [0] + Array(canonicalParams.utf8))
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The claim order from the original's `sort_by` / `sort_order` strings.
+    static func claimOrder(_ sortBy: String, _ sortOrder: String) throws -> ClaimOrder {
+        let by = sortBy.trimmingCharacters(in: .whitespaces)
+        let order = sortOrder.trimmingCharacters(in: .whitespaces).uppercased()
+        guard order.isEmpty || order == "ASC" || order == "DESC" else {
+            throw TaskManagerError(.invalidArgument, "Invalid sort_order. Allowed values: ASC, DESC")
+        }
+        if by.isEmpty && order.isEmpty { return .priorityThenAge }
+        guard let key = by.isEmpty ? .createdAt : ClaimSortKey(rawValue: by) else {
+            throw TaskManagerError(.invalidArgument, "Invalid sort_by field. Allowed values: created_at, priority, id, attempts")
+        }
+        return .by(key, ascending: order != "DESC")
+    }
+}

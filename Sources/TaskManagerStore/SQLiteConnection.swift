@@ -1,0 +1,71 @@
+import CSQLite
+
+/// One open SQLite database file; the only owner of its `sqlite3` handle, closed in `deinit`.
+///
+/// Opened with `SQLITE_OPEN_NOMUTEX`, so it must be used from one thread at a time:
+/// `SQLiteTaskStore` confines it to a serial queue.
+final class SQLiteConnection {
+    private let db: OpaquePointer
+    /// Statements prepared once per SQL text and reused; finalized before the handle is closed.
+    private var statementCache: [String: SQLiteStatement] = [:]
+
+    /// Opens (creating if needed) the database at `path` and configures it for the store:
+    /// WAL journal, foreign keys on, `synchronous` as given, and a 5 s busy timeout.
+    init(path: String, synchronous: SQLiteTaskStore.Synchronous = .full) throws {
+        var handle: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        guard rc == SQLITE_OK, let handle else {
+            // "Whether or not an error occurs when it is opened, resources associated with the database connection
+            // handle should be released by passing it to sqlite3_close() when it is no longer required."
+            let error = SQLiteError(code: rc, db: handle)
+            sqlite3_close_v2(handle)
+            throw error
+        }
+        db = handle
+        // Fully initialised from here on: a throw below releases self, and deinit closes the handle.
+        sqlite3_extended_result_codes(db, 1)
+        try execute("PRAGMA busy_timeout = 5000")
+        try execute("PRAGMA journal_mode = WAL")
+        try execute("PRAGMA foreign_keys = ON")
+        try execute("PRAGMA synchronous = \(synchronous.rawValue)")
+    }
+
+    deinit {
+        statementCache.removeAll()
+        // close_v2 turns the handle into a zombie, freed later, if a statement is somehow still alive.
+        sqlite3_close_v2(db)
+    }
+
+    /// Runs one or more SQL statements that take no parameters, ignoring any rows.
+    func execute(_ sql: String) throws {
+        let rc = sqlite3_exec(db, sql, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw SQLiteError(code: rc, db: db) }
+    }
+
+    /// The prepared statement for `sql`, prepared on first use and cached by its text; reset and unbound.
+    func prepare(_ sql: String) throws -> SQLiteStatement {
+        if let cached = statementCache[sql] {
+            cached.reset()
+            return cached
+        }
+        let statement = try SQLiteStatement(db: db, sql: sql, persistent: true)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// The number of rows changed by the last INSERT, UPDATE or DELETE.
+    var changes: Int64 {
+        Int64(sqlite3_changes64(db))
+    }
+
+    /// The rowid of the last successful INSERT on this connection.
+    var lastInsertRowID: Int64 {
+        sqlite3_last_insert_rowid(db)
+    }
+
+    /// Whether no transaction is open.
+    var isAutocommit: Bool {
+        sqlite3_get_autocommit(db) != 0
+    }
+}

@@ -1,0 +1,45 @@
+import TaskManagerCore
+
+extension SQLiteTaskStore {
+    public func registerTaskType(name: String, version: String, paramSchemaJSON: String, nowMs: Int64) async throws
+        -> (taskType: TaskType, created: Bool)
+    {
+        try await write { db in
+            let existing = try db.prepare("SELECT id FROM task_types WHERE name = ?").firstRow([name]) { $0.int64(at: 0) }
+            if let id = existing {
+                try db.prepare("""
+                    UPDATE task_types SET version = ?, param_schema_json = ?, is_active = 1, updated_at_ms = ?
+                    WHERE id = ?
+                    """).run([version, paramSchemaJSON, nowMs, id])
+            } else {
+                try db.prepare("""
+                    INSERT INTO task_types (name, version, param_schema_json, is_active, created_at_ms, updated_at_ms)
+                    VALUES (?, ?, ?, 1, ?, ?)
+                    """).run([name, version, paramSchemaJSON, nowMs, nowMs])
+            }
+            guard let type = try TaskTypeRow.fetch(name: name, in: db) else { throw Self.vanished }
+            return (type, existing == nil)
+        }
+    }
+
+    public func taskType(named name: String) async throws -> TaskType? {
+        try await read { db in try TaskTypeRow.fetch(name: name, in: db) }
+    }
+
+    public func listTaskTypes(activeOnly: Bool) async throws -> [TaskType] {
+        try await read { db in
+            let filter = activeOnly ? " WHERE tt.is_active = 1" : ""
+            return try db.prepare(TaskTypeRow.select + filter + " ORDER BY usage_count DESC, tt.name ASC")
+                .rows([], TaskTypeRow.read)
+        }
+    }
+
+    public func setTaskTypeActive(name: String, active: Bool, nowMs: Int64) async throws -> TaskType? {
+        try await write { db in
+            try db.prepare("UPDATE task_types SET is_active = ?, updated_at_ms = ? WHERE name = ?")
+                .run([active, nowMs, name])
+            guard db.changes > 0 else { return nil }
+            return try TaskTypeRow.fetch(name: name, in: db)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import TaskManagerCore
+
+/// How a `Task` is read from the `tasks` table joined with its type's name.
+enum TaskRow {
+    /// The SELECT of every column `read` expects, with `tasks t` and `task_types tt`; append WHERE/ORDER BY.
+    static let select = """
+        SELECT t.id, tt.name, t.type_id, t.status, t.progress, t.progress_message, t.priority, t.attempts,
+               t.max_attempts, t.claimed_by, t.claimed_at_ms, t.created_at_ms, t.updated_at_ms, t.completed_at_ms,
+               t.params_json, t.result_json, t.error_message, t.dedupe_key
+        FROM tasks t JOIN task_types tt ON tt.id = t.type_id
+        """
+
+    /// The task in the current row of a statement made from `select`; NULL text reads as "", NULL numbers as 0.
+    static func read(_ row: SQLiteStatement) -> Task {
+        var task = Task()
+        task.id = row.int64(at: 0)
+        task.type = row.string(at: 1) ?? ""
+        task.typeID = row.int64(at: 2)
+        task.status = row.string(at: 3).flatMap { TaskStatus(name: $0) } ?? .unspecified
+        task.progress = row.int32(at: 4)
+        task.progressMessage = row.string(at: 5) ?? ""
+        task.priority = row.int32(at: 6)
+        task.attempts = row.int32(at: 7)
+        task.maxAttempts = row.int32(at: 8)
+        task.claimedBy = row.string(at: 9) ?? ""
+        task.claimedAtMs = row.int64(at: 10)
+        task.createdAtMs = row.int64(at: 11)
+        task.updatedAtMs = row.int64(at: 12)
+        task.completedAtMs = row.int64(at: 13)
+        task.paramsJSON = row.string(at: 14) ?? ""
+        task.resultJSON = row.string(at: 15) ?? ""
+        task.errorMessage = row.string(at: 16) ?? ""
+        task.dedupeKey = row.string(at: 17) ?? ""
+        return task
+    }
+
+    /// The task with this id, or nil.
+    static func fetch(id: Int64, in db: SQLiteConnection) throws -> Task? {
+        try db.prepare(select + " WHERE t.id = ?").firstRow([id], read)
+    }
+
+    /// The task with this dedupe key, or nil.
+    static func fetch(dedupeKey: String, in db: SQLiteConnection) throws -> Task? {
+        try db.prepare(select + " WHERE t.dedupe_key = ?").firstRow([dedupeKey], read)
+    }
+}

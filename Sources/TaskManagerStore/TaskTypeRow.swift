@@ -1,0 +1,30 @@
+import TaskManagerCore
+
+/// How a `TaskType` is read from `task_types`, with its usage count.
+enum TaskTypeRow {
+    /// The SELECT of every column `read` expects, from `task_types tt`; append WHERE/ORDER BY.
+    static let select = """
+        SELECT tt.id, tt.name, tt.version, tt.param_schema_json, tt.is_active, tt.created_at_ms, tt.updated_at_ms,
+               (SELECT COUNT(*) FROM tasks t WHERE t.type_id = tt.id) AS usage_count
+        FROM task_types tt
+        """
+
+    /// The type in the current row of a statement made from `select`.
+    static func read(_ row: SQLiteStatement) -> TaskType {
+        var type = TaskType()
+        type.id = row.int64(at: 0)
+        type.name = row.string(at: 1) ?? ""
+        type.version = row.string(at: 2) ?? ""
+        type.paramSchemaJSON = row.string(at: 3) ?? ""
+        type.isActive = row.bool(at: 4)
+        type.createdAtMs = row.int64(at: 5)
+        type.updatedAtMs = row.int64(at: 6)
+        type.usageCount = row.int64(at: 7)
+        return type
+    }
+
+    /// The type with this name, or nil.
+    static func fetch(name: String, in db: SQLiteConnection) throws -> TaskType? {
+        try db.prepare(select + " WHERE tt.name = ?").firstRow([name], read)
+    }
+}

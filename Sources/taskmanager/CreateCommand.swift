@@ -1,0 +1,32 @@
+import ArgumentParser
+import TaskManagerCore
+
+/// `taskmanager create TYPE`: queues a task, or returns the existing one with the same dedupe key.
+struct CreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a task.")
+
+    @Argument(help: "Task type name.") var type: String
+    @Option(help: "Parameters as a JSON object (default {}).") var params: String?
+    @Option(help: "Higher is claimed first.") var priority: Int32 = 0
+    @Option(help: "Tasks with the same key are created once (default: a hash of type and params).") var dedupeKey: String?
+    @Option(help: "Attempts before the task fails for good (default: the server's).") var maxAttempts: Int32?
+
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        let request = CreateTaskRequest(
+            type: type, paramsJSON: params ?? "", priority: priority, dedupeKey: dedupeKey ?? "", maxAttempts: maxAttempts ?? 0)
+        let json = options.json
+        try await options.withClient { client in
+            let response = try await client.createTask(request)
+            if json {
+                return JSONOutput.print(.object([
+                    "task": JSONOutput.optionalTask(response.task), "deduplicated": .bool(response.deduplicated),
+                ]))
+            }
+            guard let task = response.task else { return }
+            print(response.deduplicated ? "Task \(task.id) already exists (deduplicated)" : "Created task \(task.id)")
+            print(HumanOutput.taskDetails(task))
+        }
+    }
+}

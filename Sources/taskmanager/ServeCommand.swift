@@ -1,0 +1,127 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import TaskManagerServer
+
+/// `taskmanager serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully and exits 0.
+///
+/// Every option falls back to a `TASKMANAGER_*` environment variable, then to the `ServerConfiguration` default.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the TaskManager server.")
+
+    @Option(help: "Address to bind (env TASKMANAGER_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "TCP port; 0 picks a free one (env TASKMANAGER_PORT; default 7411).")
+    var port: Int?
+
+    @Option(name: .customLong("db"), help: "SQLite database file (env TASKMANAGER_DB; default ./taskmanager.db).")
+    var databasePath: String?
+
+    @Option(help: "Seconds before a claim is stale (env TASKMANAGER_CLAIM_TIMEOUT; default 300).")
+    var claimTimeout: Int?
+
+    @Option(help: "Attempts per task unless it asks otherwise (env TASKMANAGER_MAX_ATTEMPTS; default 3).")
+    var maxAttempts: Int32?
+
+    @Flag(help: "Do not record task history (env TASKMANAGER_NO_HISTORY=1).")
+    var noHistory = false
+
+    @Flag(help: "Do not validate task parameters against their schema (env TASKMANAGER_NO_SCHEMA_VALIDATION=1).")
+    var noSchemaValidation = false
+
+    @Option(help: "Require this key from clients, except for health (env TASKMANAGER_API_KEY).")
+    var apiKey: String?
+
+    @Option(help: "Largest frame accepted, in bytes (env TASKMANAGER_MAX_FRAME_BYTES; default 4194304).")
+    var maxFrameBytes: Int?
+
+    @Flag(help: "Bind a non-loopback host even without an API key (env TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE=1).")
+    var allowUnauthenticatedRemote = false
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env TASKMANAGER_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    func validate() throws {
+        _ = try serverConfiguration()
+        _ = try resolvedLogLevel()
+    }
+
+    /// The configuration from options, then environment, then defaults.
+    func serverConfiguration() throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.host = host ?? Environment.string("TASKMANAGER_HOST") ?? configuration.host
+        configuration.port = try port ?? Environment.integer("TASKMANAGER_PORT") ?? configuration.port
+        configuration.databasePath = databasePath ?? Environment.string("TASKMANAGER_DB") ?? configuration.databasePath
+        configuration.claimTimeoutSeconds =
+            try claimTimeout ?? Environment.integer("TASKMANAGER_CLAIM_TIMEOUT") ?? configuration.claimTimeoutSeconds
+        configuration.maxAttempts = try maxAttempts ?? Environment.integer("TASKMANAGER_MAX_ATTEMPTS") ?? configuration.maxAttempts
+        configuration.recordHistory = !(try noHistory || Environment.flag("TASKMANAGER_NO_HISTORY"))
+        configuration.schemaValidation = !(try noSchemaValidation || Environment.flag("TASKMANAGER_NO_SCHEMA_VALIDATION"))
+        configuration.apiKey = apiKey ?? Environment.string("TASKMANAGER_API_KEY")
+        configuration.maxFrameBytes =
+            try maxFrameBytes ?? Environment.integer("TASKMANAGER_MAX_FRAME_BYTES") ?? configuration.maxFrameBytes
+        configuration.allowUnauthenticatedRemote =
+            try allowUnauthenticatedRemote || Environment.flag("TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE")
+
+        guard (0...65535).contains(configuration.port) else { throw ValidationError("Port must be between 0 and 65535") }
+        guard configuration.claimTimeoutSeconds > 0 else { throw ValidationError("Claim timeout must be at least 1 second") }
+        guard configuration.maxAttempts > 0 else { throw ValidationError("Max attempts must be at least 1") }
+        guard configuration.maxFrameBytes > 0 else { throw ValidationError("Max frame bytes must be positive") }
+        guard !configuration.databasePath.isEmpty else { throw ValidationError("Database path must not be empty") }
+        return configuration
+    }
+
+    func resolvedLogLevel() throws -> Logger.Level {
+        guard let text = logLevel ?? Environment.string("TASKMANAGER_LOG_LEVEL") else { return .info }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ValidationError("Invalid log level '\(text)': expected one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return level
+    }
+
+    func run() async throws {
+        let configuration = try serverConfiguration()
+        let level = try resolvedLogLevel()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "taskmanager")
+
+        let server: TaskManagerServer
+        do {
+            server = try await TaskManagerServer.start(configuration: configuration, logger: logger)
+        } catch {
+            logger.critical("Cannot start the server: \(error)")
+            throw ExitCode.failure
+        }
+
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let sources = [SIGINT, SIGTERM].map { number in
+            // The default action would kill the process before the dispatch source sees the signal.
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+        defer { sources.forEach { $0.cancel() } }
+
+        let onSignal = _Concurrency.Task {
+            for await number in signals {
+                logger.info("Received \(number == SIGINT ? "SIGINT" : "SIGTERM"), shutting down")
+                await server.shutdown()
+                return
+            }
+        }
+        await server.waitUntilClosed()
+        continuation.finish()
+        await onSignal.value
+        // Waits for the drain when the socket closed for another reason; does nothing after a signal's shutdown.
+        await server.shutdown()
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `taskmanager` executable: `serve` runs the server, every other subcommand is one client call.
+@main
+struct TaskManagerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "taskmanager",
+        abstract: "A task-queue server and its command-line client.",
+        discussion: """
+            Client commands exit 0 on success; on a server error they print `error: CODE: message` to stderr \
+            and exit with the numeric gRPC status code (5 NOT_FOUND, 14 UNAVAILABLE, 16 UNAUTHENTICATED, ...).
+            """,
+        subcommands: [
+            ServeCommand.self, HealthCommand.self, TypesCommand.self,
+            CreateCommand.self, ClaimCommand.self, ProgressCommand.self, CompleteCommand.self, FailCommand.self,
+            GetCommand.self, ListCommand.self, HistoryCommand.self,
+        ])
+}

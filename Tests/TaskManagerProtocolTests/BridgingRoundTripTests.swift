@@ -1,0 +1,153 @@
+import NIOCore
+import TaskManagerCore
+import TaskManagerProtocol
+import XCTest
+
+/// Every message survives Swift -> protobuf-c -> bytes -> protobuf-c -> Swift unchanged.
+final class BridgingRoundTripTests: XCTestCase {
+    private func assertRoundTrip<M: WireMessage & Equatable>(_ message: M, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(try M(wireBytes: message.wireBytes()), message, file: file, line: line)
+    }
+
+    static let task: Task = {
+        var task = Task()
+        task.id = 42
+        task.type = "example.sleep"
+        task.typeID = 7
+        task.status = .claimed
+        task.progress = 55
+        task.progressMessage = "Step 2/4 – ünïcode"
+        task.priority = -3
+        task.attempts = 2
+        task.maxAttempts = 5
+        task.claimedBy = "worker-1"
+        task.claimedAtMs = 1_764_000_000_123
+        task.createdAtMs = 1_764_000_000_000
+        task.updatedAtMs = 1_764_000_000_456
+        task.completedAtMs = 1_764_000_000_789
+        task.paramsJSON = #"{"seconds":3}"#
+        task.resultJSON = #"{"ok":true}"#
+        task.errorMessage = "boom"
+        task.dedupeKey = String(repeating: "ab", count: 32)
+        return task
+    }()
+
+    static let taskType: TaskType = {
+        var type = TaskType()
+        type.id = 7
+        type.name = "example.sleep"
+        type.version = "1.2.3"
+        type.paramSchemaJSON = #"{"type":"object"}"#
+        type.isActive = true
+        type.usageCount = 12
+        type.createdAtMs = 1
+        type.updatedAtMs = 2
+        return type
+    }()
+
+    static let entry: HistoryEntry = {
+        var entry = HistoryEntry()
+        entry.id = 3
+        entry.taskID = 42
+        entry.statusChange = "progress_update"
+        entry.workerID = "worker-1"
+        entry.message = "Progress: 50% - Step 2/4"
+        entry.createdAtMs = 99
+        return entry
+    }()
+
+    func testDomainMessages() {
+        assertRoundTrip(Self.task)
+        assertRoundTrip(Task())
+        assertRoundTrip(Self.taskType)
+        assertRoundTrip(Self.entry)
+        for status in TaskStatus.allCases {
+            var task = Task()
+            task.status = status
+            assertRoundTrip(task)
+        }
+    }
+
+    func testRequestMessages() {
+        assertRoundTrip(HealthRequest())
+        assertRoundTrip(RegisterTaskTypeRequest(name: "a", version: "1", paramSchemaJSON: #"{"type":"object"}"#))
+        assertRoundTrip(GetTaskTypeRequest(name: "a"))
+        assertRoundTrip(ListTaskTypesRequest(activeOnly: true))
+        assertRoundTrip(SetTaskTypeActiveRequest(name: "a", active: true))
+        assertRoundTrip(CreateTaskRequest(type: "a", paramsJSON: "{}", priority: 9, dedupeKey: "k", maxAttempts: 4))
+        assertRoundTrip(ClaimTaskRequest(workerID: "w", taskTypeID: 3, typePattern: "ex%", sortBy: "priority", sortOrder: "DESC"))
+        assertRoundTrip(UpdateProgressRequest(id: 1, workerID: "w", progress: 100, message: "done"))
+        assertRoundTrip(CompleteTaskRequest(id: 1, workerID: "w", resultJSON: "[1]"))
+        assertRoundTrip(FailTaskRequest(id: 1, workerID: "w", error: "bad"))
+        assertRoundTrip(GetTaskRequest(id: Int64.max))
+        assertRoundTrip(ListTasksRequest(status: .failed, type: "a%", claimedBy: "w", limit: 10, offset: 20))
+        assertRoundTrip(GetTaskHistoryRequest(taskID: 5))
+    }
+
+    func testResponseMessages() {
+        assertRoundTrip(HealthResponse(status: "healthy", database: "connected", version: "0.1.0", timeMs: 5))
+        assertRoundTrip(RegisterTaskTypeResponse(taskType: Self.taskType, created: true))
+        assertRoundTrip(RegisterTaskTypeResponse())
+        assertRoundTrip(ListTaskTypesResponse(taskTypes: [Self.taskType, TaskType()]))
+        assertRoundTrip(CreateTaskResponse(task: Self.task, deduplicated: true))
+        assertRoundTrip(ClaimTaskResponse(task: Self.task))
+        assertRoundTrip(ClaimTaskResponse(task: nil))
+        assertRoundTrip(UpdateProgressResponse(id: 4, progress: 50))
+        assertRoundTrip(CompleteTaskResponse(task: Self.task))
+        assertRoundTrip(FailTaskResponse(task: Self.task, retried: true))
+        assertRoundTrip(ListTasksResponse(tasks: [Self.task, Task()], count: 2, total: 10, limit: 50, offset: 0))
+        assertRoundTrip(GetTaskHistoryResponse(entries: [Self.entry, Self.entry]))
+    }
+
+    func testEnvelopeMessages() {
+        let request = RPCRequest(
+            callID: 9, method: "/taskmanager.v1.TaskService/GetTask", payload: GetTaskRequest(id: 3).wireBytes(),
+            timeoutMs: 250, metadata: ["x-api-key": "secret", "trace": "abc"])
+        assertRoundTrip(ClientFrame.request(request))
+        assertRoundTrip(ClientFrame.cancel(callID: 9))
+        assertRoundTrip(ClientFrame.ping(nonce: .max))
+        assertRoundTrip(ClientFrame.empty)
+        let response = RPCResponse(
+            callID: 9, status: RPCStatus(code: .notFound, message: "Task not found"), payload: ByteBuffer(bytes: [1, 2]),
+            endOfStream: true)
+        assertRoundTrip(ServerFrame.response(response))
+        assertRoundTrip(ServerFrame.pong(nonce: 1))
+        assertRoundTrip(ServerFrame.goAway(lastCallID: 12, reason: "bye"))
+        assertRoundTrip(ServerFrame.empty)
+        assertRoundTrip(RPCStatus(code: StatusCode(rawValue: 99), message: "future code"))
+    }
+
+    func testBytesMatchTheProtobufEncoding() {
+        // ClientFrame{ ping (field 3, length-delimited) { nonce (field 1, varint) = 1 } }
+        XCTAssertEqual(Array(ClientFrame.ping(nonce: 1).wireBytes().readableBytesView), [0x1A, 0x02, 0x08, 0x01])
+        // GetTaskRequest{ id (field 1) = 300 }: varint 300 = AC 02
+        XCTAssertEqual(Array(GetTaskRequest(id: 300).wireBytes().readableBytesView), [0x08, 0xAC, 0x02])
+        // A message with every field at its zero value encodes to nothing.
+        XCTAssertEqual(Task().wireBytes().readableBytes, 0)
+    }
+
+    func testGarbageIsInvalidArgument() {
+        // 0x0A = field 1 length-delimited, then a length running past the end.
+        XCTAssertThrowsError(try ClientFrame(wireBytes: [0x0A, 0x7F, 0x01])) { error in
+            XCTAssertEqual((error as? TaskManagerError)?.code, .invalidArgument)
+        }
+        XCTAssertThrowsError(try Task(wireBytes: [0xFF, 0xFF, 0xFF]))
+    }
+
+    func testUnknownTaskStatusIsInvalidArgument() {
+        // Task{ status (field 4) = 99 }
+        XCTAssertThrowsError(try Task(wireBytes: [0x20, 99])) { error in
+            XCTAssertEqual((error as? TaskManagerError)?.code, .invalidArgument)
+        }
+    }
+
+    func testServiceDescriptionListsEveryMethodWithItsTypes() {
+        let service = ServiceDescription.taskService
+        XCTAssertEqual(service.name, "taskmanager.v1.TaskService")
+        let getTask = service.methods.first { $0.name == "GetTask" }
+        XCTAssertEqual(getTask?.inputType, "taskmanager.v1.GetTaskRequest")
+        XCTAssertEqual(getTask?.outputType, "taskmanager.v1.Task")
+        XCTAssertEqual(getTask?.path, "/taskmanager.v1.TaskService/GetTask")
+        XCTAssertEqual(service.methods.count, 13)
+    }
+}

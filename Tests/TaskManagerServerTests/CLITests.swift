@@ -1,0 +1,252 @@
+// End-to-end tests of the `taskmanager` executable, run as real processes against a real `taskmanager serve`.
+//
+// A test target cannot depend on an executable product, so `swift build` must have built the `taskmanager`
+// product before `swift test` runs (the Makefile's test target does `swift build` first; by hand:
+// `swift build && swift test --filter CLITests`). The binary is looked up next to the running test bundle, then
+// in the package's `.build/debug`; when it is missing, every test here fails saying so.
+import Foundation
+import TaskManagerCore
+import XCTest
+
+final class CLITests: XCTestCase {
+    private var directory: URL!
+    private var servers: [Process] = []
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        for server in servers where server.isRunning {
+            server.terminate()
+            if !Self.wait(for: server, seconds: 5) {
+                kill(server.processIdentifier, SIGKILL)
+                server.waitUntilExit()
+            }
+        }
+        servers.removeAll()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func testServedTaskRunsThroughTheClientCommandsToCompletion() throws {
+        let server = try startServer(database: "t.db")
+
+        try assertSucceeded(cli(server, "types", "register", "resize", "--version", "1.0.0", "--schema", #"{"type":"object"}"#))
+        let id = try createTask(server, type: "resize", params: #"{"width":640}"#)
+        let claim = try cli(server, "claim", "--worker", "w1")
+        assertSucceeded(claim)
+        XCTAssertTrue(claim.stdout.contains("Claimed task \(id)"), claim.stdout)
+        try assertSucceeded(cli(server, "progress", "\(id)", "50", "--worker", "w1", "--message", "Step 2/4"))
+        try assertSucceeded(cli(server, "complete", "\(id)", "--worker", "w1", "--result", #"{"ok":true}"#))
+
+        let task = try taskJSON(server, id: id)
+        XCTAssertEqual(task["status"], .string("completed"))
+        XCTAssertEqual(task["progress"], .integer(50))
+        XCTAssertEqual(task["result"], .object(["ok": .bool(true)]))
+
+        let history = try cli(server, "history", "\(id)")
+        assertSucceeded(history)
+        XCTAssertTrue(history.stdout.contains("Progress: 50% - Step 2/4"), history.stdout)
+
+        let list = try cli(server, "list")
+        assertSucceeded(list)
+        let row = list.stdout.split(separator: "\n").first { $0.hasPrefix("\(id) ") }
+        XCTAssertNotNil(row, list.stdout)
+        XCTAssertTrue(row?.contains("resize") == true && row?.contains("completed") == true, list.stdout)
+        XCTAssertTrue(list.stdout.contains("1 of 1 tasks"), list.stdout)
+
+        try stopServer(server)
+    }
+
+    func testUnknownTaskExitsWithNotFoundStatus() throws {
+        let server = try startServer(database: "t.db")
+
+        let result = try cli(server, "get", "999999")
+
+        XCTAssertEqual(result.status, 5, result.stderr)
+        XCTAssertTrue(result.stderr.contains("NOT_FOUND: Task not found"), result.stderr)
+    }
+
+    func testRestartOnTheSameDatabaseKeepsTasksAndHistory() throws {
+        let first = try startServer(database: "t.db")
+        try assertSucceeded(cli(first, "types", "register", "report", "--version", "1.0.0"))
+        let id = try createTask(first, type: "report", params: "{}")
+        try assertSucceeded(cli(first, "claim", "--worker", "w1"))
+        try assertSucceeded(cli(first, "progress", "\(id)", "45", "--worker", "w1", "--message", "Step 1/2"))
+        try stopServer(first)
+
+        let second = try startServer(database: "t.db")
+
+        let task = try taskJSON(second, id: id)
+        XCTAssertEqual(task["status"], .string("claimed"))
+        XCTAssertEqual(task["progress"], .integer(45))
+        XCTAssertEqual(task["progress_message"], .string("Step 1/2"))
+        let history = try cli(second, "history", "\(id)")
+        assertSucceeded(history)
+        for change in ["created", "claimed", "progress_update", "Progress: 45% - Step 1/2"] {
+            XCTAssertTrue(history.stdout.contains(change), "\(change) missing from:\n\(history.stdout)")
+        }
+    }
+
+    func testAPIKeyFromTheEnvironmentGuardsEveryCallButHealth() throws {
+        let server = try startServer(database: "t.db", environment: ["TASKMANAGER_API_KEY": "secret"])
+
+        let refused = try cli(server, "types", "list")
+        XCTAssertEqual(refused.status, 16, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("UNAUTHENTICATED: Invalid or missing API key"), refused.stderr)
+        try assertSucceeded(cli(server, "types", "list", "--api-key", "secret"))
+        let health = try cli(server, "health")
+        assertSucceeded(health)
+        XCTAssertTrue(health.stdout.contains("healthy"), health.stdout)
+    }
+
+    // MARK: Steps
+
+    /// Creates a task with `create --json` and returns its id.
+    private func createTask(_ server: Server, type: String, params: String) throws -> Int64 {
+        let result = try cli(server, "create", type, "--params", params, "--json")
+        assertSucceeded(result)
+        guard case .object(let response) = try JSONValue.parse(result.stdout),
+            case .object(let task)? = response["task"], case .integer(let id)? = task["id"]
+        else { throw CLIError("create --json printed no task id: \(result.stdout)") }
+        return id
+    }
+
+    /// The fields of `get ID --json`.
+    private func taskJSON(_ server: Server, id: Int64) throws -> [String: JSONValue] {
+        let result = try cli(server, "get", "\(id)", "--json")
+        assertSucceeded(result)
+        guard case .object(let task) = try JSONValue.parse(result.stdout) else {
+            throw CLIError("get --json printed no object: \(result.stdout)")
+        }
+        return task
+    }
+
+    private func assertSucceeded(_ result: CLIResult, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(result.status, 0, "\(result.arguments) failed:\n\(result.stderr)", file: file, line: line)
+    }
+
+    // MARK: Processes
+
+    private struct Server {
+        var process: Process
+        var port: Int
+    }
+
+    private struct CLIResult {
+        var arguments: [String]
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    private struct CLIError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Starts `taskmanager serve --port 0` on a database in the test's directory and waits for its
+    /// "listening on HOST:PORT" log line.
+    private func startServer(database: String, environment: [String: String] = [:]) throws -> Server {
+        let log = directory.appendingPathComponent("server-\(servers.count).log")
+        let path = directory.appendingPathComponent(database).path
+        let process = try launch(["serve", "--port", "0", "--db", path], environment: environment, stderr: log)
+        servers.append(process)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let port = Self.listeningPort(in: text) { return Server(process: process, port: port) }
+            if !process.isRunning { throw CLIError("taskmanager serve exited with \(process.terminationStatus):\n\(text)") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw CLIError("taskmanager serve did not log 'listening on' within 20 s")
+    }
+
+    /// Sends SIGTERM and expects the server to exit 0 within a few seconds.
+    private func stopServer(_ server: Server, file: StaticString = #filePath, line: UInt = #line) throws {
+        server.process.terminate()
+        guard Self.wait(for: server.process, seconds: 5) else {
+            throw CLIError("taskmanager serve did not exit within 5 s of SIGTERM")
+        }
+        XCTAssertEqual(server.process.terminationReason, .exit, file: file, line: line)
+        XCTAssertEqual(server.process.terminationStatus, 0, file: file, line: line)
+    }
+
+    /// Runs one client command against `server` and returns its exit status and output.
+    private func cli(_ server: Server, _ arguments: String...) throws -> CLIResult {
+        let arguments = arguments + ["--server", "127.0.0.1:\(server.port)"]
+        let name = UUID().uuidString
+        let stdout = directory.appendingPathComponent("\(name).out")
+        let stderr = directory.appendingPathComponent("\(name).err")
+        let process = try launch(arguments, environment: [:], stdout: stdout, stderr: stderr)
+        guard Self.wait(for: process, seconds: 30) else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw CLIError("taskmanager \(arguments) did not finish within 30 s")
+        }
+        return CLIResult(
+            arguments: arguments, status: process.terminationStatus,
+            stdout: (try? String(contentsOf: stdout, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: stderr, encoding: .utf8)) ?? "")
+    }
+
+    /// Starts the binary with output going to files, which, unlike pipes, never fill up and block the child.
+    private func launch(_ arguments: [String], environment: [String: String], stdout: URL? = nil, stderr: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = arguments
+        // Settings of the developer's own shell must not leak into the tests.
+        var childEnvironment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TASKMANAGER_") }
+        childEnvironment.merge(environment) { $1 }
+        process.environment = childEnvironment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try stdout.map(Self.outputFile) ?? FileHandle.nullDevice
+        process.standardError = try Self.outputFile(stderr)
+        try process.run()
+        return process
+    }
+
+    private static func outputFile(_ url: URL) throws -> FileHandle {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else { throw CLIError("Cannot create \(url.path)") }
+        return try FileHandle(forWritingTo: url)
+    }
+
+    private static func wait(for process: Process, seconds: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { return false }
+        process.waitUntilExit()
+        return true
+    }
+
+    /// The port of the server's "listening on HOST:PORT" line, if it was logged yet.
+    private static func listeningPort(in log: String) -> Int? {
+        guard let start = log.range(of: "listening on ")?.upperBound else { return nil }
+        let address = log[start...].prefix { !$0.isWhitespace }
+        guard let colon = address.lastIndex(of: ":") else { return nil }
+        return Int(address[address.index(after: colon)...])
+    }
+
+    private static func isExecutable(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            && FileManager.default.isExecutableFile(atPath: url.path)
+    }
+
+    /// The built `taskmanager`: next to the running test bundle, else in the package's `.build/debug`.
+    private static func binary() throws -> URL {
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let candidates = [
+            Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+            packageRoot.appendingPathComponent(".build/debug"),
+        ].map { $0.appendingPathComponent("taskmanager") }
+        if let found = candidates.first(where: isExecutable) { return found }
+        throw CLIError(
+            "The taskmanager executable was not found (looked in \(candidates.map(\.path))). "
+                + "Run `swift build` (it builds the taskmanager product) before `swift test`.")
+    }
+}

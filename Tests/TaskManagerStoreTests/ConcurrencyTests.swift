@@ -1,0 +1,68 @@
+import TaskManagerCore
+import XCTest
+
+@testable import TaskManagerStore
+
+final class ConcurrencyTests: StoreTestCase {
+    func testConcurrentClaimersGetDistinctTasksAndEveryTaskIsClaimedOnce() async throws {
+        let type = try await makeType()
+        var created: Set<Int64> = []
+        for index in 0..<200 {
+            created.insert(try await makeTask("t\(index)", typeID: type.id, priority: Int32(index % 7)).id)
+        }
+
+        let store = self.store!
+        let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var mine: [Int64] = []
+                    let query = ClaimQuery(workerID: "w\(worker)", taskTypeID: type.id, typePattern: nil,
+                                           order: .priorityThenAge, nowMs: 2_000, staleBeforeMs: 0)
+                    while let task = try await store.claimTask(query) {
+                        XCTAssertEqual(task.claimedBy, "w\(worker)")
+                        mine.append(task.id)
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [Int64]()) { $0 += $1 }
+        }
+
+        XCTAssertEqual(claims.count, 200)
+        XCTAssertEqual(Set(claims), created)
+        let tasks = try await store.listTasks(TaskFilter(limit: 1_000)).tasks
+        XCTAssertTrue(tasks.allSatisfy { $0.status == .claimed && $0.attempts == 1 })
+        let claimedRows = try await store.withConnection { db in
+            try db.prepare("SELECT COUNT(*) FROM task_history WHERE status_change = 'claimed'").firstRow { $0.int64(at: 0) }
+        }
+        XCTAssertEqual(claimedRows, 200)
+    }
+
+    func testTwoStoresOnOneFileNeverHandOutTheSameTask() async throws {
+        let type = try await makeType()
+        for index in 0..<60 {
+            try await makeTask("t\(index)", typeID: type.id)
+        }
+        let second = try SQLiteTaskStore(path: path)
+        defer { second.close() }
+
+        let stores: [SQLiteTaskStore] = [store, second]
+        let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for worker in 0..<4 {
+                let store = stores[worker % 2]
+                group.addTask {
+                    var mine: [Int64] = []
+                    let query = ClaimQuery(workerID: "w\(worker)", taskTypeID: type.id, typePattern: nil,
+                                           order: .priorityThenAge, nowMs: 2_000, staleBeforeMs: 0)
+                    while let task = try await store.claimTask(query) {
+                        mine.append(task.id)
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [Int64]()) { $0 += $1 }
+        }
+        XCTAssertEqual(claims.count, 60)
+        XCTAssertEqual(Set(claims).count, 60)
+    }
+}
