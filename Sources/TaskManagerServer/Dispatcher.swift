@@ -13,14 +13,21 @@ public struct Dispatcher: Sendable {
     private let handlers: [String: Handler]
     private let authenticator: APIKeyAuthenticator
     private let unauthenticatedPaths: Set<String>
+    private let maxResponseBytes: Int
     private let logger: Logger
 
-    init(service: TaskService, apiKey: String?, logger: Logger, description: ServiceDescription = .taskService) throws {
+    /// - Parameter maxResponseBytes: the largest encoded response message sent; larger ones become
+    ///   RESOURCE_EXHAUSTED, so that no client receives a frame over the limit it was told about.
+    init(
+        service: TaskService, apiKey: String?, maxResponseBytes: Int, logger: Logger,
+        description: ServiceDescription = .taskService
+    ) throws {
         var table = HandlerTable(description: description)
         service.register(in: &table)
         self.handlers = try table.build()
         self.authenticator = APIKeyAuthenticator(apiKey: apiKey)
         self.unauthenticatedPaths = ["/\(description.name)/Health"]
+        self.maxResponseBytes = maxResponseBytes
         self.logger = logger
     }
 
@@ -36,6 +43,11 @@ public struct Dispatcher: Sendable {
             }
             let context = CallContext(callID: request.callID, metadata: request.metadata)
             let payload = try await handler(request.payload, context)
+            guard payload.readableBytes <= maxResponseBytes else {
+                throw TaskManagerError(
+                    .resourceExhausted,
+                    "Response of \(payload.readableBytes) bytes exceeds the frame limit of \(maxResponseBytes) bytes; ask for fewer items")
+            }
             return (.ok, payload)
         } catch let error as TaskManagerError {
             return (RPCStatus(error), ByteBuffer())

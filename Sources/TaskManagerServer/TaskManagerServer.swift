@@ -53,7 +53,9 @@ public final class TaskManagerServer: Sendable {
         options.maxAttempts = configuration.maxAttempts
         options.schemaValidation = configuration.schemaValidation
         let service = TaskService(store: store, options: options, clock: clock)
-        let dispatcher = try Dispatcher(service: service, apiKey: configuration.apiKey, logger: logger)
+        // The envelope around a payload (call id, status, field tags) takes well under 64 bytes.
+        let dispatcher = try Dispatcher(
+            service: service, apiKey: configuration.apiKey, maxResponseBytes: configuration.maxFrameBytes - 64, logger: logger)
 
         let host = bindAddress(configuration, logger: logger)
         let connections = ConnectionRegistry()

@@ -8,7 +8,7 @@ import TaskManagerCore
 /// SQLite's locks (WAL mode, 5 s busy timeout).
 // @unchecked: the only mutable state, `connection`, is touched only on `queue`.
 public final class SQLiteTaskStore: TaskStore, @unchecked Sendable {
-    /// Whether history rows are written; when false, `history(taskID:)` returns `[]` for existing tasks.
+    /// Whether history rows are written; when false, no new rows are written (rows written before are kept).
     public let recordHistory: Bool
 
     private let queue = DispatchQueue(label: "TaskManagerStore.SQLiteTaskStore")

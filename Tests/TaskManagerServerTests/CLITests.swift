@@ -101,6 +101,39 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(health.stdout.contains("healthy"), health.stdout)
     }
 
+    func testTheREADMEFirstTaskCommandsWorkAsWritten() throws {
+        let server = try startServer(database: "readme.db")
+        let readme = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let section = readme.range(of: "## Your first task in five minutes"),
+            let open = readme.range(of: "```sh\n", range: section.upperBound..<readme.endIndex),
+            let close = readme.range(of: "```", range: open.upperBound..<readme.endIndex)
+        else { throw CLIError("README has no sh block under 'Your first task in five minutes'") }
+        let script = String(readme[open.upperBound..<close.lowerBound])
+
+        // The block runs as written: `taskmanager` on the PATH, the server found through TASKMANAGER_SERVER.
+        let bin = directory.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("taskmanager"), withDestinationURL: try Self.binary())
+        let output = directory.appendingPathComponent("readme.out")
+        let errors = directory.appendingPathComponent("readme.err")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-e", "-c", script]
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TASKMANAGER_") }
+        environment["PATH"] = bin.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["TASKMANAGER_SERVER"] = "127.0.0.1:\(server.port)"
+        process.environment = environment
+        process.standardOutput = try Self.outputFile(output)
+        process.standardError = try Self.outputFile(errors)
+        try process.run()
+        XCTAssertTrue(Self.wait(for: process, seconds: 60))
+        let stdout = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+        XCTAssertEqual(process.terminationStatus, 0, stderr)
+        XCTAssertTrue(stdout.contains("Progress: 50% - Step 1/2"), stdout)
+        XCTAssertTrue(stdout.contains("completed"), stdout)
+    }
+
     // MARK: Steps
 
     /// Creates a task with `create --json` and returns its id.
@@ -234,10 +267,11 @@ final class CLITests: XCTestCase {
             && FileManager.default.isExecutableFile(atPath: url.path)
     }
 
+    private static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
     /// The built `taskmanager`: next to the running test bundle, else in the package's `.build/debug`.
     private static func binary() throws -> URL {
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
         let candidates = [
             Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent(),
             Bundle.main.bundleURL,

@@ -143,4 +143,34 @@ final class WireProtocolTests: ServerTestCase {
         let health = try await client.health()
         XCTAssertEqual(health.status, "healthy", "other connections keep working")
     }
+
+    func testAResponseOverTheFrameLimitIsResourceExhausted() async throws {
+        try await registerType("blob")
+        let blob = String(repeating: "x", count: 10_000)
+        for n in 0..<10 { _ = try await createTask("blob", params: #"{"n":\#(n),"blob":"\#(blob)"}"#) }
+        await assertError(.resourceExhausted) { try await self.client.listTasks(ListTasksRequest(limit: 10)) }
+        let page = try await client.listTasks(ListTasksRequest(limit: 2))
+        XCTAssertEqual(page.count, 2)
+    }
+
+    func testShutdownSaysGoAwayLetsCallsInFlightFinishAndRefusesNewOnes() async throws {
+        try await raw.send(RPCRequest.call(11, "GetTask", GetTaskRequest(id: DelayingStore.slowTaskID)))
+        // Let the slow call start before the shutdown begins.
+        try await _Concurrency.Task.sleep(for: .milliseconds(50))
+        let server = self.server!
+        let shutdown = _Concurrency.Task { await server.shutdown() }
+        guard case .goAway(let lastCallID, _) = try await raw.next() else { return XCTFail("expected GoAway") }
+        XCTAssertEqual(lastCallID, 11)
+        try await raw.send(RPCRequest.call(12, "Health", HealthRequest()))
+        let refused = try await raw.nextResponse()
+        XCTAssertEqual(refused.callID, 12)
+        XCTAssertEqual(refused.status.code, .unavailable)
+        XCTAssertEqual(refused.status.message, "Server is shutting down")
+        let finished = try await raw.nextResponse()
+        XCTAssertEqual(finished.callID, 11)
+        XCTAssertEqual(finished.status.code, .notFound, "the call in flight ran to its own end")
+        let end = try await raw.next()
+        XCTAssertNil(end, "the connection closes once its calls are done")
+        await shutdown.value
+    }
 }

@@ -277,6 +277,9 @@ struct  Taskmanager__V1__ClaimTaskRequest
    */
   char *sort_by;
   /*
+   * (created_at when only sort_order is given); ties by id ASC
+   */
+  /*
    * ASC | DESC; "" = ASC
    */
   char *sort_order;
