@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: setup build run test check-generated generate clean
+.PHONY: setup build run test check-generated generate clean sanitize
 
 setup:
 	@bash scripts/setup
@@ -29,3 +29,10 @@ check-generated:
 
 clean:
 	rm -rf .build
+
+# The Swift tests again under AddressSanitizer with LeakSanitizer (a separate build in .build-asan; slow, not in CI):
+# every unpacked protobuf-c message must be freed on every path.
+sanitize: setup
+	$(SWIFT) build --scratch-path .build-asan --sanitize=address --build-tests
+	echo "leak:libXCTest.so" > .build-asan/lsan.supp
+	LSAN_OPTIONS=suppressions=$(CURDIR)/.build-asan/lsan.supp .build-asan/debug/TaskManagerPackageTests.xctest

@@ -26,12 +26,10 @@ final class ClientConnection: Sendable {
     }
 
     static func connect(host: String, port: Int, maxFrameBytes: Int) async throws -> ClientConnection {
-        let box = NIOLockedValueBox<ClientConnection?>(nil)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port).get()
         let connection = ClientConnection(channel: channel)
-        box.withLockedValue { $0 = connection }
         try await channel.eventLoop.submit {
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
