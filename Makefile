@@ -14,12 +14,14 @@ build: setup
 run: build
 	$(SWIFT) run taskmanager serve $(ARGS)
 
-# The whole suite: generated code is current, then every test target. The CLI tests run the built binary,
-# so the executable is built before the tests.
+# The whole suite: generated code is current, then every Swift test target, then the workers of every
+# language against a real server. The CLI and worker tests run the built binaries, so they are built first.
 test: setup
 	bash scripts/check-generated
 	$(SWIFT) build
 	$(SWIFT) test --disable-swift-testing
+	$(MAKE) -C clients/c
+	/usr/bin/python3 -m pytest clients/tests -q -p no:cacheprovider
 
 generate:
 	bash scripts/generate

@@ -61,6 +61,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .executableTarget(name: "minimal-worker", dependencies: ["TaskManagerClient", "TaskManagerCore"]),
 
         .testTarget(name: "TaskManagerCoreTests", dependencies: ["TaskManagerCore"]),
         .testTarget(name: "TaskManagerStoreTests", dependencies: ["TaskManagerStore", "TaskManagerCore"]),

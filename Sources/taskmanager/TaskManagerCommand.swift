@@ -14,5 +14,6 @@ struct TaskManagerCommand: AsyncParsableCommand {
             ServeCommand.self, HealthCommand.self, TypesCommand.self,
             CreateCommand.self, ClaimCommand.self, ProgressCommand.self, CompleteCommand.self, FailCommand.self,
             GetCommand.self, ListCommand.self, HistoryCommand.self,
+            WorkCommand.self,
         ])
 }

@@ -1,0 +1,82 @@
+/*
+ * A tiny blocking TaskManager client: one TCP connection, one call at a time, length-prefixed
+ * protobuf frames (docs/protocol.md). The messages are the protoc-c output in Generated/c.
+ */
+#ifndef TASKMANAGER_CLIENT_H
+#define TASKMANAGER_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "taskmanager/rpc/v1/rpc.pb-c.h"
+#include "taskmanager/v1/task_service.pb-c.h"
+
+/* The gRPC status codes a worker looks at; the server sends all 17 (docs/protocol.md, "Status codes"). */
+enum {
+    TM_OK = 0,
+    TM_INVALID_ARGUMENT = 3,
+    TM_INTERNAL = 13,
+    TM_UNAVAILABLE = 14,
+};
+
+/* The outcome of one call: code 0 = OK, otherwise a gRPC status code and its message. */
+typedef struct tm_status {
+    int code;
+    char message[1024];
+} tm_status;
+
+/* A connection to a server; opened on the first call and reopened after a network error or GoAway. */
+typedef struct tm_conn tm_conn;
+
+/*
+ * Prepares a connection to `address` ("host:port", "[v6]:port") that sends `api_key` (NULL or "" = none) as
+ * metadata x-api-key. Nothing is sent until the first call. Returns NULL if the address has no port or
+ * memory runs out.
+ */
+tm_conn *tm_connect(const char *address, const char *api_key);
+
+/* Closes the socket and frees the connection. NULL is allowed. */
+void tm_close(tm_conn *conn);
+
+/*
+ * Calls /taskmanager.v1.TaskService/<method_name> with `request` and waits for its response.
+ *
+ * On OK, if `response_descriptor` is not NULL, *response receives the unpacked response message, which
+ * the caller frees with protobuf_c_message_free_unpacked(*response, NULL); otherwise *response is NULL.
+ * A network failure is reported as TM_UNAVAILABLE with a local message, and the next call reconnects.
+ * Returns status->code.
+ */
+int tm_call(tm_conn *conn, const char *method_name, const ProtobufCMessage *request,
+            const ProtobufCMessageDescriptor *response_descriptor, ProtobufCMessage **response,
+            tm_status *status);
+
+/* Health; *response (may be NULL) receives the HealthResponse, freed with ..._health_response__free_unpacked. */
+int tm_health(tm_conn *conn, Taskmanager__V1__HealthResponse **response, tm_status *status);
+
+/* RegisterTaskType (an upsert by name). */
+int tm_register_task_type(tm_conn *conn, const char *name, const char *version, const char *param_schema_json,
+                          tm_status *status);
+
+/*
+ * ClaimTask by `task_type_id` (0 = none) and/or `type_pattern` (NULL = none). On OK *response holds the
+ * ClaimTaskResponse, whose `task` is NULL when nothing was claimable; free it with
+ * taskmanager__v1__claim_task_response__free_unpacked(*response, NULL).
+ */
+int tm_claim_task(tm_conn *conn, const char *worker_id, int64_t task_type_id, const char *type_pattern,
+                  Taskmanager__V1__ClaimTaskResponse **response, tm_status *status);
+
+/* UpdateProgress of a task this worker holds; `message` may be NULL. */
+int tm_update_progress(tm_conn *conn, int64_t task_id, const char *worker_id, int32_t progress,
+                       const char *message, tm_status *status);
+
+/* CompleteTask with `result_json` (NULL = no result). */
+int tm_complete_task(tm_conn *conn, int64_t task_id, const char *worker_id, const char *result_json,
+                     tm_status *status);
+
+/* FailTask with `error`; *retried (may be NULL) tells whether the task went back to pending. */
+int tm_fail_task(tm_conn *conn, int64_t task_id, const char *worker_id, const char *error, int *retried,
+                 tm_status *status);
+
+#endif

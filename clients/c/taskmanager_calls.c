@@ -1,0 +1,77 @@
+/* The typed wrappers of tm_call for the RPCs a worker uses. */
+#include "taskmanager.h"
+
+int tm_health(tm_conn *conn, Taskmanager__V1__HealthResponse **response, tm_status *status) {
+    Taskmanager__V1__HealthRequest request = TASKMANAGER__V1__HEALTH_REQUEST__INIT;
+    ProtobufCMessage *answer = NULL;
+    tm_call(conn, "Health", &request.base, &taskmanager__v1__health_response__descriptor, &answer, status);
+    if (response) {
+        *response = (Taskmanager__V1__HealthResponse *)answer;
+    } else if (answer) {
+        protobuf_c_message_free_unpacked(answer, NULL);
+    }
+    return status->code;
+}
+
+int tm_register_task_type(tm_conn *conn, const char *name, const char *version, const char *param_schema_json,
+                          tm_status *status) {
+    Taskmanager__V1__RegisterTaskTypeRequest request = TASKMANAGER__V1__REGISTER_TASK_TYPE_REQUEST__INIT;
+    request.name = (char *)name;
+    request.version = (char *)version;
+    request.param_schema_json = (char *)param_schema_json;
+    return tm_call(conn, "RegisterTaskType", &request.base, NULL, NULL, status);
+}
+
+int tm_claim_task(tm_conn *conn, const char *worker_id, int64_t task_type_id, const char *type_pattern,
+                  Taskmanager__V1__ClaimTaskResponse **response, tm_status *status) {
+    Taskmanager__V1__ClaimTaskRequest request = TASKMANAGER__V1__CLAIM_TASK_REQUEST__INIT;
+    request.worker_id = (char *)worker_id;
+    request.task_type_id = task_type_id;
+    if (type_pattern) {
+        request.type_pattern = (char *)type_pattern;
+    }
+    ProtobufCMessage *answer = NULL;
+    tm_call(conn, "ClaimTask", &request.base, &taskmanager__v1__claim_task_response__descriptor, &answer, status);
+    *response = (Taskmanager__V1__ClaimTaskResponse *)answer;
+    return status->code;
+}
+
+int tm_update_progress(tm_conn *conn, int64_t task_id, const char *worker_id, int32_t progress,
+                       const char *message, tm_status *status) {
+    Taskmanager__V1__UpdateProgressRequest request = TASKMANAGER__V1__UPDATE_PROGRESS_REQUEST__INIT;
+    request.id = task_id;
+    request.worker_id = (char *)worker_id;
+    request.progress = progress;
+    if (message) {
+        request.message = (char *)message;
+    }
+    return tm_call(conn, "UpdateProgress", &request.base, NULL, NULL, status);
+}
+
+int tm_complete_task(tm_conn *conn, int64_t task_id, const char *worker_id, const char *result_json,
+                     tm_status *status) {
+    Taskmanager__V1__CompleteTaskRequest request = TASKMANAGER__V1__COMPLETE_TASK_REQUEST__INIT;
+    request.id = task_id;
+    request.worker_id = (char *)worker_id;
+    if (result_json) {
+        request.result_json = (char *)result_json;
+    }
+    return tm_call(conn, "CompleteTask", &request.base, NULL, NULL, status);
+}
+
+int tm_fail_task(tm_conn *conn, int64_t task_id, const char *worker_id, const char *error, int *retried,
+                 tm_status *status) {
+    Taskmanager__V1__FailTaskRequest request = TASKMANAGER__V1__FAIL_TASK_REQUEST__INIT;
+    request.id = task_id;
+    request.worker_id = (char *)worker_id;
+    request.error = (char *)error;
+    ProtobufCMessage *answer = NULL;
+    tm_call(conn, "FailTask", &request.base, &taskmanager__v1__fail_task_response__descriptor, &answer, status);
+    if (retried) {
+        *retried = answer ? ((Taskmanager__V1__FailTaskResponse *)answer)->retried : 0;
+    }
+    if (answer) {
+        protobuf_c_message_free_unpacked(answer, NULL);
+    }
+    return status->code;
+}

@@ -1,0 +1,213 @@
+/*
+ * The C worker of clients/EXAMPLES.md: registers the example task types, then claims, runs and reports
+ * tasks until it is idle (--stop-when-idle), has handled --max-runs tasks, is signalled, or has failed to
+ * reach the server 5 times in a row. Logs go to stderr; the summary line `processed=N failed=M` to stdout.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "example_types.h"
+#include "taskmanager.h"
+#include "worker_options.h"
+
+#define MAX_CONSECUTIVE_ERRORS 5
+#define MAX_BACKOFF_SECONDS 30.0
+
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int signal_number) {
+    (void)signal_number;
+    stop_requested = 1;
+}
+
+typedef struct worker {
+    worker_options options;
+    tm_conn *conn;
+    long processed;
+    long failed;
+    int consecutive_errors;
+} worker;
+
+typedef struct running_task {
+    worker *worker;
+    int64_t id;
+} running_task;
+
+/* Sleeps `seconds`, returning early when a stop is requested. */
+static void idle_sleep(double seconds) {
+    struct timespec remaining = {.tv_sec = (time_t)seconds};
+    remaining.tv_nsec = (long)((seconds - (double)remaining.tv_sec) * 1e9);
+    while (!stop_requested && nanosleep(&remaining, &remaining) != 0 && errno == EINTR) {
+    }
+}
+
+static void install_signal_handlers(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = request_stop;
+    sigemptyset(&action.sa_mask);
+    /* No SA_RESTART: an idle sleep must wake up at once; socket reads retry on EINTR themselves. */
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGINT, &action, NULL);
+}
+
+static void report_progress(void *context, int progress, const char *message) {
+    running_task *task = context;
+    tm_status status;
+    if (tm_update_progress(task->worker->conn, task->id, task->worker->options.worker_id, progress, message,
+                           &status) != TM_OK) {
+        fprintf(stderr, "Progress update of task %" PRId64 " failed (code %d): %s\n", task->id, status.code,
+                status.message);
+    }
+}
+
+/* Counts one error talking to the server; returns 1 when the worker must give up. */
+static int count_error(worker *w, const char *action, const tm_status *status) {
+    w->consecutive_errors++;
+    fprintf(stderr, "%s failed (code %d): %s [%d/%d]\n", action, status->code, status->message,
+            w->consecutive_errors, MAX_CONSECUTIVE_ERRORS);
+    if (w->consecutive_errors >= MAX_CONSECUTIVE_ERRORS) {
+        fprintf(stderr, "Giving up after %d consecutive errors\n", MAX_CONSECUTIVE_ERRORS);
+        return 1;
+    }
+    return 0;
+}
+
+static double backoff_seconds(const worker *w) {
+    double backoff = 2 * w->options.poll_interval;
+    return backoff < MAX_BACKOFF_SECONDS ? backoff : MAX_BACKOFF_SECONDS;
+}
+
+/* One claim round: by pattern, or one ClaimTask per configured id in turn until one yields a task. */
+static int claim(worker *w, Taskmanager__V1__ClaimTaskResponse **response, tm_status *status) {
+    const worker_options *options = &w->options;
+    if (options->task_type_id_count == 0) {
+        return tm_claim_task(w->conn, options->worker_id, 0, options->type_pattern, response, status);
+    }
+    for (size_t i = 0;; i++) {
+        if (tm_claim_task(w->conn, options->worker_id, options->task_type_ids[i], NULL, response, status) != TM_OK ||
+            (*response)->task || i + 1 == options->task_type_id_count) {
+            return status->code;
+        }
+        taskmanager__v1__claim_task_response__free_unpacked(*response, NULL);
+        *response = NULL;
+    }
+}
+
+/* Runs the task's handler and reports its outcome; returns the status of CompleteTask or FailTask. */
+static int run_task(worker *w, const Taskmanager__V1__Task *task, tm_status *status) {
+    running_task context = {w, task->id};
+    char *result_json = NULL;
+    char *error = NULL;
+    fprintf(stderr, "Task %" PRId64 " (%s): claimed\n", task->id, task->type);
+    int handled = example_handle(task->type, task->params_json, report_progress, &context, &result_json, &error);
+    if (handled == 0) {
+        tm_complete_task(w->conn, task->id, w->options.worker_id, result_json, status);
+    } else {
+        int retried = 0;
+        tm_fail_task(w->conn, task->id, w->options.worker_id, error ? error : "Out of memory", &retried, status);
+        fprintf(stderr, "Task %" PRId64 " (%s): %s%s\n", task->id, task->type, error ? error : "Out of memory",
+                retried ? " (will be retried)" : "");
+    }
+    w->processed++;
+    if (handled != 0 || status->code != TM_OK) {
+        w->failed++;
+    } else {
+        fprintf(stderr, "Task %" PRId64 " (%s): completed\n", task->id, task->type);
+    }
+    free(result_json);
+    free(error);
+    return status->code;
+}
+
+/* The claim loop; returns the exit status. */
+static int run(worker *w) {
+    int back_off = 0;
+    while (!stop_requested && (w->options.max_runs == 0 || w->processed < w->options.max_runs)) {
+        if (back_off) {
+            idle_sleep(backoff_seconds(w));
+            back_off = 0;
+            continue; /* a stop may have been requested meanwhile */
+        }
+        Taskmanager__V1__ClaimTaskResponse *response = NULL;
+        tm_status status;
+        if (claim(w, &response, &status) != TM_OK) {
+            if (count_error(w, "ClaimTask", &status)) {
+                return 1;
+            }
+            back_off = 1;
+            continue;
+        }
+        w->consecutive_errors = 0;
+        if (!response->task) {
+            taskmanager__v1__claim_task_response__free_unpacked(response, NULL);
+            if (w->options.stop_when_idle) {
+                break;
+            }
+            idle_sleep(w->options.poll_interval);
+            continue;
+        }
+        int reported = run_task(w, response->task, &status);
+        taskmanager__v1__claim_task_response__free_unpacked(response, NULL);
+        if (reported != TM_OK) {
+            if (count_error(w, "Reporting the task's outcome", &status)) {
+                return 1;
+            }
+            back_off = 1;
+        }
+    }
+    return 0;
+}
+
+static int register_examples(worker *w) {
+    for (size_t i = 0; i < example_type_count; i++) {
+        tm_status status;
+        if (tm_register_task_type(w->conn, example_types[i].name, example_types[i].version,
+                                  example_types[i].param_schema_json, &status) != TM_OK) {
+            fprintf(stderr, "Registering %s failed (code %d): %s\n", example_types[i].name, status.code,
+                    status.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_health(worker *w) {
+    Taskmanager__V1__HealthResponse *health = NULL;
+    tm_status status;
+    if (tm_health(w->conn, &health, &status) != TM_OK) {
+        fprintf(stderr, "Health check of %s failed (code %d): %s\n", w->options.server, status.code, status.message);
+        return -1;
+    }
+    int healthy = strcmp(health->status, "healthy") == 0;
+    fprintf(stderr, "Worker %s: server %s is %s (version %s, database %s)\n", w->options.worker_id,
+            w->options.server, health->status, health->version, health->database);
+    taskmanager__v1__health_response__free_unpacked(health, NULL);
+    return healthy ? 0 : -1;
+}
+
+int main(int argc, char **argv) {
+    worker w = {0};
+    int parsed = worker_options_parse(argc, argv, &w.options);
+    if (parsed != 0) {
+        worker_options_free(&w.options);
+        return parsed > 0 ? 0 : 2;
+    }
+    install_signal_handlers();
+    int exit_status = 1;
+    w.conn = tm_connect(w.options.server, w.options.api_key);
+    if (!w.conn) {
+        fprintf(stderr, "Invalid server address \"%s\": want HOST:PORT\n", w.options.server);
+    } else if (check_health(&w) == 0 && (w.options.no_register || register_examples(&w) == 0)) {
+        exit_status = run(&w);
+    }
+    printf("processed=%ld failed=%ld\n", w.processed, w.failed);
+    tm_close(w.conn);
+    worker_options_free(&w.options);
+    return exit_status;
+}

@@ -1,0 +1,34 @@
+/*
+ * The common worker command line of clients/EXAMPLES.md.
+ */
+#ifndef WORKER_OPTIONS_H
+#define WORKER_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct worker_options {
+    const char *server;        /* "host:port" */
+    const char *api_key;       /* NULL = none */
+    const char *worker_id;
+    const char *type_pattern;  /* used when there are no task_type_ids */
+    int64_t *task_type_ids;    /* owned; NULL when claiming by pattern */
+    size_t task_type_id_count;
+    double poll_interval;      /* seconds */
+    long max_runs;             /* 0 = no limit */
+    int stop_when_idle;
+    int no_register;
+    char default_worker_id[320];
+} worker_options;
+
+/*
+ * Fills `options` from argv and the environment (TASKMANAGER_SERVER, TASKMANAGER_API_KEY).
+ *
+ * Returns 0 to run, 1 after printing the help (exit 0), or -1 after printing a usage error (exit 2).
+ */
+int worker_options_parse(int argc, char **argv, worker_options *options);
+
+/* Frees what worker_options_parse allocated. */
+void worker_options_free(worker_options *options);
+
+#endif

@@ -1,0 +1,264 @@
+<?php
+
+declare(strict_types=1);
+
+namespace TaskManager\Worker;
+
+use Taskmanager\V1\Task;
+
+/**
+ * The worker loop of clients/EXAMPLES.md: claim a task, run its handler, complete or fail it, and repeat.
+ *
+ * Logs go to standard error; the closing `processed=N failed=M` line goes to standard output. With the pcntl
+ * extension, SIGTERM and SIGINT let the current task finish before the loop ends (a second signal ends the
+ * process at once); without it, they end the process immediately.
+ */
+final class Worker
+{
+    /** Exit status of a loop that ended as asked: idle, --max-runs reached, or a stop signal. */
+    public const EXIT_OK = 0;
+    /** Exit status after a failed start (health check, registration) or too many consecutive server errors. */
+    public const EXIT_FAILURE = 1;
+
+    private const MAX_CONSECUTIVE_ERRORS = 5;
+    private const MAX_BACKOFF_SECONDS = 30.0;
+
+    private bool $stopping = false;
+    private int $processed = 0;
+    private int $failed = 0;
+    private int $consecutiveErrors = 0;
+    private int $nextTypeIdIndex = 0;
+
+    /**
+     * @param array<string, callable(array, callable(int, string): void): mixed> $handlers by task type name,
+     *     e.g. Handlers::examples()
+     * @param string $typePattern SQL LIKE pattern of the types to claim; unused when `$taskTypeIds` is given
+     * @param list<int> $taskTypeIds type ids to claim, one ClaimTask per id in turn, instead of the pattern
+     * @param float $pollInterval seconds to wait when nothing is claimable
+     * @param int $maxRuns stop after handling this many tasks; 0 = no limit
+     * @param bool $stopWhenIdle stop as soon as a claim finds nothing
+     * @param string|null $taskTypesFile a task_types.json whose types are registered at start; null = none
+     */
+    public function __construct(
+        private readonly WorkerClient $client,
+        private readonly array $handlers,
+        private readonly string $typePattern = 'example.%',
+        private readonly array $taskTypeIds = [],
+        private readonly float $pollInterval = 10.0,
+        private readonly int $maxRuns = 0,
+        private readonly bool $stopWhenIdle = false,
+        private readonly ?string $taskTypesFile = null,
+    ) {
+        if ($pollInterval < 0 || $maxRuns < 0) {
+            throw new \InvalidArgumentException('The poll interval and the maximum number of runs must not be negative');
+        }
+    }
+
+    /**
+     * Runs the loop until it ends, then prints the summary line.
+     *
+     * @return int EXIT_OK or EXIT_FAILURE
+     */
+    public function run(): int
+    {
+        $status = $this->loop();
+        fwrite(STDOUT, "processed={$this->processed} failed={$this->failed}\n");
+        return $status;
+    }
+
+    /** Asks the loop to end once the current task is finished. */
+    public function stop(): void
+    {
+        $this->stopping = true;
+    }
+
+    private function loop(): int
+    {
+        $this->installSignalHandlers();
+        $this->log('Starting');
+        if (!$this->checkHealth() || !$this->registerTaskTypes()) {
+            return self::EXIT_FAILURE;
+        }
+        while (!$this->stopping && ($this->maxRuns === 0 || $this->processed < $this->maxRuns)) {
+            try {
+                $task = $this->claim();
+            } catch (TaskManagerException $error) {
+                if (!$this->recoverFrom('claim a task', $error)) {
+                    return self::EXIT_FAILURE;
+                }
+                continue;
+            }
+            $this->consecutiveErrors = 0;
+            if ($task === null) {
+                if ($this->stopWhenIdle) {
+                    $this->log('Nothing to claim: stopping');
+                    break;
+                }
+                $this->pause($this->pollInterval);
+                continue;
+            }
+            if (!$this->handle($task)) {
+                return self::EXIT_FAILURE;
+            }
+        }
+        $this->log($this->stopping ? 'Stopped on request' : 'Stopping');
+        return self::EXIT_OK;
+    }
+
+    private function checkHealth(): bool
+    {
+        try {
+            $health = $this->client->health();
+        } catch (TaskManagerException $error) {
+            $this->log('Health check failed: ' . $error->getMessage());
+            return false;
+        }
+        if ($health->getStatus() !== 'healthy') {
+            $this->log("Health check failed: server is {$health->getStatus()}, database {$health->getDatabase()}");
+            return false;
+        }
+        $this->log("Server {$health->getVersion()} is healthy");
+        return true;
+    }
+
+    private function registerTaskTypes(): bool
+    {
+        if ($this->taskTypesFile === null) {
+            return true;
+        }
+        // Decoded as objects, not arrays, so that an empty JSON object in a schema stays `{}` when re-encoded.
+        $types = json_decode((string) @file_get_contents($this->taskTypesFile), false);
+        if (!is_array($types)) {
+            $this->log("Cannot read the task types of {$this->taskTypesFile}");
+            return false;
+        }
+        try {
+            foreach ($types as $type) {
+                $this->client->registerTaskType($type->name, $type->version, $type->param_schema);
+            }
+        } catch (TaskManagerException $error) {
+            $this->log('Registering the task types failed: ' . $error->getMessage());
+            return false;
+        }
+        $this->log('Registered ' . count($types) . ' task types');
+        return true;
+    }
+
+    private function claim(): ?Task
+    {
+        if ($this->taskTypeIds === []) {
+            return $this->client->claimTask($this->typePattern);
+        }
+        // Each round starts after the id that was tried first last time, so that no type starves the others.
+        foreach ($this->taskTypeIds as $ignored) {
+            $typeId = $this->taskTypeIds[$this->nextTypeIdIndex];
+            $this->nextTypeIdIndex = ($this->nextTypeIdIndex + 1) % count($this->taskTypeIds);
+            $task = $this->client->claimTask(null, $typeId);
+            if ($task !== null) {
+                return $task;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Runs the handler of a claimed task and reports the outcome.
+     *
+     * @return bool false when the worker must give up (too many consecutive server errors)
+     */
+    private function handle(Task $task): bool
+    {
+        $id = $task->getId();
+        $type = $task->getType();
+        $this->processed++;
+        $this->log("Claimed task $id ($type, attempt {$task->getAttempts()}/{$task->getMaxAttempts()})");
+        $error = null;
+        $result = null;
+        try {
+            $handler = $this->handlers[$type] ?? throw new \RuntimeException("Unknown task type: $type");
+            $params = json_decode($task->getParamsJson() ?: '{}', true, 512, JSON_THROW_ON_ERROR);
+            $progress = fn (int $percent, string $message) => $this->reportProgress($id, $percent, $message);
+            $result = $handler(is_array($params) ? $params : [], $progress);
+        } catch (\Throwable $failure) {
+            $error = $failure->getMessage();
+        }
+        try {
+            if ($error === null) {
+                try {
+                    $this->client->completeTask($id, $result);
+                    $this->log("Completed task $id");
+                    return true;
+                } catch (\JsonException $encoding) {
+                    $error = 'Result is not encodable as JSON: ' . $encoding->getMessage();
+                }
+            }
+            $this->failed++;
+            $retried = $this->client->failTask($id, $error)->getRetried();
+            $this->log("Failed task $id: $error" . ($retried ? ' (will be retried)' : ''));
+        } catch (TaskManagerException $reportError) {
+            if ($error === null) {
+                $this->failed++;
+            }
+            return $this->recoverFrom("report the outcome of task $id", $reportError);
+        }
+        return true;
+    }
+
+    private function reportProgress(int $id, int $percent, string $message): void
+    {
+        try {
+            $this->client->updateProgress($id, $percent, $message);
+        } catch (TaskManagerException $error) {
+            $this->log("Progress update of task $id failed (ignored): " . $error->getMessage());
+        }
+    }
+
+    /**
+     * Counts a server error and waits before the next try.
+     *
+     * @return bool false when the errors reached the limit
+     */
+    private function recoverFrom(string $action, TaskManagerException $error): bool
+    {
+        $this->consecutiveErrors++;
+        $this->log("Could not $action ({$this->consecutiveErrors}/" . self::MAX_CONSECUTIVE_ERRORS . '): ' . $error->getMessage());
+        if ($this->consecutiveErrors >= self::MAX_CONSECUTIVE_ERRORS) {
+            $this->log('Too many consecutive errors: giving up');
+            return false;
+        }
+        $this->pause(min(2 * $this->pollInterval, self::MAX_BACKOFF_SECONDS));
+        return true;
+    }
+
+    /** Waits, but wakes up early when a stop signal arrives. */
+    private function pause(float $seconds): void
+    {
+        $deadline = hrtime(true) + (int) ($seconds * 1e9);
+        while (!$this->stopping && ($left = $deadline - hrtime(true)) > 0) {
+            usleep((int) min(intdiv($left, 1000), 100_000));
+        }
+    }
+
+    private function installSignalHandlers(): void
+    {
+        if (!function_exists('pcntl_async_signals')) {
+            $this->log('The pcntl extension is missing: SIGTERM and SIGINT will stop the worker without finishing the current task');
+            return;
+        }
+        pcntl_async_signals(true);
+        $onSignal = function (int $signal): void {
+            $this->log(($signal === SIGINT ? 'SIGINT' : 'SIGTERM') . ': finishing the current task, then stopping');
+            $this->stop();
+            // A second signal ends the process at once, as an impatient operator expects.
+            pcntl_signal(SIGTERM, SIG_DFL);
+            pcntl_signal(SIGINT, SIG_DFL);
+        };
+        pcntl_signal(SIGTERM, $onSignal);
+        pcntl_signal(SIGINT, $onSignal);
+    }
+
+    private function log(string $message): void
+    {
+        fwrite(STDERR, gmdate('Y-m-d\TH:i:s\Z') . " {$this->client->getWorkerId()}: $message\n");
+    }
+}
