@@ -54,4 +54,17 @@ extension TaskManagerClient {
     public func getTaskHistory(taskID: Int64) async throws -> [HistoryEntry] {
         try await call("GetTaskHistory", GetTaskHistoryRequest(taskID: taskID), as: GetTaskHistoryResponse.self).entries
     }
+
+    /// Renews the lease of a task this worker holds; says whether a cancel was requested.
+    public func heartbeat(_ request: HeartbeatRequest) async throws -> HeartbeatResponse {
+        try await call("Heartbeat", request)
+    }
+
+    /// Cancels a task: at once when pending; when claimed, its worker is told through `cancelRequested`.
+    public func cancelTask(id: Int64, reason: String = "") async throws -> Task {
+        guard let task = try await call("CancelTask", CancelTaskRequest(id: id, reason: reason), as: CancelTaskResponse.self).task else {
+            throw TaskManagerError(.internal, "CancelTask answered without a task")
+        }
+        return task
+    }
 }

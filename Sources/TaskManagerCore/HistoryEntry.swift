@@ -20,6 +20,9 @@ extension HistoryEntry {
         public static let completed = "completed"
         public static let failed = "failed"
         public static let retry = "retry"
-        public static let claimTimeout = "claim_timeout"
+        public static let leaseExpired = "lease_expired"
+        public static let stalled = "stalled"
+        public static let cancelRequested = "cancel_requested"
+        public static let cancelled = "cancelled"
     }
 }

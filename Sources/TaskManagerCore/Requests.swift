@@ -9,10 +9,12 @@ public struct RegisterTaskTypeRequest: Hashable, Sendable {
     public var name = ""
     public var version = ""
     public var paramSchemaJSON = ""
-    public init(name: String = "", version: String = "", paramSchemaJSON: String = "") {
+    public var settings = TaskTypeSettings()
+    public init(name: String = "", version: String = "", paramSchemaJSON: String = "", settings: TaskTypeSettings = TaskTypeSettings()) {
         self.name = name
         self.version = version
         self.paramSchemaJSON = paramSchemaJSON
+        self.settings = settings
     }
 }
 
@@ -41,12 +43,23 @@ public struct CreateTaskRequest: Hashable, Sendable {
     public var priority: Int32 = 0
     public var dedupeKey = ""
     public var maxAttempts: Int32 = 0
-    public init(type: String = "", paramsJSON: String = "", priority: Int32 = 0, dedupeKey: String = "", maxAttempts: Int32 = 0) {
+    public var runAtMs: Int64 = 0
+    public var delayMs: Int64 = 0
+    public var retryBackoffBaseMs: Int32 = 0
+    public var retryBackoffCapMs: Int32 = 0
+    public init(
+        type: String = "", paramsJSON: String = "", priority: Int32 = 0, dedupeKey: String = "", maxAttempts: Int32 = 0,
+        runAtMs: Int64 = 0, delayMs: Int64 = 0, retryBackoffBaseMs: Int32 = 0, retryBackoffCapMs: Int32 = 0
+    ) {
         self.type = type
         self.paramsJSON = paramsJSON
         self.priority = priority
         self.dedupeKey = dedupeKey
         self.maxAttempts = maxAttempts
+        self.runAtMs = runAtMs
+        self.delayMs = delayMs
+        self.retryBackoffBaseMs = retryBackoffBaseMs
+        self.retryBackoffCapMs = retryBackoffCapMs
     }
 }
 
@@ -56,12 +69,18 @@ public struct ClaimTaskRequest: Hashable, Sendable {
     public var typePattern = ""
     public var sortBy = ""
     public var sortOrder = ""
-    public init(workerID: String = "", taskTypeID: Int64 = 0, typePattern: String = "", sortBy: String = "", sortOrder: String = "") {
+    /// Long poll: when nothing is claimable, wait up to this many milliseconds (at most 30 000) for a task.
+    public var waitMs: UInt32 = 0
+    public init(
+        workerID: String = "", taskTypeID: Int64 = 0, typePattern: String = "", sortBy: String = "", sortOrder: String = "",
+        waitMs: UInt32 = 0
+    ) {
         self.workerID = workerID
         self.taskTypeID = taskTypeID
         self.typePattern = typePattern
         self.sortBy = sortBy
         self.sortOrder = sortOrder
+        self.waitMs = waitMs
     }
 }
 
@@ -70,11 +89,14 @@ public struct UpdateProgressRequest: Hashable, Sendable {
     public var workerID = ""
     public var progress: Int32 = 0
     public var message = ""
-    public init(id: Int64 = 0, workerID: String = "", progress: Int32 = 0, message: String = "") {
+    /// The attempt the claim returned; 0 = not checked.
+    public var attempt: Int32 = 0
+    public init(id: Int64 = 0, workerID: String = "", progress: Int32 = 0, message: String = "", attempt: Int32 = 0) {
         self.id = id
         self.workerID = workerID
         self.progress = progress
         self.message = message
+        self.attempt = attempt
     }
 }
 
@@ -82,10 +104,13 @@ public struct CompleteTaskRequest: Hashable, Sendable {
     public var id: Int64 = 0
     public var workerID = ""
     public var resultJSON = ""
-    public init(id: Int64 = 0, workerID: String = "", resultJSON: String = "") {
+    /// The attempt the claim returned; 0 = not checked.
+    public var attempt: Int32 = 0
+    public init(id: Int64 = 0, workerID: String = "", resultJSON: String = "", attempt: Int32 = 0) {
         self.id = id
         self.workerID = workerID
         self.resultJSON = resultJSON
+        self.attempt = attempt
     }
 }
 
@@ -93,10 +118,13 @@ public struct FailTaskRequest: Hashable, Sendable {
     public var id: Int64 = 0
     public var workerID = ""
     public var error = ""
-    public init(id: Int64 = 0, workerID: String = "", error: String = "") {
+    /// The attempt the claim returned; 0 = not checked.
+    public var attempt: Int32 = 0
+    public init(id: Int64 = 0, workerID: String = "", error: String = "", attempt: Int32 = 0) {
         self.id = id
         self.workerID = workerID
         self.error = error
+        self.attempt = attempt
     }
 }
 
@@ -111,16 +139,42 @@ public struct ListTasksRequest: Hashable, Sendable {
     public var claimedBy = ""
     public var limit: Int32 = 0
     public var offset: Int32 = 0
-    public init(status: TaskStatus = .unspecified, type: String = "", claimedBy: String = "", limit: Int32 = 0, offset: Int32 = 0) {
+    public var stalledOnly = false
+    public init(
+        status: TaskStatus = .unspecified, type: String = "", claimedBy: String = "", limit: Int32 = 0, offset: Int32 = 0,
+        stalledOnly: Bool = false
+    ) {
         self.status = status
         self.type = type
         self.claimedBy = claimedBy
         self.limit = limit
         self.offset = offset
+        self.stalledOnly = stalledOnly
     }
 }
 
 public struct GetTaskHistoryRequest: Hashable, Sendable {
     public var taskID: Int64 = 0
     public init(taskID: Int64 = 0) { self.taskID = taskID }
+}
+
+public struct HeartbeatRequest: Hashable, Sendable {
+    public var id: Int64 = 0
+    public var workerID = ""
+    /// The attempt the claim returned; 0 = not checked.
+    public var attempt: Int32 = 0
+    public init(id: Int64 = 0, workerID: String = "", attempt: Int32 = 0) {
+        self.id = id
+        self.workerID = workerID
+        self.attempt = attempt
+    }
+}
+
+public struct CancelTaskRequest: Hashable, Sendable {
+    public var id: Int64 = 0
+    public var reason = ""
+    public init(id: Int64 = 0, reason: String = "") {
+        self.id = id
+        self.reason = reason
+    }
 }

@@ -46,9 +46,13 @@ public struct ClaimTaskResponse: Hashable, Sendable {
 public struct UpdateProgressResponse: Hashable, Sendable {
     public var id: Int64 = 0
     public var progress: Int32 = 0
-    public init(id: Int64 = 0, progress: Int32 = 0) {
+    public var leaseExpiresAtMs: Int64 = 0
+    public var cancelRequested = false
+    public init(id: Int64 = 0, progress: Int32 = 0, leaseExpiresAtMs: Int64 = 0, cancelRequested: Bool = false) {
         self.id = id
         self.progress = progress
+        self.leaseExpiresAtMs = leaseExpiresAtMs
+        self.cancelRequested = cancelRequested
     }
 }
 
@@ -84,4 +88,20 @@ public struct ListTasksResponse: Hashable, Sendable {
 public struct GetTaskHistoryResponse: Hashable, Sendable {
     public var entries: [HistoryEntry] = []
     public init(entries: [HistoryEntry] = []) { self.entries = entries }
+}
+
+public struct HeartbeatResponse: Hashable, Sendable {
+    public var id: Int64 = 0
+    public var leaseExpiresAtMs: Int64 = 0
+    public var cancelRequested = false
+    public init(id: Int64 = 0, leaseExpiresAtMs: Int64 = 0, cancelRequested: Bool = false) {
+        self.id = id
+        self.leaseExpiresAtMs = leaseExpiresAtMs
+        self.cancelRequested = cancelRequested
+    }
+}
+
+public struct CancelTaskResponse: Hashable, Sendable {
+    public var task: Task?
+    public init(task: Task? = nil) { self.task = task }
 }

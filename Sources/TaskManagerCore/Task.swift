@@ -18,6 +18,16 @@ public struct Task: Hashable, Sendable {
     public var resultJSON: String = ""
     public var errorMessage: String = ""
     public var dedupeKey: String = ""
+    /// While claimed: when the claim ends unless renewed by progress or a heartbeat.
+    public var leaseExpiresAtMs: Int64 = 0
+    /// CancelTask was called while the task was claimed; the worker should stop and fail it.
+    public var cancelRequested = false
+    public var cancelReason: String = ""
+    /// Claimed, and its progress has not moved for the stall time.
+    public var stalled = false
+    public var stalledSinceMs: Int64 = 0
+    /// Not claimable before this time (a delayed task, or a retry waiting out its backoff); 0 = at once.
+    public var runAtMs: Int64 = 0
 
     public init() {}
 }

@@ -22,6 +22,8 @@ extension TaskManagerError {
     public static let taskTypeNotFound = TaskManagerError(.notFound, "Task type not found")
     public static let taskTypeInactive = TaskManagerError(.failedPrecondition, "Task type is not active")
     public static let unauthenticated = TaskManagerError(.unauthenticated, "Invalid or missing API key")
+    public static let leaseLost = TaskManagerError(.failedPrecondition, "Lease lost")
+    public static let taskFinished = TaskManagerError(.failedPrecondition, "Task is already finished")
 
     /// A required request field is empty.
     public static func missingField(_ name: String) -> TaskManagerError {

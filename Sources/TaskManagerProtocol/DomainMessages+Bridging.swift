@@ -43,6 +43,12 @@ extension Task: CBridged, WireMessage {
         resultJSON = string(c.result_json)
         errorMessage = string(c.error_message)
         dedupeKey = string(c.dedupe_key)
+        leaseExpiresAtMs = c.lease_expires_at_ms
+        cancelRequested = c.cancel_requested != 0
+        cancelReason = string(c.cancel_reason)
+        stalled = c.stalled != 0
+        stalledSinceMs = c.stalled_since_ms
+        runAtMs = c.run_at_ms
     }
 
     func fill(_ c: inout CMessage, _ arena: CArena) {
@@ -64,6 +70,12 @@ extension Task: CBridged, WireMessage {
         c.result_json = arena.string(resultJSON)
         c.error_message = arena.string(errorMessage)
         c.dedupe_key = arena.string(dedupeKey)
+        c.lease_expires_at_ms = leaseExpiresAtMs
+        c.cancel_requested = cancelRequested ? 1 : 0
+        c.cancel_reason = arena.string(cancelReason)
+        c.stalled = stalled ? 1 : 0
+        c.stalled_since_ms = stalledSinceMs
+        c.run_at_ms = runAtMs
     }
 }
 
@@ -75,7 +87,7 @@ extension TaskType: CBridged, WireMessage {
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__task_type__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
-    init(c: CMessage) {
+    init(c: CMessage) throws {
         self.init()
         id = c.id
         name = string(c.name)
@@ -85,6 +97,7 @@ extension TaskType: CBridged, WireMessage {
         usageCount = c.usage_count
         createdAtMs = c.created_at_ms
         updatedAtMs = c.updated_at_ms
+        settings = try message(c.settings) ?? TaskTypeSettings()
     }
 
     func fill(_ c: inout CMessage, _ arena: CArena) {
@@ -96,6 +109,30 @@ extension TaskType: CBridged, WireMessage {
         c.usage_count = usageCount
         c.created_at_ms = createdAtMs
         c.updated_at_ms = updatedAtMs
+        c.settings = settings == TaskTypeSettings() ? nil : arena.message(settings)
+    }
+}
+
+extension TaskTypeSettings: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__TaskTypeSettings
+    static let cInit = taskmanager__v1__task_type_settings__init
+    static let cUnpack = taskmanager__v1__task_type_settings__unpack
+    static let cFree = taskmanager__v1__task_type_settings__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__task_type_settings__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+
+    init(c: CMessage) {
+        self.init(
+            leaseSeconds: c.lease_seconds, maxAttempts: c.max_attempts, stallAfterSeconds: c.stall_after_seconds,
+            retryBackoffBaseMs: c.retry_backoff_base_ms, retryBackoffCapMs: c.retry_backoff_cap_ms)
+    }
+
+    func fill(_ c: inout CMessage, _ arena: CArena) {
+        c.lease_seconds = leaseSeconds
+        c.max_attempts = maxAttempts
+        c.stall_after_seconds = stallAfterSeconds
+        c.retry_backoff_base_ms = retryBackoffBaseMs
+        c.retry_backoff_cap_ms = retryBackoffCapMs
     }
 }
 

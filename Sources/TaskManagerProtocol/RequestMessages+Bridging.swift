@@ -22,13 +22,16 @@ extension RegisterTaskTypeRequest: CBridged, WireMessage {
     static let cFree = taskmanager__v1__register_task_type_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__register_task_type_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
-    init(c: CMessage) {
-        self.init(name: string(c.name), version: string(c.version), paramSchemaJSON: string(c.param_schema_json))
+    init(c: CMessage) throws {
+        self.init(
+            name: string(c.name), version: string(c.version), paramSchemaJSON: string(c.param_schema_json),
+            settings: try message(c.settings) ?? TaskTypeSettings())
     }
     func fill(_ c: inout CMessage, _ arena: CArena) {
         c.name = arena.string(name)
         c.version = arena.string(version)
         c.param_schema_json = arena.string(paramSchemaJSON)
+        c.settings = settings == TaskTypeSettings() ? nil : arena.message(settings)
     }
 }
 
@@ -78,7 +81,8 @@ extension CreateTaskRequest: CBridged, WireMessage {
     init(c: CMessage) {
         self.init(
             type: string(c.type), paramsJSON: string(c.params_json), priority: c.priority,
-            dedupeKey: string(c.dedupe_key), maxAttempts: c.max_attempts)
+            dedupeKey: string(c.dedupe_key), maxAttempts: c.max_attempts, runAtMs: c.run_at_ms, delayMs: c.delay_ms,
+            retryBackoffBaseMs: c.retry_backoff_base_ms, retryBackoffCapMs: c.retry_backoff_cap_ms)
     }
     func fill(_ c: inout CMessage, _ arena: CArena) {
         c.type = arena.string(type)
@@ -86,6 +90,10 @@ extension CreateTaskRequest: CBridged, WireMessage {
         c.priority = priority
         c.dedupe_key = arena.string(dedupeKey)
         c.max_attempts = maxAttempts
+        c.run_at_ms = runAtMs
+        c.delay_ms = delayMs
+        c.retry_backoff_base_ms = retryBackoffBaseMs
+        c.retry_backoff_cap_ms = retryBackoffCapMs
     }
 }
 
@@ -99,7 +107,7 @@ extension ClaimTaskRequest: CBridged, WireMessage {
     init(c: CMessage) {
         self.init(
             workerID: string(c.worker_id), taskTypeID: c.task_type_id, typePattern: string(c.type_pattern),
-            sortBy: string(c.sort_by), sortOrder: string(c.sort_order))
+            sortBy: string(c.sort_by), sortOrder: string(c.sort_order), waitMs: c.wait_ms)
     }
     func fill(_ c: inout CMessage, _ arena: CArena) {
         c.worker_id = arena.string(workerID)
@@ -107,6 +115,7 @@ extension ClaimTaskRequest: CBridged, WireMessage {
         c.type_pattern = arena.string(typePattern)
         c.sort_by = arena.string(sortBy)
         c.sort_order = arena.string(sortOrder)
+        c.wait_ms = waitMs
     }
 }
 
@@ -118,13 +127,14 @@ extension UpdateProgressRequest: CBridged, WireMessage {
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__update_progress_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
-        self.init(id: c.id, workerID: string(c.worker_id), progress: c.progress, message: string(c.message))
+        self.init(id: c.id, workerID: string(c.worker_id), progress: c.progress, message: string(c.message), attempt: c.attempt)
     }
     func fill(_ c: inout CMessage, _ arena: CArena) {
         c.id = id
         c.worker_id = arena.string(workerID)
         c.progress = progress
         c.message = arena.string(message)
+        c.attempt = attempt
     }
 }
 
@@ -136,12 +146,13 @@ extension CompleteTaskRequest: CBridged, WireMessage {
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__complete_task_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
-        self.init(id: c.id, workerID: string(c.worker_id), resultJSON: string(c.result_json))
+        self.init(id: c.id, workerID: string(c.worker_id), resultJSON: string(c.result_json), attempt: c.attempt)
     }
     func fill(_ c: inout CMessage, _ arena: CArena) {
         c.id = id
         c.worker_id = arena.string(workerID)
         c.result_json = arena.string(resultJSON)
+        c.attempt = attempt
     }
 }
 
@@ -153,12 +164,13 @@ extension FailTaskRequest: CBridged, WireMessage {
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__fail_task_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
-        self.init(id: c.id, workerID: string(c.worker_id), error: string(c.error))
+        self.init(id: c.id, workerID: string(c.worker_id), error: string(c.error), attempt: c.attempt)
     }
     func fill(_ c: inout CMessage, _ arena: CArena) {
         c.id = id
         c.worker_id = arena.string(workerID)
         c.error = arena.string(error)
+        c.attempt = attempt
     }
 }
 
@@ -183,7 +195,7 @@ extension ListTasksRequest: CBridged, WireMessage {
     init(c: CMessage) throws {
         self.init(
             status: try TaskStatus(c: c.status), type: string(c.type), claimedBy: string(c.claimed_by),
-            limit: c.limit, offset: c.offset)
+            limit: c.limit, offset: c.offset, stalledOnly: c.stalled_only != 0)
     }
     func fill(_ c: inout CMessage, _ arena: CArena) {
         c.status = status.c
@@ -191,6 +203,7 @@ extension ListTasksRequest: CBridged, WireMessage {
         c.claimed_by = arena.string(claimedBy)
         c.limit = limit
         c.offset = offset
+        c.stalled_only = stalledOnly ? 1 : 0
     }
 }
 
@@ -203,4 +216,33 @@ extension GetTaskHistoryRequest: CBridged, WireMessage {
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(taskID: c.task_id) }
     func fill(_ c: inout CMessage, _ arena: CArena) { c.task_id = taskID }
+}
+
+extension HeartbeatRequest: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__HeartbeatRequest
+    static let cInit = taskmanager__v1__heartbeat_request__init
+    static let cUnpack = taskmanager__v1__heartbeat_request__unpack
+    static let cFree = taskmanager__v1__heartbeat_request__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__heartbeat_request__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) { self.init(id: c.id, workerID: string(c.worker_id), attempt: c.attempt) }
+    func fill(_ c: inout CMessage, _ arena: CArena) {
+        c.id = id
+        c.worker_id = arena.string(workerID)
+        c.attempt = attempt
+    }
+}
+
+extension CancelTaskRequest: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__CancelTaskRequest
+    static let cInit = taskmanager__v1__cancel_task_request__init
+    static let cUnpack = taskmanager__v1__cancel_task_request__unpack
+    static let cFree = taskmanager__v1__cancel_task_request__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__cancel_task_request__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) { self.init(id: c.id, reason: string(c.reason)) }
+    func fill(_ c: inout CMessage, _ arena: CArena) {
+        c.id = id
+        c.reason = arena.string(reason)
+    }
 }

@@ -87,10 +87,14 @@ extension UpdateProgressResponse: CBridged, WireMessage {
     static let cFree = taskmanager__v1__update_progress_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__update_progress_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
-    init(c: CMessage) { self.init(id: c.id, progress: c.progress) }
+    init(c: CMessage) {
+        self.init(id: c.id, progress: c.progress, leaseExpiresAtMs: c.lease_expires_at_ms, cancelRequested: c.cancel_requested != 0)
+    }
     func fill(_ c: inout CMessage, _ arena: CArena) {
         c.id = id
         c.progress = progress
+        c.lease_expires_at_ms = leaseExpiresAtMs
+        c.cancel_requested = cancelRequested ? 1 : 0
     }
 }
 
@@ -149,4 +153,32 @@ extension GetTaskHistoryResponse: CBridged, WireMessage {
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws { self.init(entries: try messages(c.n_entries, c.entries)) }
     func fill(_ c: inout CMessage, _ arena: CArena) { (c.n_entries, c.entries) = arena.messages(entries) }
+}
+
+extension HeartbeatResponse: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__HeartbeatResponse
+    static let cInit = taskmanager__v1__heartbeat_response__init
+    static let cUnpack = taskmanager__v1__heartbeat_response__unpack
+    static let cFree = taskmanager__v1__heartbeat_response__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__heartbeat_response__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) {
+        self.init(id: c.id, leaseExpiresAtMs: c.lease_expires_at_ms, cancelRequested: c.cancel_requested != 0)
+    }
+    func fill(_ c: inout CMessage, _ arena: CArena) {
+        c.id = id
+        c.lease_expires_at_ms = leaseExpiresAtMs
+        c.cancel_requested = cancelRequested ? 1 : 0
+    }
+}
+
+extension CancelTaskResponse: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__CancelTaskResponse
+    static let cInit = taskmanager__v1__cancel_task_response__init
+    static let cUnpack = taskmanager__v1__cancel_task_response__unpack
+    static let cFree = taskmanager__v1__cancel_task_response__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__cancel_task_response__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) throws { self.init(task: try message(c.task)) }
+    func fill(_ c: inout CMessage, _ arena: CArena) { c.task = task.map { arena.message($0) } }
 }

@@ -8,8 +8,22 @@ public struct ServerConfiguration: Sendable {
     public var port = 7411
     /// SQLite database file.
     public var databasePath = "./taskmanager.db"
-    /// Seconds after which a claim is stale and the task can be claimed again (a new attempt).
+    /// The lease a claim gets, in seconds, unless its task type sets `lease_seconds`: renewed by every
+    /// UpdateProgress and Heartbeat; when it runs out, the task goes back to pending (a new attempt).
     public var claimTimeoutSeconds = 300
+    /// How often the background jobs run: ending expired leases, marking stalled tasks, retention.
+    public var reaperIntervalMs = 1000
+    /// Seconds without progress after which a claimed task is marked stalled, unless its type says; 0 = never.
+    public var stallAfterSeconds = 600
+    /// Seconds after which finished (completed, failed, cancelled) tasks are deleted with their history; 0 = keep.
+    public var retentionSeconds: Int64 = 30 * 24 * 3600
+    /// Tasks deleted per retention batch (one short transaction each).
+    public var retentionBatchSize = 500
+    /// The retry backoff of a failed attempt unless its type or task says: base (0 = retry at once) and cap.
+    public var retryBackoffBaseMs = 1000
+    public var retryBackoffCapMs = 300_000
+    /// The random part of each retry backoff, in 0..<1 (tests fix it).
+    public var retryJitter: @Sendable () -> Double = { Double.random(in: 0..<1) }
     /// Attempts a task gets unless it asks for another number.
     public var maxAttempts: Int32 = 3
     /// Whether to write task history.

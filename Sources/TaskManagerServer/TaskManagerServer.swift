@@ -22,10 +22,12 @@ public final class TaskManagerServer: Sendable {
     private let connections: ConnectionRegistry
     private let logger: Logger
     private let shutdownState = NIOLockedValueBox(false)
+    private let maintenance: Maintenance
+    private let maintenanceLoop: _Concurrency.Task<Void, Never>
 
     private init(
         configuration: ServerConfiguration, host: String, port: Int, serverChannel: any Channel, store: any TaskStore,
-        connections: ConnectionRegistry, logger: Logger
+        connections: ConnectionRegistry, maintenance: Maintenance, logger: Logger
     ) {
         self.configuration = configuration
         self.host = host
@@ -33,6 +35,8 @@ public final class TaskManagerServer: Sendable {
         self.serverChannel = serverChannel
         self.store = store
         self.connections = connections
+        self.maintenance = maintenance
+        self.maintenanceLoop = maintenance.start(every: .milliseconds(Int64(max(configuration.reaperIntervalMs, 1))))
         self.logger = logger
     }
 
@@ -49,9 +53,11 @@ public final class TaskManagerServer: Sendable {
     ) async throws -> TaskManagerServer {
         let store = try store ?? SQLiteTaskStore(path: configuration.databasePath, recordHistory: configuration.recordHistory)
         var options = TaskService.Options()
-        options.claimTimeoutMs = Int64(configuration.claimTimeoutSeconds) * 1000
+        options.defaultLeaseMs = Int64(configuration.claimTimeoutSeconds) * 1000
         options.maxAttempts = configuration.maxAttempts
         options.schemaValidation = configuration.schemaValidation
+        options.retryBackoff = RetryBackoff(baseMs: Int64(configuration.retryBackoffBaseMs), capMs: Int64(configuration.retryBackoffCapMs))
+        options.jitter = configuration.retryJitter
         let service = TaskService(store: store, options: options, clock: clock)
         // The envelope around a payload (call id, status, field tags) takes well under 64 bytes.
         let dispatcher = try Dispatcher(
@@ -78,9 +84,17 @@ public final class TaskManagerServer: Sendable {
         logger.info(
             "TaskManager \(TaskService.version) listening on \(host):\(port)",
             metadata: ["database": "\(configuration.databasePath)", "auth": "\(configuration.apiKey == nil ? "off" : "api-key")"])
+        let maintenance = Maintenance(
+            store: store, claimNotifier: service.claimNotifier, configuration: configuration, clock: clock, logger: logger)
         return TaskManagerServer(
             configuration: configuration, host: host, port: port, serverChannel: channel, store: store,
-            connections: connections, logger: logger)
+            connections: connections, maintenance: maintenance, logger: logger)
+    }
+
+    /// Runs the background jobs once now (ending expired leases, marking stalls, retention), as the timer does
+    /// every `reaperIntervalMs`; for tests that move a manual clock.
+    public func runMaintenance() async {
+        await maintenance.runOnce()
     }
 
     /// Stops accepting, drains connections (GoAway, then close once their calls end), and closes the store.
@@ -103,6 +117,8 @@ public final class TaskManagerServer: Sendable {
             try? await closed.get()
             timer.cancel()
         }
+        maintenanceLoop.cancel()
+        await maintenanceLoop.value
         if let sqlite = store as? SQLiteTaskStore {
             sqlite.close()
         }

@@ -7,9 +7,14 @@ import TaskManagerStore
 public final class TaskService: Sendable {
     /// The rules the service applies, taken from the server configuration.
     public struct Options: Sendable {
-        public var claimTimeoutMs: Int64 = 300_000
+        /// The lease a claim or renewal grants when the task's type sets none.
+        public var defaultLeaseMs: Int64 = 300_000
         public var maxAttempts: Int32 = 3
         public var schemaValidation = true
+        /// The retry backoff of tasks whose type and request set none; base 0 = retry at once.
+        public var retryBackoff = RetryBackoff(baseMs: 1000, capMs: 300_000)
+        /// Picks the random part of each retry's backoff, in 0..<1.
+        public var jitter: @Sendable () -> Double = { Double.random(in: 0..<1) }
         public init() {}
     }
 
@@ -18,10 +23,14 @@ public final class TaskService: Sendable {
 
     static let defaultListLimit: Int32 = 50
     static let maxListLimit: Int32 = 1000
+    /// The longest a claim may wait for a task.
+    static let maxClaimWaitMs: UInt32 = 30_000
 
     let store: any TaskStore
     let options: Options
     let clock: any WallClock
+    /// Wakes waiting long-poll claims; everything that may make a task claimable calls `notify()`.
+    let claimNotifier = ClaimNotifier()
 
     public init(store: any TaskStore, options: Options, clock: any WallClock = SystemClock()) {
         self.store = store
@@ -43,6 +52,8 @@ public final class TaskService: Sendable {
         table.unary("GetTask", GetTaskRequest.self, Task.self) { [self] in try await getTask($0, $1) }
         table.unary("ListTasks", ListTasksRequest.self, ListTasksResponse.self) { [self] in try await listTasks($0, $1) }
         table.unary("GetTaskHistory", GetTaskHistoryRequest.self, GetTaskHistoryResponse.self) { [self] in try await getTaskHistory($0, $1) }
+        table.unary("Heartbeat", HeartbeatRequest.self, HeartbeatResponse.self) { [self] in try await heartbeat($0, $1) }
+        table.unary("CancelTask", CancelTaskRequest.self, CancelTaskResponse.self) { [self] in try await cancelTask($0, $1) }
     }
 
     // MARK: Health and task types
@@ -68,8 +79,13 @@ public final class TaskService: Sendable {
         if let problem = JSONSchemaValidator.checkSchema(schema) {
             throw TaskManagerError(.invalidArgument, problem)
         }
+        let settings = request.settings
+        let values = [settings.leaseSeconds, settings.maxAttempts, settings.stallAfterSeconds, settings.retryBackoffBaseMs, settings.retryBackoffCapMs]
+        guard values.allSatisfy({ $0 >= 0 }) else {
+            throw TaskManagerError(.invalidArgument, "Task type settings must not be negative")
+        }
         let (taskType, created) = try await store.registerTaskType(
-            name: name, version: version, paramSchemaJSON: schema.canonicalText, nowMs: clock.nowMs())
+            name: name, version: version, paramSchemaJSON: schema.canonicalText, settings: settings, nowMs: clock.nowMs())
         return RegisterTaskTypeResponse(taskType: taskType, created: created)
     }
 
@@ -97,6 +113,15 @@ public final class TaskService: Sendable {
         let typeName = try required(request.type, "type")
         let params = try Self.parseParams(request.paramsJSON)
         guard request.maxAttempts >= 0 else { throw TaskManagerError(.invalidArgument, "max_attempts must not be negative") }
+        guard request.runAtMs >= 0, request.delayMs >= 0 else {
+            throw TaskManagerError(.invalidArgument, "run_at_ms and delay_ms must not be negative")
+        }
+        guard request.runAtMs == 0 || request.delayMs == 0 else {
+            throw TaskManagerError(.invalidArgument, "Give run_at_ms or delay_ms, not both")
+        }
+        guard request.retryBackoffBaseMs >= 0, request.retryBackoffCapMs >= 0 else {
+            throw TaskManagerError(.invalidArgument, "Retry backoff must not be negative")
+        }
         guard let taskType = try await store.taskType(named: typeName) else { throw TaskManagerError.taskTypeNotFound }
         guard taskType.isActive else { throw TaskManagerError.taskTypeInactive }
         if options.schemaValidation, let schema = try? JSONValue.parse(taskType.paramSchemaJSON) {
@@ -107,10 +132,17 @@ public final class TaskService: Sendable {
         }
         let canonical = params.canonicalText
         let dedupeKey = request.dedupeKey.isEmpty ? Self.dedupeKey(type: typeName, canonicalParams: canonical) : request.dedupeKey
+        let now = clock.nowMs()
+        let settings = taskType.settings
+        let backoff = RetryBackoff(
+            baseMs: Int64(Self.first(request.retryBackoffBaseMs, settings.retryBackoffBaseMs) ?? Int32(clamping: options.retryBackoff.baseMs)),
+            capMs: Int64(Self.first(request.retryBackoffCapMs, settings.retryBackoffCapMs) ?? Int32(clamping: options.retryBackoff.capMs)))
         let (task, deduplicated) = try await store.createTask(
             NewTask(
                 typeID: taskType.id, paramsJSON: canonical, priority: request.priority, dedupeKey: dedupeKey,
-                maxAttempts: request.maxAttempts > 0 ? request.maxAttempts : options.maxAttempts, nowMs: clock.nowMs()))
+                maxAttempts: Self.first(request.maxAttempts, settings.maxAttempts) ?? options.maxAttempts, nowMs: now,
+                runAtMs: request.runAtMs > 0 ? request.runAtMs : Self.saturatingSum(now, request.delayMs), retryBackoff: backoff))
+        if !deduplicated { claimNotifier.notify() }
         return CreateTaskResponse(task: task, deduplicated: deduplicated)
     }
 
@@ -121,20 +153,44 @@ public final class TaskService: Sendable {
         guard request.taskTypeID > 0 || !pattern.isEmpty else {
             throw TaskManagerError(.invalidArgument, "task_type_id or type_pattern is required")
         }
-        let now = clock.nowMs()
-        let query = ClaimQuery(
+        var query = ClaimQuery(
             workerID: workerID, taskTypeID: request.taskTypeID > 0 ? request.taskTypeID : nil,
             typePattern: pattern.isEmpty ? nil : pattern, order: try Self.claimOrder(request.sortBy, request.sortOrder),
-            nowMs: now, staleBeforeMs: now - options.claimTimeoutMs)
-        return ClaimTaskResponse(task: try await store.claimTask(query))
+            nowMs: clock.nowMs(), defaultLeaseMs: options.defaultLeaseMs)
+        let deadline = ContinuousClock.now + .milliseconds(Int64(min(request.waitMs, Self.maxClaimWaitMs)))
+        while true {
+            let generation = claimNotifier.generation
+            query.nowMs = clock.nowMs()
+            if let task = try await store.claimTask(query) { return ClaimTaskResponse(task: task) }
+            var wait = deadline - ContinuousClock.now
+            guard wait > .zero else { return ClaimTaskResponse() }
+            // A delayed task or a retry falling due is no event: wake for it on time.
+            if let due = try await store.nextDueTime(query) {
+                wait = min(wait, .milliseconds(max(due - query.nowMs, 1)))
+            }
+            await claimNotifier.wait(after: generation, timeout: wait)
+            try _Concurrency.Task.checkCancellation()
+        }
     }
 
     func updateProgress(_ request: UpdateProgressRequest, _ context: CallContext) async throws -> UpdateProgressResponse {
         let workerID = try Self.workerID(request.workerID)
         guard (0...100).contains(request.progress) else { throw TaskManagerError.progressOutOfRange }
         let task = try await store.updateProgress(
-            id: request.id, workerID: workerID, progress: request.progress, message: request.message, nowMs: clock.nowMs())
-        return UpdateProgressResponse(id: task.id, progress: task.progress)
+            claimCheck(request.id, workerID, request.attempt), progress: request.progress, message: request.message)
+        return UpdateProgressResponse(
+            id: task.id, progress: task.progress, leaseExpiresAtMs: task.leaseExpiresAtMs, cancelRequested: task.cancelRequested)
+    }
+
+    func heartbeat(_ request: HeartbeatRequest, _ context: CallContext) async throws -> HeartbeatResponse {
+        let workerID = try Self.workerID(request.workerID)
+        let task = try await store.heartbeat(claimCheck(request.id, workerID, request.attempt))
+        return HeartbeatResponse(id: task.id, leaseExpiresAtMs: task.leaseExpiresAtMs, cancelRequested: task.cancelRequested)
+    }
+
+    func cancelTask(_ request: CancelTaskRequest, _ context: CallContext) async throws -> CancelTaskResponse {
+        let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        return CancelTaskResponse(task: try await store.cancelTask(id: request.id, reason: reason, nowMs: clock.nowMs()))
     }
 
     func completeTask(_ request: CompleteTaskRequest, _ context: CallContext) async throws -> CompleteTaskResponse {
@@ -146,13 +202,15 @@ public final class TaskService: Sendable {
             }
             result = value.canonicalText
         }
-        let task = try await store.completeTask(id: request.id, workerID: workerID, resultJSON: result, nowMs: clock.nowMs())
+        let task = try await store.completeTask(claimCheck(request.id, workerID, request.attempt), resultJSON: result)
         return CompleteTaskResponse(task: task)
     }
 
     func failTask(_ request: FailTaskRequest, _ context: CallContext) async throws -> FailTaskResponse {
         let workerID = try Self.workerID(request.workerID)
-        let (task, retried) = try await store.failTask(id: request.id, workerID: workerID, error: request.error, nowMs: clock.nowMs())
+        let (task, retried) = try await store.failTask(
+            claimCheck(request.id, workerID, request.attempt), error: request.error, jitter: options.jitter())
+        if retried { claimNotifier.notify() }
         return FailTaskResponse(task: task, retried: retried)
     }
 
@@ -168,7 +226,7 @@ public final class TaskService: Sendable {
         let filter = TaskFilter(
             status: request.status == .unspecified ? nil : request.status,
             type: request.type.isEmpty ? nil : request.type,
-            claimedBy: request.claimedBy.isEmpty ? nil : request.claimedBy,
+            claimedBy: request.claimedBy.isEmpty ? nil : request.claimedBy, stalledOnly: request.stalledOnly,
             limit: Int(limit), offset: Int(request.offset))
         let (tasks, total) = try await store.listTasks(filter)
         return ListTasksResponse(tasks: tasks, count: Int32(tasks.count), total: total, limit: limit, offset: request.offset)
@@ -186,6 +244,22 @@ extension TaskService {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw TaskManagerError.missingField(field) }
         return trimmed
+    }
+
+    private func claimCheck(_ id: Int64, _ workerID: String, _ attempt: Int32) throws -> ClaimCheck {
+        guard attempt >= 0 else { throw TaskManagerError(.invalidArgument, "attempt must not be negative") }
+        return ClaimCheck(id: id, workerID: workerID, attempt: attempt, nowMs: clock.nowMs(), defaultLeaseMs: options.defaultLeaseMs)
+    }
+
+    /// `a + b`, or `Int64.max` where that would overflow: a client's huge delay must not trap the server.
+    static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
+
+    /// The first value that is set (> 0), in order of precedence; nil when none is.
+    static func first(_ values: Int32...) -> Int32? {
+        values.first { $0 > 0 }
     }
 
     static func workerID(_ value: String) throws -> String {

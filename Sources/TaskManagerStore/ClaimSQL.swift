@@ -2,9 +2,8 @@ import TaskManagerCore
 
 /// The SQL of a claim, built only from fixed fragments chosen by the query's shape; values are bound.
 ///
-/// Parameters: `?1` type id, `?2` type name LIKE pattern, `?3` stale-before time, `?4` now (`failExpired` only).
-/// `?1` and `?2` are always bound (NULL when unused): SQLite counts parameters up to the largest number used,
-/// and every variant uses `?3`.
+/// Parameters: `?1` type id, `?2` type name LIKE pattern, `?3` now. `?1` and `?2` are always bound (NULL when
+/// unused): SQLite counts parameters up to the largest number used, and every variant uses `?3`.
 struct ClaimSQL: Hashable {
     var order: ClaimOrder
     var byTypeID: Bool
@@ -22,41 +21,40 @@ struct ClaimSQL: Hashable {
 
     /// The bindings of `pick`: `?1`…`?3`.
     static func pickValues(_ query: ClaimQuery) -> [(any SQLiteBindable)?] {
-        [query.taskTypeID, query.typePattern, query.staleBeforeMs]
+        [query.taskTypeID, query.typePattern, query.nowMs]
     }
 
-    /// The bindings of `failExpired`: `?1`…`?4`.
-    static func failExpiredValues(_ query: ClaimQuery) -> [(any SQLiteBindable)?] {
-        pickValues(query) + [query.nowMs]
-    }
-
-    /// Fails the stale claims that have no attempts left, returning `id, claimed_by` of each.
-    var failExpired: String {
-        """
-        UPDATE tasks SET status = 'failed', error_message = 'lease expired', completed_at_ms = ?4, updated_at_ms = ?4
-        WHERE status = 'claimed' AND claimed_at_ms < ?3 AND attempts >= max_attempts\(typeFilter)
-        RETURNING id, claimed_by
-        """
-    }
-
-    /// Picks `id, status, claimed_by` of the first claimable task: the better of the best pending task and the
-    /// best stale claim, each found separately so the pending one can walk an index in order.
+    /// Picks `id, status` of the first claimable task: the better of the best due pending task and the best
+    /// claim whose lease expired, each found separately so the pending one can walk an index in order.
+    ///
+    /// An expired claim competes in the same order as pending tasks; the claim ends it (as the reaper would) only
+    /// when it comes first, and claims it only if that returned it to pending.
     var pick: String {
-        let columns = "id, status, claimed_by, priority, created_at_ms, attempts"
+        let columns = "id, status, priority, created_at_ms, attempts"
         return """
-            SELECT id, status, claimed_by FROM (
+            SELECT id, status FROM (
                 SELECT * FROM (
                     SELECT \(columns) FROM tasks
-                    WHERE status = 'pending'\(typeFilter)
+                    WHERE status = 'pending' AND run_at_ms <= ?3\(typeFilter)
                     ORDER BY \(orderBy) LIMIT 1)
                 UNION ALL
                 SELECT * FROM (
                     SELECT \(columns) FROM tasks
-                    WHERE status = 'claimed' AND claimed_at_ms < ?3 AND attempts < max_attempts\(typeFilter)
+                    WHERE status = 'claimed' AND lease_expires_at_ms < ?3\(typeFilter)
                     ORDER BY \(orderBy) LIMIT 1)
             )
             ORDER BY \(orderBy) LIMIT 1
             """
+    }
+
+    /// The earliest `run_at_ms` after `?3` of a pending task matching the filter: when a long-poll claim that
+    /// found nothing should look again. Takes the bindings of `pick`.
+    ///
+    /// It reads the pending tasks of the filter that are not due yet, through the claim index. An index on
+    /// `(status, run_at_ms)` would make this one lookup, but SQLite then prefers it for the pending branch of
+    /// `pick` too and sorts every due task on each claim (QueryPlanTests catches that).
+    var nextDue: String {
+        "SELECT MIN(run_at_ms) FROM tasks WHERE status = 'pending' AND run_at_ms > ?3\(typeFilter)"
     }
 
     private var typeFilter: String {

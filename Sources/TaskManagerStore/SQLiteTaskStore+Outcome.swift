@@ -1,71 +1,96 @@
 import TaskManagerCore
 
 extension SQLiteTaskStore {
-    public func updateProgress(id: Int64, workerID: String, progress: Int32, message: String, nowMs: Int64) async throws
-        -> Task
-    {
+    public func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String) async throws -> Task {
         try await write { db in
-            _ = try Self.requireClaim(db, id: id, workerID: workerID)
+            let claimed = try Self.requireClaim(db, claim)
+            try Self.renewLease(db, claim)
+            if progress != claimed.progress {
+                // Moving progress restarts the stall clock and clears a stall already marked.
+                try db.prepare("UPDATE tasks SET progress_changed_at_ms = ?, stalled_since_ms = NULL WHERE id = ?")
+                    .run([claim.nowMs, claim.id])
+            }
             try db.prepare("UPDATE tasks SET progress = ?, progress_message = ?, updated_at_ms = ? WHERE id = ?")
-                .run([progress, message.isEmpty ? nil : message, nowMs, id])
+                .run([progress, message.isEmpty ? nil : message, claim.nowMs, claim.id])
             let text = message.isEmpty ? "Progress: \(progress)%" : "Progress: \(progress)% - \(message)"
-            try self.addHistory(db, taskID: id, change: HistoryEntry.Change.progressUpdate, workerID: workerID,
-                                message: text, nowMs: nowMs)
-            guard let task = try TaskRow.fetch(id: id, in: db) else { throw Self.vanished }
+            try self.addHistory(db, taskID: claim.id, change: HistoryEntry.Change.progressUpdate,
+                                workerID: claim.workerID, message: text, nowMs: claim.nowMs)
+            guard let task = try TaskRow.fetch(id: claim.id, in: db) else { throw Self.vanished }
             return task
         }
     }
 
-    public func completeTask(id: Int64, workerID: String, resultJSON: String, nowMs: Int64) async throws -> Task {
+    public func heartbeat(_ claim: ClaimCheck) async throws -> Task {
         try await write { db in
-            _ = try Self.requireClaim(db, id: id, workerID: workerID)
-            try db.prepare("""
-                UPDATE tasks SET status = 'completed', result_json = ?, completed_at_ms = ?, updated_at_ms = ? WHERE id = ?
-                """).run([resultJSON.isEmpty ? nil : resultJSON, nowMs, nowMs, id])
-            try self.addHistory(db, taskID: id, change: HistoryEntry.Change.completed, workerID: workerID,
-                                message: "Task completed successfully", nowMs: nowMs)
-            guard let task = try TaskRow.fetch(id: id, in: db) else { throw Self.vanished }
+            _ = try Self.requireClaim(db, claim)
+            try Self.renewLease(db, claim)
+            guard let task = try TaskRow.fetch(id: claim.id, in: db) else { throw Self.vanished }
             return task
         }
     }
 
-    public func failTask(id: Int64, workerID: String, error: String, nowMs: Int64) async throws
+    public func completeTask(_ claim: ClaimCheck, resultJSON: String) async throws -> Task {
+        try await write { db in
+            // A requested cancel does not stop a completion: the work is done.
+            _ = try Self.requireClaim(db, claim)
+            try db.prepare("""
+                UPDATE tasks SET status = 'completed', result_json = ?1, completed_at_ms = ?2, updated_at_ms = ?2,
+                                 lease_expires_at_ms = NULL
+                WHERE id = ?3
+                """).run([resultJSON.isEmpty ? nil : resultJSON, claim.nowMs, claim.id])
+            try self.addHistory(db, taskID: claim.id, change: HistoryEntry.Change.completed, workerID: claim.workerID,
+                                message: "Task completed successfully", nowMs: claim.nowMs)
+            guard let task = try TaskRow.fetch(id: claim.id, in: db) else { throw Self.vanished }
+            return task
+        }
+    }
+
+    public func failTask(_ claim: ClaimCheck, error: String, jitter: Double) async throws
         -> (task: Task, retried: Bool)
     {
         try await write { db in
-            let claim = try Self.requireClaim(db, id: id, workerID: workerID)
-            let retried = claim.attempts < claim.maxAttempts
-            if retried {
+            let claimed = try Self.requireClaim(db, claim)
+            let nowMs = claim.nowMs
+            let retried: Bool
+            if claimed.cancelRequested {
+                retried = false
                 try db.prepare("""
-                    UPDATE tasks SET status = 'pending', error_message = ?, claimed_by = NULL, claimed_at_ms = NULL,
-                                     progress = 0, progress_message = NULL, updated_at_ms = ?
-                    WHERE id = ?
-                    """).run([error, nowMs, id])
+                    UPDATE tasks SET status = 'cancelled', error_message = ?1, completed_at_ms = ?2, updated_at_ms = ?2,
+                                     lease_expires_at_ms = NULL
+                    WHERE id = ?3
+                    """).run([error, nowMs, claim.id])
+                let reason = claimed.cancelReason.flatMap { $0.isEmpty ? nil : $0 } ?? "requested"
+                try self.addHistory(db, taskID: claim.id, change: HistoryEntry.Change.cancelled,
+                                    workerID: claim.workerID, message: "Task cancelled: \(reason)", nowMs: nowMs)
+            } else if claimed.attempts < claimed.maxAttempts {
+                retried = true
+                let delayMs = claimed.retryBackoff.delayMs(afterAttempt: claimed.attempts, jitter: jitter)
+                try db.prepare("""
+                    UPDATE tasks SET status = 'pending', error_message = ?1, claimed_by = NULL, claimed_at_ms = NULL,
+                                     progress = 0, progress_message = NULL, updated_at_ms = ?2,
+                                     lease_expires_at_ms = NULL, stalled_since_ms = NULL, run_at_ms = ?3
+                    WHERE id = ?4
+                    """).run([error, nowMs, Self.adding(delayMs, to: nowMs), claim.id])
+                try self.addHistory(db, taskID: claim.id, change: HistoryEntry.Change.retry, workerID: claim.workerID,
+                                    message: "Task failed: \(error)", nowMs: nowMs)
             } else {
+                retried = false
                 try db.prepare("""
-                    UPDATE tasks SET status = 'failed', error_message = ?, completed_at_ms = ?, updated_at_ms = ? WHERE id = ?
-                    """).run([error, nowMs, nowMs, id])
+                    UPDATE tasks SET status = 'failed', error_message = ?1, completed_at_ms = ?2, updated_at_ms = ?2,
+                                     lease_expires_at_ms = NULL
+                    WHERE id = ?3
+                    """).run([error, nowMs, claim.id])
+                try self.addHistory(db, taskID: claim.id, change: HistoryEntry.Change.failed, workerID: claim.workerID,
+                                    message: "Task failed: \(error)", nowMs: nowMs)
             }
-            try self.addHistory(db, taskID: id, change: retried ? HistoryEntry.Change.retry : HistoryEntry.Change.failed,
-                                workerID: workerID, message: "Task failed: \(error)", nowMs: nowMs)
-            guard let task = try TaskRow.fetch(id: id, in: db) else { throw Self.vanished }
+            guard let task = try TaskRow.fetch(id: claim.id, in: db) else { throw Self.vanished }
             return (task, retried)
         }
     }
 
-    /// Checks, in this order, that the task exists, is claimed, and is claimed by `workerID`.
-    ///
-    /// - Returns: the task's attempts so far and its maximum.
-    /// - Throws: `.taskNotFound`, `.taskNotClaimed` or `.claimedByAnotherWorker`.
-    private static func requireClaim(_ db: SQLiteConnection, id: Int64, workerID: String) throws
-        -> (attempts: Int32, maxAttempts: Int32)
-    {
-        let row = try db.prepare("SELECT status, claimed_by, attempts, max_attempts FROM tasks WHERE id = ?").firstRow([id]) {
-            (status: $0.string(at: 0), claimedBy: $0.string(at: 1), attempts: $0.int32(at: 2), maxAttempts: $0.int32(at: 3))
-        }
-        guard let row else { throw TaskManagerError.taskNotFound }
-        guard row.status == TaskStatus.claimed.name else { throw TaskManagerError.taskNotClaimed }
-        guard row.claimedBy == workerID else { throw TaskManagerError.claimedByAnotherWorker }
-        return (row.attempts, row.maxAttempts)
+    /// `time + delay`, saturating at `Int64.max` instead of trapping (a backoff may be `Int64.max`).
+    private static func adding(_ delayMs: Int64, to time: Int64) -> Int64 {
+        let (sum, overflow) = time.addingReportingOverflow(delayMs)
+        return overflow ? Int64.max : sum
     }
 }

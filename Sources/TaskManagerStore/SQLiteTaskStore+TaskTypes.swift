@@ -1,21 +1,29 @@
 import TaskManagerCore
 
 extension SQLiteTaskStore {
-    public func registerTaskType(name: String, version: String, paramSchemaJSON: String, nowMs: Int64) async throws
-        -> (taskType: TaskType, created: Bool)
-    {
+    public func registerTaskType(
+        name: String, version: String, paramSchemaJSON: String, settings: TaskTypeSettings, nowMs: Int64
+    ) async throws -> (taskType: TaskType, created: Bool) {
         try await write { db in
             let existing = try db.prepare("SELECT id FROM task_types WHERE name = ?").firstRow([name]) { $0.int64(at: 0) }
+            let settingValues: [(any SQLiteBindable)?] = [
+                settings.leaseSeconds, settings.maxAttempts, settings.stallAfterSeconds, settings.retryBackoffBaseMs,
+                settings.retryBackoffCapMs,
+            ]
             if let id = existing {
                 try db.prepare("""
-                    UPDATE task_types SET version = ?, param_schema_json = ?, is_active = 1, updated_at_ms = ?
+                    UPDATE task_types SET version = ?, param_schema_json = ?, is_active = 1, updated_at_ms = ?,
+                                          lease_seconds = ?, max_attempts = ?, stall_after_seconds = ?,
+                                          retry_backoff_base_ms = ?, retry_backoff_cap_ms = ?
                     WHERE id = ?
-                    """).run([version, paramSchemaJSON, nowMs, id])
+                    """).run([version, paramSchemaJSON, nowMs] + settingValues + [id])
             } else {
                 try db.prepare("""
-                    INSERT INTO task_types (name, version, param_schema_json, is_active, created_at_ms, updated_at_ms)
-                    VALUES (?, ?, ?, 1, ?, ?)
-                    """).run([name, version, paramSchemaJSON, nowMs, nowMs])
+                    INSERT INTO task_types (name, version, param_schema_json, is_active, created_at_ms, updated_at_ms,
+                                            lease_seconds, max_attempts, stall_after_seconds, retry_backoff_base_ms,
+                                            retry_backoff_cap_ms)
+                    VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
+                    """).run([name, version, paramSchemaJSON, nowMs, nowMs] + settingValues)
             }
             guard let type = try TaskTypeRow.fetch(name: name, in: db) else { throw Self.vanished }
             return (type, existing == nil)

@@ -9,9 +9,12 @@ extension SQLiteTaskStore {
             }
             try db.prepare("""
                 INSERT INTO tasks (type_id, status, params_json, dedupe_key, priority, progress, attempts, max_attempts,
-                                   created_at_ms, updated_at_ms)
-                VALUES (?, 'pending', ?, ?, ?, 0, 0, ?, ?, ?)
-                """).run([new.typeID, new.paramsJSON, new.dedupeKey, new.priority, new.maxAttempts, new.nowMs, new.nowMs])
+                                   created_at_ms, updated_at_ms, run_at_ms, retry_backoff_base_ms, retry_backoff_cap_ms)
+                VALUES (?, 'pending', ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?)
+                """).run([
+                    new.typeID, new.paramsJSON, new.dedupeKey, new.priority, new.maxAttempts, new.nowMs, new.nowMs,
+                    max(new.runAtMs, 0), new.retryBackoff.baseMs, new.retryBackoff.capMs,
+                ])
             let id = db.lastInsertRowID
             try self.addHistory(db, taskID: id, change: HistoryEntry.Change.created, workerID: nil,
                                 message: "Task created", nowMs: new.nowMs)
@@ -40,6 +43,9 @@ extension SQLiteTaskStore {
             if let claimedBy = filter.claimedBy {
                 clauses.append("t.claimed_by = ?")
                 values.append(claimedBy)
+            }
+            if filter.stalledOnly {
+                clauses.append("t.status = 'claimed' AND t.stalled_since_ms IS NOT NULL")
             }
             let whereSQL = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
             let tasks = try db.prepare(TaskRow.select + whereSQL + " ORDER BY t.created_at_ms DESC, t.id DESC LIMIT ? OFFSET ?")

@@ -6,7 +6,8 @@ enum TaskRow {
     static let select = """
         SELECT t.id, tt.name, t.type_id, t.status, t.progress, t.progress_message, t.priority, t.attempts,
                t.max_attempts, t.claimed_by, t.claimed_at_ms, t.created_at_ms, t.updated_at_ms, t.completed_at_ms,
-               t.params_json, t.result_json, t.error_message, t.dedupe_key
+               t.params_json, t.result_json, t.error_message, t.dedupe_key, t.lease_expires_at_ms, t.cancel_requested,
+               t.cancel_reason, t.stalled_since_ms, t.run_at_ms
         FROM tasks t JOIN task_types tt ON tt.id = t.type_id
         """
 
@@ -31,6 +32,12 @@ enum TaskRow {
         task.resultJSON = row.string(at: 15) ?? ""
         task.errorMessage = row.string(at: 16) ?? ""
         task.dedupeKey = row.string(at: 17) ?? ""
+        task.leaseExpiresAtMs = row.int64(at: 18)
+        task.cancelRequested = row.bool(at: 19)
+        task.cancelReason = row.string(at: 20) ?? ""
+        task.stalledSinceMs = row.int64(at: 21)
+        task.stalled = task.status == .claimed && !row.isNull(at: 21)
+        task.runAtMs = row.int64(at: 22)
         return task
     }
 
@@ -42,5 +49,14 @@ enum TaskRow {
     /// The task with this dedupe key, or nil.
     static func fetch(dedupeKey: String, in db: SQLiteConnection) throws -> Task? {
         try db.prepare(select + " WHERE t.dedupe_key = ?").firstRow([dedupeKey], read)
+    }
+
+    /// The SQL expression of the lease a claim or renewal of the task in `tasks` grants, in ms: its type's
+    /// `lease_seconds` when set, else the bound parameter `defaultParameter` (for example `?3`).
+    static func leaseMs(defaultParameter: String) -> String {
+        """
+        COALESCE((SELECT lease_seconds * 1000 FROM task_types WHERE id = tasks.type_id AND lease_seconds > 0), \
+        \(defaultParameter))
+        """
     }
 }

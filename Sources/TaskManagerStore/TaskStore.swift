@@ -10,9 +10,9 @@ public protocol TaskStore: Sendable {
     /// Checks that the database answers.
     func ping() async throws
 
-    /// Inserts a type, or replaces the version and schema of the type with that name and re-activates it.
-    func registerTaskType(name: String, version: String, paramSchemaJSON: String, nowMs: Int64) async throws
-        -> (taskType: TaskType, created: Bool)
+    /// Inserts a type, or replaces the version, schema and settings of the type with that name and re-activates it.
+    func registerTaskType(name: String, version: String, paramSchemaJSON: String, settings: TaskTypeSettings, nowMs: Int64)
+        async throws -> (taskType: TaskType, created: Bool)
 
     /// The type with this name, with its usage count, or nil.
     func taskType(named name: String) async throws -> TaskType?
@@ -26,18 +26,48 @@ public protocol TaskStore: Sendable {
     /// Inserts a pending task with history `created`, or returns the task that has the same dedupe key.
     func createTask(_ task: NewTask) async throws -> (task: Task, deduplicated: Bool)
 
-    /// Atomically claims the first claimable task matching the query (history `claimed`); nil when none.
+    /// Atomically claims the first claimable task matching the query (history `claimed`) and gives it a lease;
+    /// nil when none. Claimable: pending and due (`run_at_ms <= now`), or claimed with an expired lease (which is
+    /// ended first exactly as `reapExpiredLeases` would).
     func claimTask(_ query: ClaimQuery) async throws -> Task?
 
-    /// Stores progress and message on a task claimed by `workerID` (history `progress_update`).
-    func updateProgress(id: Int64, workerID: String, progress: Int32, message: String, nowMs: Int64) async throws -> Task
+    /// When the next pending task matching the query's filter becomes due (a delayed task or a retry waiting
+    /// out its backoff), if any is not due yet at `query.nowMs`.
+    func nextDueTime(_ query: ClaimQuery) async throws -> Int64?
 
-    /// Marks a task claimed by `workerID` completed with its result (history `completed`).
-    func completeTask(id: Int64, workerID: String, resultJSON: String, nowMs: Int64) async throws -> Task
+    /// Stores progress and message on a task claimed by `claim.workerID` (history `progress_update`), renews its
+    /// lease, and clears its stall when the progress changed.
+    func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String) async throws -> Task
 
-    /// Records a failure of a task claimed by `workerID`: back to pending while attempts remain
-    /// (history `retry`, `retried = true`), else failed for good (history `failed`).
-    func failTask(id: Int64, workerID: String, error: String, nowMs: Int64) async throws -> (task: Task, retried: Bool)
+    /// Renews the lease of a task claimed by `claim.workerID`.
+    func heartbeat(_ claim: ClaimCheck) async throws -> Task
+
+    /// Marks a task claimed by `claim.workerID` completed with its result (history `completed`).
+    func completeTask(_ claim: ClaimCheck, resultJSON: String) async throws -> Task
+
+    /// Records a failure of a task claimed by `claim.workerID`: cancelled when a cancel was requested (history
+    /// `cancelled`); else back to pending, due after the task's retry backoff, while attempts remain (history
+    /// `retry`, `retried = true`); else failed for good (history `failed`).
+    /// - Parameter jitter: in 0..<1, scales the random part of the backoff (see `RetryBackoff`).
+    func failTask(_ claim: ClaimCheck, error: String, jitter: Double) async throws -> (task: Task, retried: Bool)
+
+    /// Cancels a task: a pending one at once (status cancelled, history `cancelled`); a claimed one is marked
+    /// `cancel_requested` (history `cancel_requested`) and ends when its worker fails it or its lease expires.
+    /// Throws NOT_FOUND for an unknown task and `.taskFinished` for a completed, failed or cancelled one.
+    func cancelTask(id: Int64, reason: String, nowMs: Int64) async throws -> Task
+
+    /// Ends every lease that expired before `nowMs`: the task goes back to pending (history `lease_expired`,
+    /// the attempt counted), or is failed with "lease expired" when it has no attempts left, or is cancelled
+    /// when a cancel was requested. Returns the tasks as they are afterwards.
+    func reapExpiredLeases(nowMs: Int64) async throws -> [Task]
+
+    /// Marks stalled every claimed task whose progress has not changed for its type's `stall_after_seconds`
+    /// (or `defaultStallAfterMs`; 0 turns the default off) and is not marked yet (history `stalled`).
+    func markStalledTasks(nowMs: Int64, defaultStallAfterMs: Int64) async throws -> [Task]
+
+    /// Deletes up to `limit` completed, failed or cancelled tasks that finished before `finishedBeforeMs`,
+    /// with their history; returns how many were deleted.
+    func deleteFinishedTasks(finishedBeforeMs: Int64, limit: Int) async throws -> Int
 
     /// The task with this id, or nil.
     func task(id: Int64) async throws -> Task?
@@ -49,7 +79,7 @@ public protocol TaskStore: Sendable {
     func history(taskID: Int64) async throws -> [HistoryEntry]?
 }
 
-/// A task to insert, already validated.
+/// A task to insert, already validated, with every default resolved.
 public struct NewTask: Sendable, Hashable {
     public var typeID: Int64
     /// Canonical JSON object text.
@@ -58,14 +88,46 @@ public struct NewTask: Sendable, Hashable {
     public var dedupeKey: String
     public var maxAttempts: Int32
     public var nowMs: Int64
+    /// Not claimable before this time; `nowMs` (or earlier) = at once.
+    public var runAtMs: Int64
+    /// The retry backoff of this task's failed attempts.
+    public var retryBackoff: RetryBackoff
 
-    public init(typeID: Int64, paramsJSON: String, priority: Int32, dedupeKey: String, maxAttempts: Int32, nowMs: Int64) {
+    public init(
+        typeID: Int64, paramsJSON: String, priority: Int32, dedupeKey: String, maxAttempts: Int32, nowMs: Int64,
+        runAtMs: Int64 = 0, retryBackoff: RetryBackoff = RetryBackoff(baseMs: 0, capMs: 0)
+    ) {
         self.typeID = typeID
         self.paramsJSON = paramsJSON
         self.priority = priority
         self.dedupeKey = dedupeKey
         self.maxAttempts = maxAttempts
         self.nowMs = nowMs
+        self.runAtMs = runAtMs
+        self.retryBackoff = retryBackoff
+    }
+}
+
+/// Who claims to hold a task: checked by every call a worker makes about its task.
+///
+/// In order: unknown task → `.taskNotFound`; `attempt` given (> 0) and not the task's current attempt, or the
+/// lease of that attempt already ended (expired) → `.leaseLost`; not claimed → `.taskNotClaimed`; claimed by
+/// another worker → `.claimedByAnotherWorker`.
+public struct ClaimCheck: Sendable, Hashable {
+    public var id: Int64
+    public var workerID: String
+    /// The attempt number the claim returned; 0 = not checked.
+    public var attempt: Int32
+    public var nowMs: Int64
+    /// The lease a renewal grants when the task's type sets none.
+    public var defaultLeaseMs: Int64
+
+    public init(id: Int64, workerID: String, attempt: Int32 = 0, nowMs: Int64, defaultLeaseMs: Int64) {
+        self.id = id
+        self.workerID = workerID
+        self.attempt = attempt
+        self.nowMs = nowMs
+        self.defaultLeaseMs = defaultLeaseMs
     }
 }
 
@@ -78,17 +140,16 @@ public struct ClaimQuery: Sendable, Hashable {
     public var typePattern: String?
     public var order: ClaimOrder
     public var nowMs: Int64
-    /// Claims made before this time are stale: such a task can be claimed again (a new attempt),
-    /// or is failed when it has no attempts left.
-    public var staleBeforeMs: Int64
+    /// The lease a claim grants when the task's type sets no `lease_seconds`.
+    public var defaultLeaseMs: Int64
 
-    public init(workerID: String, taskTypeID: Int64?, typePattern: String?, order: ClaimOrder, nowMs: Int64, staleBeforeMs: Int64) {
+    public init(workerID: String, taskTypeID: Int64?, typePattern: String?, order: ClaimOrder, nowMs: Int64, defaultLeaseMs: Int64) {
         self.workerID = workerID
         self.taskTypeID = taskTypeID
         self.typePattern = typePattern
         self.order = order
         self.nowMs = nowMs
-        self.staleBeforeMs = staleBeforeMs
+        self.defaultLeaseMs = defaultLeaseMs
     }
 }
 
@@ -114,13 +175,19 @@ public struct TaskFilter: Sendable, Hashable {
     /// Type name: exact, or an SQL LIKE pattern when it contains `%`.
     public var type: String?
     public var claimedBy: String?
+    /// Only claimed tasks marked stalled.
+    public var stalledOnly: Bool
     public var limit: Int
     public var offset: Int
 
-    public init(status: TaskStatus? = nil, type: String? = nil, claimedBy: String? = nil, limit: Int = 50, offset: Int = 0) {
+    public init(
+        status: TaskStatus? = nil, type: String? = nil, claimedBy: String? = nil, stalledOnly: Bool = false, limit: Int = 50,
+        offset: Int = 0
+    ) {
         self.status = status
         self.type = type
         self.claimedBy = claimedBy
+        self.stalledOnly = stalledOnly
         self.limit = limit
         self.offset = offset
     }

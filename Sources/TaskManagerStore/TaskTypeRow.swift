@@ -5,7 +5,9 @@ enum TaskTypeRow {
     /// The SELECT of every column `read` expects, from `task_types tt`; append WHERE/ORDER BY.
     static let select = """
         SELECT tt.id, tt.name, tt.version, tt.param_schema_json, tt.is_active, tt.created_at_ms, tt.updated_at_ms,
-               (SELECT COUNT(*) FROM tasks t WHERE t.type_id = tt.id) AS usage_count
+               (SELECT COUNT(*) FROM tasks t WHERE t.type_id = tt.id) AS usage_count,
+               tt.lease_seconds, tt.max_attempts, tt.stall_after_seconds, tt.retry_backoff_base_ms,
+               tt.retry_backoff_cap_ms
         FROM task_types tt
         """
 
@@ -20,6 +22,9 @@ enum TaskTypeRow {
         type.createdAtMs = row.int64(at: 5)
         type.updatedAtMs = row.int64(at: 6)
         type.usageCount = row.int64(at: 7)
+        type.settings = TaskTypeSettings(
+            leaseSeconds: row.int32(at: 8), maxAttempts: row.int32(at: 9), stallAfterSeconds: row.int32(at: 10),
+            retryBackoffBaseMs: row.int32(at: 11), retryBackoffCapMs: row.int32(at: 12))
         return type
     }
 

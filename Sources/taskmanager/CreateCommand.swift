@@ -9,13 +9,20 @@ struct CreateCommand: AsyncParsableCommand {
     @Option(help: "Parameters as a JSON object (default {}).") var params: String?
     @Option(help: "Higher is claimed first.") var priority: Int32 = 0
     @Option(help: "Tasks with the same key are created once (default: a hash of type and params).") var dedupeKey: String?
-    @Option(help: "Attempts before the task fails for good (default: the server's).") var maxAttempts: Int32?
+    @Option(help: "Attempts before the task fails for good (default: the type's, else the server's).") var maxAttempts: Int32?
+    @Option(help: "Not claimable for this many milliseconds from now.") var delayMs: Int64?
+    @Option(help: "Not claimable before this time, in Unix epoch milliseconds (not with --delay-ms).") var runAtMs: Int64?
+    @Option(help: "Wait before the first retry, in ms, doubling per attempt (default: the type's, else the server's).")
+    var retryBackoffBaseMs: Int32?
+    @Option(help: "Longest wait before a retry, in ms (default: the type's, else the server's).") var retryBackoffCapMs: Int32?
 
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
         let request = CreateTaskRequest(
-            type: type, paramsJSON: params ?? "", priority: priority, dedupeKey: dedupeKey ?? "", maxAttempts: maxAttempts ?? 0)
+            type: type, paramsJSON: params ?? "", priority: priority, dedupeKey: dedupeKey ?? "", maxAttempts: maxAttempts ?? 0,
+            runAtMs: runAtMs ?? 0, delayMs: delayMs ?? 0, retryBackoffBaseMs: retryBackoffBaseMs ?? 0,
+            retryBackoffCapMs: retryBackoffCapMs ?? 0)
         let json = options.json
         try await options.withClient { client in
             let response = try await client.createTask(request)

@@ -3,8 +3,9 @@ import TaskManagerCore
 
 /// The readable forms of the responses: aligned `Label: value` blocks and tables.
 enum HumanOutput {
+    /// Every field of a task; the lease, cancel, stall and run-at lines only when they are set.
     static func taskDetails(_ task: Task) -> String {
-        fields([
+        var pairs = [
             ("ID", String(task.id)),
             ("Type", "\(task.type) (type id \(task.typeID))"),
             ("Status", task.status.name),
@@ -13,6 +14,13 @@ enum HumanOutput {
             ("Attempts", "\(task.attempts) of \(task.maxAttempts)"),
             ("Claimed by", orDash(task.claimedBy)),
             ("Claimed at", time(task.claimedAtMs)),
+        ]
+        if task.leaseExpiresAtMs != 0 { pairs.append(("Lease expires", time(task.leaseExpiresAtMs))) }
+        if task.cancelRequested { pairs.append(("Cancel requested", "yes")) }
+        if !task.cancelReason.isEmpty { pairs.append(("Cancel reason", task.cancelReason)) }
+        if task.stalled { pairs.append(("Stalled since", time(task.stalledSinceMs))) }
+        if task.runAtMs != 0 { pairs.append(("Run at", time(task.runAtMs))) }
+        pairs += [
             ("Created at", time(task.createdAtMs)),
             ("Updated at", time(task.updatedAtMs)),
             ("Completed at", time(task.completedAtMs)),
@@ -20,7 +28,8 @@ enum HumanOutput {
             ("Params", orDash(task.paramsJSON)),
             ("Result", orDash(task.resultJSON)),
             ("Error", orDash(task.errorMessage)),
-        ])
+        ]
+        return fields(pairs)
     }
 
     static func taskTypeDetails(_ type: TaskType) -> String {
@@ -33,7 +42,28 @@ enum HumanOutput {
             ("Created at", time(type.createdAtMs)),
             ("Updated at", time(type.updatedAtMs)),
             ("Schema", orDash(type.paramSchemaJSON)),
-        ])
+        ] + settingFields(type.settings))
+    }
+
+    /// The settings a type overrides, one line each; the unset (0) ones are left out.
+    static func settingFields(_ settings: TaskTypeSettings) -> [(String, String)] {
+        let all: [(String, Int32, String)] = [
+            ("Lease", settings.leaseSeconds, " s"), ("Max attempts", settings.maxAttempts, ""),
+            ("Stall after", settings.stallAfterSeconds, " s"), ("Retry backoff base", settings.retryBackoffBaseMs, " ms"),
+            ("Retry backoff cap", settings.retryBackoffCapMs, " ms"),
+        ]
+        return all.filter { $0.1 != 0 }.map { ($0.0, "\($0.1)\($0.2)") }
+    }
+
+    /// `lease=60s max_attempts=5 ...` for a table cell; `-` when the type overrides nothing.
+    static func settingsSummary(_ settings: TaskTypeSettings) -> String {
+        let all: [(String, Int32, String)] = [
+            ("lease", settings.leaseSeconds, "s"), ("max_attempts", settings.maxAttempts, ""),
+            ("stall_after", settings.stallAfterSeconds, "s"), ("backoff_base", settings.retryBackoffBaseMs, "ms"),
+            ("backoff_cap", settings.retryBackoffCapMs, "ms"),
+        ]
+        let parts = all.filter { $0.1 != 0 }.map { "\($0.0)=\($0.1)\($0.2)" }
+        return parts.isEmpty ? "-" : parts.joined(separator: " ")
     }
 
     static func health(_ health: HealthResponse) -> String {
@@ -49,7 +79,7 @@ enum HumanOutput {
         var table = TableFormatter(headers: ["ID", "TYPE", "STATUS", "PROGRESS", "PRIORITY", "ATTEMPTS", "WORKER", "CREATED"])
         for task in tasks {
             table.append([
-                String(task.id), task.type, task.status.name, "\(task.progress)%", String(task.priority),
+                String(task.id), task.type, status(task), "\(task.progress)%", String(task.priority),
                 "\(task.attempts)/\(task.maxAttempts)", orDash(task.claimedBy), time(task.createdAtMs),
             ])
         }
@@ -57,11 +87,11 @@ enum HumanOutput {
     }
 
     static func taskTypeTable(_ types: [TaskType]) -> String {
-        var table = TableFormatter(headers: ["ID", "NAME", "VERSION", "ACTIVE", "TASKS", "UPDATED"])
+        var table = TableFormatter(headers: ["ID", "NAME", "VERSION", "ACTIVE", "TASKS", "UPDATED", "SETTINGS"])
         for type in types {
             table.append([
                 String(type.id), type.name, type.version, type.isActive ? "yes" : "no", String(type.usageCount),
-                time(type.updatedAtMs),
+                time(type.updatedAtMs), settingsSummary(type.settings),
             ])
         }
         return table.render()
@@ -73,6 +103,12 @@ enum HumanOutput {
             table.append([time(entry.createdAtMs), entry.statusChange, orDash(entry.workerID), entry.message])
         }
         return table.render()
+    }
+
+    /// The status name, with `(stalled)` and `(cancel requested)` for a claimed task so marked.
+    static func status(_ task: Task) -> String {
+        guard task.status == .claimed else { return task.status.name }
+        return task.status.name + (task.stalled ? " (stalled)" : "") + (task.cancelRequested ? " (cancel requested)" : "")
     }
 
     /// `45% - Step 2/4`, or `45%` without a message.

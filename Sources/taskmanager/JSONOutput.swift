@@ -25,6 +25,12 @@ enum JSONOutput {
             "result": embedded(task.resultJSON),
             "error_message": .string(task.errorMessage),
             "dedupe_key": .string(task.dedupeKey),
+            "lease_expires_at_ms": .integer(task.leaseExpiresAtMs),
+            "cancel_requested": .bool(task.cancelRequested),
+            "cancel_reason": .string(task.cancelReason),
+            "stalled": .bool(task.stalled),
+            "stalled_since_ms": .integer(task.stalledSinceMs),
+            "run_at_ms": .integer(task.runAtMs),
         ])
     }
 
@@ -38,6 +44,17 @@ enum JSONOutput {
             "usage_count": .integer(type.usageCount),
             "created_at_ms": .integer(type.createdAtMs),
             "updated_at_ms": .integer(type.updatedAtMs),
+            "settings": settings(type.settings),
+        ])
+    }
+
+    static func settings(_ settings: TaskTypeSettings) -> JSONValue {
+        .object([
+            "lease_seconds": .integer(Int64(settings.leaseSeconds)),
+            "max_attempts": .integer(Int64(settings.maxAttempts)),
+            "stall_after_seconds": .integer(Int64(settings.stallAfterSeconds)),
+            "retry_backoff_base_ms": .integer(Int64(settings.retryBackoffBaseMs)),
+            "retry_backoff_cap_ms": .integer(Int64(settings.retryBackoffCapMs)),
         ])
     }
 

@@ -24,24 +24,25 @@ struct GetCommand: AsyncParsableCommand {
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List tasks.")
 
-    @Option(help: "pending, claimed, completed or failed.") var status: String?
+    @Option(help: "pending, claimed, completed, failed or cancelled.") var status: String?
     @Option(help: "Task type name; SQL LIKE when it contains %.") var type: String?
     @Option(help: "Worker ID holding the task.") var claimedBy: String?
     @Option(help: "Page size (server default 50, at most 1000).") var limit: Int32?
     @Option(help: "Tasks to skip.") var offset: Int32?
+    @Flag(help: "Only claimed tasks marked stalled (no progress for the stall time).") var stalled = false
 
     @OptionGroup var options: ClientOptions
 
     func validate() throws {
         if let status, TaskStatus(name: status) == nil || TaskStatus(name: status) == .unspecified {
-            throw ValidationError("Invalid status '\(status)': expected pending, claimed, completed or failed")
+            throw ValidationError("Invalid status '\(status)': expected pending, claimed, completed, failed or cancelled")
         }
     }
 
     func run() async throws {
         let request = ListTasksRequest(
             status: status.flatMap { TaskStatus(name: $0) } ?? .unspecified, type: type ?? "", claimedBy: claimedBy ?? "",
-            limit: limit ?? 0, offset: offset ?? 0)
+            limit: limit ?? 0, offset: offset ?? 0, stalledOnly: stalled)
         let json = options.json
         try await options.withClient { client in
             let response = try await client.listTasks(request)

@@ -20,8 +20,38 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("db"), help: "SQLite database file (env TASKMANAGER_DB; default ./taskmanager.db).")
     var databasePath: String?
 
-    @Option(help: "Seconds before a claim is stale (env TASKMANAGER_CLAIM_TIMEOUT; default 300).")
+    @Option(help: """
+        Default lease of a claim in seconds, unless the task type sets one; renewed by progress and heartbeats \
+        (env TASKMANAGER_CLAIM_TIMEOUT; default 300).
+        """)
     var claimTimeout: Int?
+
+    @Option(help: """
+        Milliseconds between runs of the background jobs: expired leases, stalls, retention \
+        (env TASKMANAGER_REAPER_INTERVAL_MS; default 1000).
+        """)
+    var reaperIntervalMs: Int?
+
+    @Option(help: """
+        Seconds without progress before a claimed task is marked stalled, unless the task type sets it; 0 = never \
+        (env TASKMANAGER_STALL_AFTER; default 600).
+        """)
+    var stallAfter: Int?
+
+    @Option(help: """
+        Seconds to keep completed, failed and cancelled tasks before deleting them; 0 = keep \
+        (env TASKMANAGER_RETENTION; default 2592000, 30 days).
+        """)
+    var retention: Int64?
+
+    @Option(help: """
+        Wait before the first retry of a failed task in ms, doubling per attempt; 0 = retry at once \
+        (env TASKMANAGER_RETRY_BACKOFF_BASE_MS; default 1000).
+        """)
+    var retryBackoffBaseMs: Int?
+
+    @Option(help: "Longest wait before a retry in ms (env TASKMANAGER_RETRY_BACKOFF_CAP_MS; default 300000).")
+    var retryBackoffCapMs: Int?
 
     @Option(help: "Attempts per task unless it asks otherwise (env TASKMANAGER_MAX_ATTEMPTS; default 3).")
     var maxAttempts: Int32?
@@ -47,31 +77,6 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try serverConfiguration()
         _ = try resolvedLogLevel()
-    }
-
-    /// The configuration from options, then environment, then defaults.
-    func serverConfiguration() throws -> ServerConfiguration {
-        var configuration = ServerConfiguration()
-        configuration.host = host ?? Environment.string("TASKMANAGER_HOST") ?? configuration.host
-        configuration.port = try port ?? Environment.integer("TASKMANAGER_PORT") ?? configuration.port
-        configuration.databasePath = databasePath ?? Environment.string("TASKMANAGER_DB") ?? configuration.databasePath
-        configuration.claimTimeoutSeconds =
-            try claimTimeout ?? Environment.integer("TASKMANAGER_CLAIM_TIMEOUT") ?? configuration.claimTimeoutSeconds
-        configuration.maxAttempts = try maxAttempts ?? Environment.integer("TASKMANAGER_MAX_ATTEMPTS") ?? configuration.maxAttempts
-        configuration.recordHistory = !(try noHistory || Environment.flag("TASKMANAGER_NO_HISTORY"))
-        configuration.schemaValidation = !(try noSchemaValidation || Environment.flag("TASKMANAGER_NO_SCHEMA_VALIDATION"))
-        configuration.apiKey = apiKey ?? Environment.string("TASKMANAGER_API_KEY")
-        configuration.maxFrameBytes =
-            try maxFrameBytes ?? Environment.integer("TASKMANAGER_MAX_FRAME_BYTES") ?? configuration.maxFrameBytes
-        configuration.allowUnauthenticatedRemote =
-            try allowUnauthenticatedRemote || Environment.flag("TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE")
-
-        guard (0...65535).contains(configuration.port) else { throw ValidationError("Port must be between 0 and 65535") }
-        guard configuration.claimTimeoutSeconds > 0 else { throw ValidationError("Claim timeout must be at least 1 second") }
-        guard configuration.maxAttempts > 0 else { throw ValidationError("Max attempts must be at least 1") }
-        guard configuration.maxFrameBytes > 0 else { throw ValidationError("Max frame bytes must be positive") }
-        guard !configuration.databasePath.isEmpty else { throw ValidationError("Database path must not be empty") }
-        return configuration
     }
 
     func resolvedLogLevel() throws -> Logger.Level {

@@ -8,12 +8,13 @@ struct TaskManagerCommand: AsyncParsableCommand {
         abstract: "A task-queue server and its command-line client.",
         discussion: """
             Client commands exit 0 on success; on a server error they print `error: CODE: message` to stderr \
-            and exit with the numeric gRPC status code (5 NOT_FOUND, 14 UNAVAILABLE, 16 UNAUTHENTICATED, ...).
+            and exit with the numeric gRPC status code (5 NOT_FOUND, 9 FAILED_PRECONDITION, 14 UNAVAILABLE, \
+            16 UNAUTHENTICATED, ...).
             """,
         subcommands: [
             ServeCommand.self, HealthCommand.self, TypesCommand.self,
-            CreateCommand.self, ClaimCommand.self, ProgressCommand.self, CompleteCommand.self, FailCommand.self,
-            GetCommand.self, ListCommand.self, HistoryCommand.self,
+            CreateCommand.self, ClaimCommand.self, ProgressCommand.self, HeartbeatCommand.self, CompleteCommand.self,
+            FailCommand.self, CancelCommand.self, GetCommand.self, ListCommand.self, HistoryCommand.self,
             WorkCommand.self,
         ])
 }

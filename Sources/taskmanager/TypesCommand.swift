@@ -11,12 +11,14 @@ struct TypesCommand: AsyncParsableCommand {
 
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Register a task type, or update the version and schema of an existing one.")
+            abstract: "Register a task type, or update the version, schema and settings of an existing one.",
+            discussion: "Re-registering replaces every setting: one left out goes back to the server's default.")
 
         @Argument(help: "Task type name.") var name: String
         @Option(help: "Version of the type, e.g. 1.0.0.") var version: String
         @Option(help: "JSON schema of the parameters (default {\"type\":\"object\"}).") var schema: String?
         @Option(help: "Read the JSON schema from this file.") var schemaFile: String?
+        @OptionGroup(title: "Settings") var settings: TypeSettingsOptions
         @OptionGroup var options: ClientOptions
 
         func validate() throws {
@@ -24,7 +26,8 @@ struct TypesCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let request = RegisterTaskTypeRequest(name: name, version: version, paramSchemaJSON: try schemaText())
+            let request = RegisterTaskTypeRequest(
+                name: name, version: version, paramSchemaJSON: try schemaText(), settings: settings.settings)
             let json = options.json
             try await options.withClient { client in
                 let response = try await client.registerTaskType(request)

@@ -29,6 +29,12 @@ final class BridgingRoundTripTests: XCTestCase {
         task.resultJSON = #"{"ok":true}"#
         task.errorMessage = "boom"
         task.dedupeKey = String(repeating: "ab", count: 32)
+        task.leaseExpiresAtMs = 1_764_000_060_000
+        task.cancelRequested = true
+        task.cancelReason = "user abort"
+        task.stalled = true
+        task.stalledSinceMs = 1_764_000_030_000
+        task.runAtMs = 1_764_000_001_000
         return task
     }()
 
@@ -42,6 +48,7 @@ final class BridgingRoundTripTests: XCTestCase {
         type.usageCount = 12
         type.createdAtMs = 1
         type.updatedAtMs = 2
+        type.settings = TaskTypeSettings(leaseSeconds: 60, maxAttempts: 5, stallAfterSeconds: 120, retryBackoffBaseMs: 500, retryBackoffCapMs: 9000)
         return type
     }()
 
@@ -82,6 +89,16 @@ final class BridgingRoundTripTests: XCTestCase {
         assertRoundTrip(GetTaskRequest(id: Int64.max))
         assertRoundTrip(ListTasksRequest(status: .failed, type: "a%", claimedBy: "w", limit: 10, offset: 20))
         assertRoundTrip(GetTaskHistoryRequest(taskID: 5))
+        assertRoundTrip(HeartbeatRequest(id: 3, workerID: "w", attempt: 2))
+        assertRoundTrip(CancelTaskRequest(id: 3, reason: "user abort"))
+        assertRoundTrip(RegisterTaskTypeRequest(
+            name: "a", version: "1", paramSchemaJSON: "{}",
+            settings: TaskTypeSettings(leaseSeconds: 1, maxAttempts: 2, stallAfterSeconds: 3, retryBackoffBaseMs: 4, retryBackoffCapMs: 5)))
+        assertRoundTrip(CreateTaskRequest(type: "a", runAtMs: 7, delayMs: 0, retryBackoffBaseMs: 8, retryBackoffCapMs: 9))
+        assertRoundTrip(UpdateProgressRequest(id: 1, workerID: "w", progress: 5, message: "m", attempt: 3))
+        assertRoundTrip(CompleteTaskRequest(id: 1, workerID: "w", resultJSON: "1", attempt: 3))
+        assertRoundTrip(FailTaskRequest(id: 1, workerID: "w", error: "e", attempt: 3))
+        assertRoundTrip(ListTasksRequest(stalledOnly: true))
     }
 
     func testResponseMessages() {
@@ -97,6 +114,9 @@ final class BridgingRoundTripTests: XCTestCase {
         assertRoundTrip(FailTaskResponse(task: Self.task, retried: true))
         assertRoundTrip(ListTasksResponse(tasks: [Self.task, Task()], count: 2, total: 10, limit: 50, offset: 0))
         assertRoundTrip(GetTaskHistoryResponse(entries: [Self.entry, Self.entry]))
+        assertRoundTrip(UpdateProgressResponse(id: 4, progress: 50, leaseExpiresAtMs: 99, cancelRequested: true))
+        assertRoundTrip(HeartbeatResponse(id: 4, leaseExpiresAtMs: 99, cancelRequested: true))
+        assertRoundTrip(CancelTaskResponse(task: Self.task))
     }
 
     func testEnvelopeMessages() {
@@ -148,6 +168,6 @@ final class BridgingRoundTripTests: XCTestCase {
         XCTAssertEqual(getTask?.inputType, "taskmanager.v1.GetTaskRequest")
         XCTAssertEqual(getTask?.outputType, "taskmanager.v1.Task")
         XCTAssertEqual(getTask?.path, "/taskmanager.v1.TaskService/GetTask")
-        XCTAssertEqual(service.methods.count, 13)
+        XCTAssertEqual(service.methods.count, 15)
     }
 }

@@ -134,6 +134,110 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(stdout.contains("completed"), stdout)
     }
 
+    func testCancelOfAPendingTaskCancelsItAtOnce() throws {
+        let server = try startServer(database: "t.db")
+        try assertSucceeded(cli(server, "types", "register", "report", "--version", "1.0.0"))
+        let id = try createTask(server, type: "report", params: "{}")
+
+        let cancel = try cli(server, "cancel", "\(id)", "--reason", "not needed")
+
+        assertSucceeded(cancel)
+        XCTAssertTrue(cancel.stdout.contains("Task \(id) cancelled"), cancel.stdout)
+        let task = try taskJSON(server, id: id)
+        XCTAssertEqual(task["status"], .string("cancelled"))
+        XCTAssertEqual(task["cancel_reason"], .string("not needed"))
+        let again = try cli(server, "cancel", "\(id)")
+        XCTAssertEqual(again.status, 9, again.stderr)
+        XCTAssertTrue(again.stderr.contains("FAILED_PRECONDITION: Task is already finished"), again.stderr)
+        let claim = try cli(server, "claim", "--worker", "w1")
+        assertSucceeded(claim)
+        XCTAssertTrue(claim.stdout.contains("No task available"), claim.stdout)
+    }
+
+    func testCancelOfAClaimedTaskIsRequestedThenAcknowledgedByFail() throws {
+        let server = try startServer(database: "t.db")
+        try assertSucceeded(cli(server, "types", "register", "report", "--version", "1.0.0"))
+        let id = try createTask(server, type: "report", params: "{}")
+        try assertSucceeded(cli(server, "claim", "--worker", "w1"))
+
+        let cancel = try cli(server, "cancel", "\(id)", "--reason", "user asked")
+        assertSucceeded(cancel)
+        XCTAssertTrue(cancel.stdout.contains("cancel requested"), cancel.stdout)
+        let claimed = try taskJSON(server, id: id)
+        XCTAssertEqual(claimed["status"], .string("claimed"))
+        XCTAssertEqual(claimed["cancel_requested"], .bool(true))
+
+        let progress = try cli(server, "progress", "\(id)", "10", "--worker", "w1", "--attempt", "1")
+        assertSucceeded(progress)
+        XCTAssertTrue(progress.stdout.contains("Cancel requested"), progress.stdout)
+        let progressJSON = try cli(server, "progress", "\(id)", "20", "--worker", "w1", "--json")
+        assertSucceeded(progressJSON)
+        guard case .object(let response) = try JSONValue.parse(progressJSON.stdout) else {
+            throw CLIError("progress --json printed no object: \(progressJSON.stdout)")
+        }
+        XCTAssertEqual(response["cancel_requested"], .bool(true))
+        guard case .integer(let leaseExpiresAtMs)? = response["lease_expires_at_ms"] else {
+            throw CLIError("progress --json has no lease_expires_at_ms: \(progressJSON.stdout)")
+        }
+        XCTAssertGreaterThan(leaseExpiresAtMs, Int64(Date().timeIntervalSince1970 * 1000))
+
+        let fail = try cli(server, "fail", "\(id)", "--worker", "w1", "--error", "stopped", "--attempt", "1")
+        assertSucceeded(fail)
+        XCTAssertTrue(fail.stdout.contains("Task \(id) cancelled"), fail.stdout)
+        let task = try taskJSON(server, id: id)
+        XCTAssertEqual(task["status"], .string("cancelled"))
+        let history = try cli(server, "history", "\(id)")
+        assertSucceeded(history)
+        for change in ["cancel_requested", "cancelled"] {
+            XCTAssertTrue(history.stdout.contains(change), "\(change) missing from:\n\(history.stdout)")
+        }
+    }
+
+    func testDelayedTaskIsNotClaimableYet() throws {
+        let server = try startServer(database: "t.db")
+        try assertSucceeded(cli(server, "types", "register", "report", "--version", "1.0.0"))
+        let create = try cli(server, "create", "report", "--delay-ms", "60000", "--json")
+        assertSucceeded(create)
+        guard case .object(let response) = try JSONValue.parse(create.stdout), case .object(let task)? = response["task"],
+            case .integer(let createdAtMs)? = task["created_at_ms"], case .integer(let runAtMs)? = task["run_at_ms"]
+        else { throw CLIError("create --json printed no task: \(create.stdout)") }
+        XCTAssertEqual(runAtMs - createdAtMs, 60_000)
+
+        let claim = try cli(server, "claim", "--worker", "w1")
+
+        assertSucceeded(claim)
+        XCTAssertTrue(claim.stdout.contains("No task available"), claim.stdout)
+    }
+
+    func testExpiredLeaseIsReapedAndItsWorkerHasLostIt() throws {
+        let server = try startServer(database: "t.db", arguments: ["--reaper-interval-ms", "100", "--claim-timeout", "1"])
+        try assertSucceeded(cli(server, "types", "register", "report", "--version", "1.0.0"))
+        let id = try createTask(server, type: "report", params: "{}")
+        let claim = try cli(server, "claim", "--worker", "w1")
+        assertSucceeded(claim)
+        XCTAssertTrue(claim.stdout.contains("Lease expires"), claim.stdout)
+
+        // The lease runs 1 s from the claim; the reaper looks every 100 ms. Give a slow machine some slack.
+        Thread.sleep(forTimeInterval: 1.5)
+        var task = try taskJSON(server, id: id)
+        let deadline = Date().addingTimeInterval(5)
+        while task["status"] != .string("pending") && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+            task = try taskJSON(server, id: id)
+        }
+
+        XCTAssertEqual(task["status"], .string("pending"))
+        XCTAssertEqual(task["claimed_by"], .string(""))
+        XCTAssertEqual(task["lease_expires_at_ms"], .integer(0))
+        let history = try cli(server, "history", "\(id)")
+        assertSucceeded(history)
+        XCTAssertTrue(history.stdout.contains("lease_expired"), history.stdout)
+        XCTAssertTrue(history.stdout.contains("Lease of w1 expired"), history.stdout)
+        let progress = try cli(server, "progress", "\(id)", "50", "--worker", "w1", "--attempt", "1")
+        XCTAssertEqual(progress.status, 9, progress.stderr)
+        XCTAssertTrue(progress.stderr.contains("FAILED_PRECONDITION: Lease lost"), progress.stderr)
+    }
+
     // MARK: Steps
 
     /// Creates a task with `create --json` and returns its id.
@@ -179,12 +283,12 @@ final class CLITests: XCTestCase {
         init(_ description: String) { self.description = description }
     }
 
-    /// Starts `taskmanager serve --port 0` on a database in the test's directory and waits for its
+    /// Starts `taskmanager serve --port 0` (plus `arguments`) on a database in the test's directory and waits for its
     /// "listening on HOST:PORT" log line.
-    private func startServer(database: String, environment: [String: String] = [:]) throws -> Server {
+    private func startServer(database: String, arguments: [String] = [], environment: [String: String] = [:]) throws -> Server {
         let log = directory.appendingPathComponent("server-\(servers.count).log")
         let path = directory.appendingPathComponent(database).path
-        let process = try launch(["serve", "--port", "0", "--db", path], environment: environment, stderr: log)
+        let process = try launch(["serve", "--port", "0", "--db", path] + arguments, environment: environment, stderr: log)
         servers.append(process)
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {

@@ -31,6 +31,8 @@ final class ClaimRPCTests: ServerTestCase {
         let highNewer = try await createTask(params: #"{"n":2}"#, priority: 5)
         clock.advance(seconds: -2)
         let lowOlder = try await createTask(params: #"{"n":3}"#, priority: 0)
+        // Back to the present: every task is due (each became due when it was created).
+        clock.advance(seconds: 10)
         var order: [Int64] = []
         while let task = try await claim("w1") { order.append(task.id) }
         XCTAssertEqual(order, [highNewer.id, lowOlder.id, low.id])
@@ -100,7 +102,7 @@ final class ClaimRPCTests: ServerTestCase {
             try await self.client.completeTask(CompleteTaskRequest(id: task.id, workerID: "w1"))
         }
         let history = try await client.getTaskHistory(taskID: task.id).map(\.statusChange)
-        XCTAssertEqual(history, ["created", "claimed", "progress_update", "claim_timeout", "claimed"])
+        XCTAssertEqual(history, ["created", "claimed", "progress_update", "lease_expired", "claimed"])
     }
 
     func testAStaleClaimWithNoAttemptsLeftIsFailed() async throws {

@@ -15,8 +15,10 @@ struct DelayingStore: TaskStore {
     }
 
     func ping() async throws { try await base.ping() }
-    func registerTaskType(name: String, version: String, paramSchemaJSON: String, nowMs: Int64) async throws -> (taskType: TaskType, created: Bool) {
-        try await base.registerTaskType(name: name, version: version, paramSchemaJSON: paramSchemaJSON, nowMs: nowMs)
+    func registerTaskType(name: String, version: String, paramSchemaJSON: String, settings: TaskTypeSettings, nowMs: Int64)
+        async throws -> (taskType: TaskType, created: Bool)
+    {
+        try await base.registerTaskType(name: name, version: version, paramSchemaJSON: paramSchemaJSON, settings: settings, nowMs: nowMs)
     }
     func taskType(named name: String) async throws -> TaskType? { try await base.taskType(named: name) }
     func listTaskTypes(activeOnly: Bool) async throws -> [TaskType] { try await base.listTaskTypes(activeOnly: activeOnly) }
@@ -25,15 +27,27 @@ struct DelayingStore: TaskStore {
     }
     func createTask(_ task: NewTask) async throws -> (task: Task, deduplicated: Bool) { try await base.createTask(task) }
     func claimTask(_ query: ClaimQuery) async throws -> Task? { try await base.claimTask(query) }
-    func updateProgress(id: Int64, workerID: String, progress: Int32, message: String, nowMs: Int64) async throws -> Task {
-        try await base.updateProgress(id: id, workerID: workerID, progress: progress, message: message, nowMs: nowMs)
+    func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String) async throws -> Task {
+        try await base.updateProgress(claim, progress: progress, message: message)
     }
-    func completeTask(id: Int64, workerID: String, resultJSON: String, nowMs: Int64) async throws -> Task {
-        try await base.completeTask(id: id, workerID: workerID, resultJSON: resultJSON, nowMs: nowMs)
+    func heartbeat(_ claim: ClaimCheck) async throws -> Task { try await base.heartbeat(claim) }
+    func completeTask(_ claim: ClaimCheck, resultJSON: String) async throws -> Task {
+        try await base.completeTask(claim, resultJSON: resultJSON)
     }
-    func failTask(id: Int64, workerID: String, error: String, nowMs: Int64) async throws -> (task: Task, retried: Bool) {
-        try await base.failTask(id: id, workerID: workerID, error: error, nowMs: nowMs)
+    func failTask(_ claim: ClaimCheck, error: String, jitter: Double) async throws -> (task: Task, retried: Bool) {
+        try await base.failTask(claim, error: error, jitter: jitter)
+    }
+    func cancelTask(id: Int64, reason: String, nowMs: Int64) async throws -> Task {
+        try await base.cancelTask(id: id, reason: reason, nowMs: nowMs)
+    }
+    func reapExpiredLeases(nowMs: Int64) async throws -> [Task] { try await base.reapExpiredLeases(nowMs: nowMs) }
+    func markStalledTasks(nowMs: Int64, defaultStallAfterMs: Int64) async throws -> [Task] {
+        try await base.markStalledTasks(nowMs: nowMs, defaultStallAfterMs: defaultStallAfterMs)
+    }
+    func deleteFinishedTasks(finishedBeforeMs: Int64, limit: Int) async throws -> Int {
+        try await base.deleteFinishedTasks(finishedBeforeMs: finishedBeforeMs, limit: limit)
     }
     func listTasks(_ filter: TaskFilter) async throws -> (tasks: [Task], total: Int64) { try await base.listTasks(filter) }
     func history(taskID: Int64) async throws -> [HistoryEntry]? { try await base.history(taskID: taskID) }
+    func nextDueTime(_ query: ClaimQuery) async throws -> Int64? { try await base.nextDueTime(query) }
 }

@@ -3,6 +3,7 @@ import TaskManagerStore
 @testable import TaskManagerServer
 import TaskManagerCore
 import TaskManagerProtocol
+import Foundation
 import XCTest
 
 final class DispatcherTableTests: XCTestCase {
@@ -40,21 +41,11 @@ final class DispatcherTableTests: XCTestCase {
     }
 
     private func registerAll(_ table: inout HandlerTable) {
-        struct NeverCalled: TaskStore {
-            func ping() async throws {}
-            func registerTaskType(name: String, version: String, paramSchemaJSON: String, nowMs: Int64) async throws -> (taskType: TaskType, created: Bool) { fatalError() }
-            func taskType(named name: String) async throws -> TaskType? { nil }
-            func listTaskTypes(activeOnly: Bool) async throws -> [TaskType] { [] }
-            func setTaskTypeActive(name: String, active: Bool, nowMs: Int64) async throws -> TaskType? { nil }
-            func createTask(_ task: NewTask) async throws -> (task: Task, deduplicated: Bool) { fatalError() }
-            func claimTask(_ query: ClaimQuery) async throws -> Task? { nil }
-            func updateProgress(id: Int64, workerID: String, progress: Int32, message: String, nowMs: Int64) async throws -> Task { fatalError() }
-            func completeTask(id: Int64, workerID: String, resultJSON: String, nowMs: Int64) async throws -> Task { fatalError() }
-            func failTask(id: Int64, workerID: String, error: String, nowMs: Int64) async throws -> (task: Task, retried: Bool) { fatalError() }
-            func task(id: Int64) async throws -> Task? { nil }
-            func listTasks(_ filter: TaskFilter) async throws -> (tasks: [Task], total: Int64) { ([], 0) }
-            func history(taskID: Int64) async throws -> [HistoryEntry]? { nil }
-        }
-        TaskService(store: NeverCalled(), options: .init()).register(in: &table)
+        // Registration never calls the store; a real one on a throwaway file keeps the service honest.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dispatcher-\(UUID().uuidString).db").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard let store = try? SQLiteTaskStore(path: path) else { return XCTFail("cannot open \(path)") }
+        defer { store.close() }
+        TaskService(store: store, options: .init()).register(in: &table)
     }
 }

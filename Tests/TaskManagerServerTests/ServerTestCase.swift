@@ -41,6 +41,8 @@ class ServerTestCase: XCTestCase {
         configuration.port = 0
         configuration.databasePath = databasePath
         configuration.shutdownGraceSeconds = 2
+        // Retries wait exactly half their exponential backoff, so tests can move the clock past them.
+        configuration.retryJitter = { 0 }
         configure(&configuration)
         var store: (any TaskStore)?
         if let makeStore {

@@ -7,7 +7,8 @@ import XCTest
 final class WorkerTests: ServerTestCase {
     override func setUp() async throws {
         try await super.setUp()
-        try await startServer()
+        // Failed attempts are due again at once, so a retry happens within one run of the worker.
+        try await startServer { $0.retryBackoffBaseMs = 0 }
     }
 
     private func makeWorker(_ configure: (inout Worker.Configuration) -> Void = { _ in }) -> Worker {

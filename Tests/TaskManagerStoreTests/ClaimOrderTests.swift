@@ -81,16 +81,15 @@ final class ClaimOrderTests: StoreTestCase {
         XCTAssertEqual(keys, ["b", "c", "d", "a", "e"])
     }
 
-    func testStaleClaimCompetesInTheSameOrderAsPendingTasks() async throws {
-        // Make "b" (second in the default order) a stale claim of another worker: it must come right after "e".
+    func testExpiredLeaseCompetesInTheSameOrderAsPendingTasks() async throws {
+        // Make "b" (second in the default order) a claim of another worker whose lease ended: it must come right
+        // after "e".
         try await sql("""
-            UPDATE tasks SET status = 'claimed', claimed_by = 'old', claimed_at_ms = 10, attempts = 1
+            UPDATE tasks SET status = 'claimed', claimed_by = 'old', claimed_at_ms = 10, attempts = 1,
+                             lease_expires_at_ms = 50
             WHERE dedupe_key = 'b'
             """)
-        var keys: [String] = []
-        while let task = try await claim(typeID: typeID, order: .priorityThenAge, staleBeforeMs: 50) {
-            keys.append(task.dedupeKey)
-        }
+        let keys = try await claimAll(.priorityThenAge)
         XCTAssertEqual(keys, ["e", "b", "d", "c", "a"])
     }
 }

@@ -26,9 +26,9 @@ final class ClaimTests: StoreTestCase {
         XCTAssertNil(none)
 
         try await makeTask("a", typeID: type.id)
-        _ = try await claim(typeID: type.id)
-        let fresh = try await claim("w2", typeID: type.id, staleBeforeMs: 1_000)
-        XCTAssertNil(fresh, "a claim made at 2000 is not stale before 1000")
+        _ = try await claim(typeID: type.id, nowMs: 2_000, leaseMs: 1_000)
+        let leased = try await claim("w2", typeID: type.id, nowMs: 3_000)
+        XCTAssertNil(leased, "a lease ending at 3000 has not expired at 3000")
     }
 
     func testClaimOnlyTakesTasksOfTheGivenTypeID() async throws {

@@ -17,7 +17,7 @@ final class ConcurrencyTests: StoreTestCase {
                 group.addTask {
                     var mine: [Int64] = []
                     let query = ClaimQuery(workerID: "w\(worker)", taskTypeID: type.id, typePattern: nil,
-                                           order: .priorityThenAge, nowMs: 2_000, staleBeforeMs: 0)
+                                           order: .priorityThenAge, nowMs: 2_000, defaultLeaseMs: 60_000)
                     while let task = try await store.claimTask(query) {
                         XCTAssertEqual(task.claimedBy, "w\(worker)")
                         mine.append(task.id)
@@ -53,7 +53,7 @@ final class ConcurrencyTests: StoreTestCase {
                 group.addTask {
                     var mine: [Int64] = []
                     let query = ClaimQuery(workerID: "w\(worker)", taskTypeID: type.id, typePattern: nil,
-                                           order: .priorityThenAge, nowMs: 2_000, staleBeforeMs: 0)
+                                           order: .priorityThenAge, nowMs: 2_000, defaultLeaseMs: 60_000)
                     while let task = try await store.claimTask(query) {
                         mine.append(task.id)
                     }

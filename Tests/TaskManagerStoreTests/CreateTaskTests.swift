@@ -23,8 +23,29 @@ final class CreateTaskTests: StoreTestCase {
         XCTAssertEqual(task.claimedBy, "")
         XCTAssertEqual(task.claimedAtMs, 0)
         XCTAssertEqual(task.resultJSON, "")
+        XCTAssertEqual(task.leaseExpiresAtMs, 0)
+        XCTAssertFalse(task.cancelRequested)
+        XCTAssertFalse(task.stalled)
         let lines = try await historyLines(task.id)
         XCTAssertEqual(lines, [["created", "", "Task created"]])
+    }
+
+    func testCreateStoresRunAtAndRetryBackoff() async throws {
+        let type = try await makeType()
+        let task = try await makeTask("k", typeID: type.id, runAtMs: 9_000,
+                                      retryBackoff: RetryBackoff(baseMs: 250, capMs: 4_000))
+        XCTAssertEqual(task.runAtMs, 9_000)
+        let backoff = try await store.withConnection { db in
+            try db.prepare("SELECT retry_backoff_base_ms, retry_backoff_cap_ms FROM tasks WHERE id = ?")
+                .firstRow([task.id]) { [$0.int64(at: 0), $0.int64(at: 1)] }
+        }
+        XCTAssertEqual(backoff, [250, 4_000])
+    }
+
+    func testANegativeRunAtIsStoredAsZero() async throws {
+        let type = try await makeType()
+        let task = try await makeTask("k", typeID: type.id, runAtMs: -5)
+        XCTAssertEqual(task.runAtMs, 0)
     }
 
     func testSameDedupeKeyReturnsExistingTaskDeduplicated() async throws {
@@ -45,7 +66,7 @@ final class CreateTaskTests: StoreTestCase {
         let type = try await makeType()
         let task = try await makeTask("k", typeID: type.id)
         _ = try await claim(typeID: type.id)
-        _ = try await store.completeTask(id: task.id, workerID: "w1", resultJSON: "{}", nowMs: 3_000)
+        _ = try await store.completeTask(check(task.id, "w1", nowMs: 3_000), resultJSON: "{}")
         let again = try await store.createTask(
             NewTask(typeID: type.id, paramsJSON: "{}", priority: 0, dedupeKey: "k", maxAttempts: 3, nowMs: 4_000))
         XCTAssertTrue(again.deduplicated)

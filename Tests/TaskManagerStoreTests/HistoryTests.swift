@@ -8,9 +8,9 @@ final class HistoryTests: StoreTestCase {
         let type = try await makeType()
         let task = try await makeTask("a", typeID: type.id, nowMs: 1_000)
         _ = try await claim("w1", typeID: type.id, nowMs: 2_000)
-        _ = try await store.updateProgress(id: task.id, workerID: "w1", progress: 10, message: "", nowMs: 3_000)
-        _ = try await store.updateProgress(id: task.id, workerID: "w1", progress: 90, message: "almost", nowMs: 4_000)
-        _ = try await store.completeTask(id: task.id, workerID: "w1", resultJSON: "{}", nowMs: 5_000)
+        _ = try await store.updateProgress(check(task.id, "w1", nowMs: 3_000), progress: 10, message: "")
+        _ = try await store.updateProgress(check(task.id, "w1", nowMs: 4_000), progress: 90, message: "almost")
+        _ = try await store.completeTask(check(task.id, "w1", nowMs: 5_000), resultJSON: "{}")
 
         let history = try await store.history(taskID: task.id)
         let entries = try XCTUnwrap(history)
@@ -35,8 +35,8 @@ final class HistoryTests: StoreTestCase {
         let type = try await makeType()
         let task = try await makeTask("a", typeID: type.id)
         _ = try await claim("w1", typeID: type.id)
-        _ = try await store.updateProgress(id: task.id, workerID: "w1", progress: 5, message: "", nowMs: 2_100)
-        _ = try await store.failTask(id: task.id, workerID: "w1", error: "e", nowMs: 2_200)
+        _ = try await store.updateProgress(check(task.id, "w1", nowMs: 2_100), progress: 5, message: "")
+        _ = try await store.failTask(check(task.id, "w1", nowMs: 2_200), error: "e", jitter: 0)
 
         let history = try await store.history(taskID: task.id)
         XCTAssertEqual(history, [])

@@ -17,7 +17,7 @@ final class ListTasksTests: StoreTestCase {
         _ = try await claim("w1", typeID: mail.id)
         let newestCrop = try await claim("w2", typeID: crop.id, order: .by(.createdAt, ascending: false))
         let crop4 = try XCTUnwrap(newestCrop)
-        _ = try await store.completeTask(id: crop4.id, workerID: "w2", resultJSON: "{}", nowMs: 3_000)
+        _ = try await store.completeTask(check(crop4.id, "w2", nowMs: 3_000), resultJSON: "{}")
     }
 
     private func keys(_ filter: TaskFilter) async throws -> (keys: [String], total: Int64) {

@@ -7,14 +7,14 @@ final class MigrationTests: StoreTestCase {
     func testNewDatabaseHasCurrentUserVersion() async throws {
         let version = try await store.withConnection { db in try Migrations.userVersion(of: db) }
         XCTAssertEqual(version, Migrations.currentVersion)
-        XCTAssertEqual(version, 1)
+        XCTAssertEqual(version, 2)
     }
 
     func testReopeningKeepsTasksProgressAndHistory() async throws {
         let type = try await makeType()
         let created = try await makeTask("a", typeID: type.id)
         _ = try await claim("w1", typeID: type.id)
-        _ = try await store.updateProgress(id: created.id, workerID: "w1", progress: 40, message: "half", nowMs: 2_500)
+        _ = try await store.updateProgress(check(created.id, "w1", nowMs: 2_500), progress: 40, message: "half")
         let before = try await store.task(id: created.id)
         let historyBefore = try await store.history(taskID: created.id)
         store.close()

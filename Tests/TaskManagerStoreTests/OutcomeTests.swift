@@ -13,13 +13,13 @@ final class OutcomeTests: StoreTestCase {
 
     func testProgressStoresValueAndMessage() async throws {
         let task = try await claimedTask()
-        let updated = try await store.updateProgress(id: task.id, workerID: "w1", progress: 55, message: "resizing", nowMs: 2_500)
+        let updated = try await progress(task.id, 55, message: "resizing", nowMs: 2_500)
         XCTAssertEqual(updated.progress, 55)
         XCTAssertEqual(updated.progressMessage, "resizing")
         XCTAssertEqual(updated.updatedAtMs, 2_500)
         XCTAssertEqual(updated.status, .claimed)
 
-        let cleared = try await store.updateProgress(id: task.id, workerID: "w1", progress: 60, message: "", nowMs: 2_600)
+        let cleared = try await store.updateProgress(check(task.id, "w1", nowMs: 2_600), progress: 60, message: "")
         XCTAssertEqual(cleared.progressMessage, "")
         let lines = try await historyLines(task.id)
         XCTAssertEqual(Array(lines.suffix(2)), [
@@ -30,8 +30,8 @@ final class OutcomeTests: StoreTestCase {
 
     func testCompleteStoresResultAndKeepsProgress() async throws {
         let task = try await claimedTask()
-        _ = try await store.updateProgress(id: task.id, workerID: "w1", progress: 80, message: "", nowMs: 2_500)
-        let done = try await store.completeTask(id: task.id, workerID: "w1", resultJSON: #"{"ok":true}"#, nowMs: 3_000)
+        _ = try await store.updateProgress(check(task.id, "w1", nowMs: 2_500), progress: 80, message: "")
+        let done = try await store.completeTask(check(task.id, "w1", nowMs: 3_000), resultJSON: #"{"ok":true}"#)
         XCTAssertEqual(done.status, .completed)
         XCTAssertEqual(done.resultJSON, #"{"ok":true}"#)
         XCTAssertEqual(done.completedAtMs, 3_000)
@@ -44,7 +44,7 @@ final class OutcomeTests: StoreTestCase {
 
     func testCompleteWithEmptyResultStoresNull() async throws {
         let task = try await claimedTask()
-        _ = try await store.completeTask(id: task.id, workerID: "w1", resultJSON: "", nowMs: 3_000)
+        _ = try await store.completeTask(check(task.id, "w1", nowMs: 3_000), resultJSON: "")
         let isNull = try await store.withConnection { db in
             try db.prepare("SELECT result_json IS NULL FROM tasks WHERE id = ?").firstRow([task.id]) { $0.bool(at: 0) }
         }
@@ -53,9 +53,9 @@ final class OutcomeTests: StoreTestCase {
 
     func testFailRetriesWhileAttemptsRemainThenFailsForGood() async throws {
         let task = try await claimedTask(maxAttempts: 2)
-        _ = try await store.updateProgress(id: task.id, workerID: "w1", progress: 50, message: "half", nowMs: 2_100)
+        _ = try await store.updateProgress(check(task.id, "w1", nowMs: 2_100), progress: 50, message: "half")
 
-        let first = try await store.failTask(id: task.id, workerID: "w1", error: "boom", nowMs: 2_500)
+        let first = try await store.failTask(check(task.id, "w1", nowMs: 2_500), error: "boom", jitter: 0)
         XCTAssertTrue(first.retried)
         XCTAssertEqual(first.task.status, .pending)
         XCTAssertEqual(first.task.errorMessage, "boom")
@@ -65,9 +65,10 @@ final class OutcomeTests: StoreTestCase {
         XCTAssertEqual(first.task.progressMessage, "")
         XCTAssertEqual(first.task.attempts, 1)
         XCTAssertEqual(first.task.completedAtMs, 0)
+        XCTAssertEqual(first.task.runAtMs, 2_500, "no backoff: due at once")
 
         _ = try await claim("w2", typeID: task.typeID, nowMs: 3_000)
-        let second = try await store.failTask(id: task.id, workerID: "w2", error: "bang", nowMs: 3_500)
+        let second = try await store.failTask(check(task.id, "w2", nowMs: 3_500), error: "bang", jitter: 0)
         XCTAssertFalse(second.retried)
         XCTAssertEqual(second.task.status, .failed)
         XCTAssertEqual(second.task.errorMessage, "bang")

@@ -6,7 +6,7 @@ import XCTest
 final class QueryPlanTests: StoreTestCase {
     private func plan(_ order: ClaimOrder, typeID: Int64?, pattern: String?) async throws -> [String] {
         try await store.claimQueryPlan(ClaimQuery(workerID: "w", taskTypeID: typeID, typePattern: pattern, order: order,
-                                                  nowMs: 2, staleBeforeMs: 1))
+                                                  nowMs: 2, defaultLeaseMs: 1))
     }
 
     /// The plan lines of the pending branch: those between "LEFT-MOST SUBQUERY" and "UNION ALL".
@@ -31,11 +31,33 @@ final class QueryPlanTests: StoreTestCase {
         XCTAssertFalse(pending.contains { $0.contains("TEMP B-TREE") }, plan.joined(separator: "\n"))
     }
 
-    func testStaleBranchUsesAnIndex() async throws {
+    func testExpiredLeaseBranchUsesAnIndex() async throws {
         let plan = try await plan(.priorityThenAge, typeID: 1, pattern: nil)
         let trimmed = plan.map { $0.trimmingCharacters(in: .whitespaces) }
         let union = try XCTUnwrap(trimmed.firstIndex(of: "UNION ALL"))
         XCTAssertTrue(trimmed[union...].contains { $0.hasPrefix("SEARCH tasks USING") }, plan.joined(separator: "\n"))
+    }
+
+    func testReaperSearchesTheLeaseIndexWithoutSorting() async throws {
+        let plan = try await store.withConnection { db in try db.queryPlan(SQLiteTaskStore.expiredLeases) }
+        XCTAssertTrue(plan.contains { $0.contains("INDEX tasks_status_lease (status=? AND lease_expires_at_ms<?)") },
+                      plan.joined(separator: "\n"))
+        XCTAssertFalse(plan.contains { $0.contains("TEMP B-TREE") }, plan.joined(separator: "\n"))
+    }
+
+    func testStallScanSearchesTheProgressChangedIndex() async throws {
+        let plan = try await store.withConnection { db in try db.queryPlan(SQLiteTaskStore.stallCandidates) }
+        XCTAssertTrue(
+            plan.contains { $0.contains("INDEX tasks_status_progress_changed (status=? AND progress_changed_at_ms<?)") },
+            plan.joined(separator: "\n"))
+        assertNoFullScan(plan)
+    }
+
+    func testRetentionSearchesTheCompletedIndex() async throws {
+        let plan = try await store.withConnection { db in try db.queryPlan(SQLiteTaskStore.deleteFinished) }
+        XCTAssertTrue(plan.contains { $0.contains("INDEX tasks_status_completed (status=? AND completed_at_ms<?)") },
+                      plan.joined(separator: "\n"))
+        assertNoFullScan(plan)
     }
 
     func testEveryClaimShapeAvoidsFullTableScans() async throws {

@@ -29,28 +29,73 @@ class StoreTestCase: XCTestCase {
         try await super.tearDown()
     }
 
+    /// The lease claims and renewals grant when the type sets none.
+    static let defaultLeaseMs: Int64 = 60_000
+
     /// Registers a type named `name`.
     @discardableResult
-    func makeType(_ name: String = "test.type", nowMs: Int64 = 1_000) async throws -> TaskType {
-        try await store.registerTaskType(name: name, version: "1.0.0", paramSchemaJSON: "{}", nowMs: nowMs).taskType
+    func makeType(_ name: String = "test.type", settings: TaskTypeSettings = TaskTypeSettings(), nowMs: Int64 = 1_000)
+        async throws -> TaskType
+    {
+        try await store.registerTaskType(name: name, version: "1.0.0", paramSchemaJSON: "{}", settings: settings,
+                                         nowMs: nowMs).taskType
     }
 
     /// Creates a pending task whose dedupe key is `key`.
     @discardableResult
-    func makeTask(_ key: String, typeID: Int64, priority: Int32 = 0, maxAttempts: Int32 = 3, nowMs: Int64 = 1_000)
-        async throws -> Task
-    {
+    func makeTask(
+        _ key: String, typeID: Int64, priority: Int32 = 0, maxAttempts: Int32 = 3, nowMs: Int64 = 1_000,
+        runAtMs: Int64 = 0, retryBackoff: RetryBackoff = RetryBackoff(baseMs: 0, capMs: 0)
+    ) async throws -> Task {
         let new = NewTask(typeID: typeID, paramsJSON: #"{"key":"\#(key)"}"#, priority: priority, dedupeKey: key,
-                          maxAttempts: maxAttempts, nowMs: nowMs)
+                          maxAttempts: maxAttempts, nowMs: nowMs, runAtMs: runAtMs, retryBackoff: retryBackoff)
         return try await store.createTask(new).task
     }
 
-    /// Claims one task; with the default `staleBeforeMs` no claim is ever stale.
+    /// Claims one task, granting `leaseMs` when the type sets no lease; with the defaults no lease ends in a test.
     func claim(_ worker: String = "w1", typeID: Int64?, pattern: String? = nil, order: ClaimOrder = .priorityThenAge,
-               nowMs: Int64 = 2_000, staleBeforeMs: Int64 = 0) async throws -> Task?
+               nowMs: Int64 = 2_000, leaseMs: Int64 = defaultLeaseMs) async throws -> Task?
     {
         try await store.claimTask(ClaimQuery(workerID: worker, taskTypeID: typeID, typePattern: pattern, order: order,
-                                             nowMs: nowMs, staleBeforeMs: staleBeforeMs))
+                                             nowMs: nowMs, defaultLeaseMs: leaseMs))
+    }
+
+    /// The claim check of `worker` on task `id`; attempt 0 = unchecked.
+    func check(_ id: Int64, _ worker: String = "w1", attempt: Int32 = 0, nowMs: Int64, leaseMs: Int64 = defaultLeaseMs)
+        -> ClaimCheck
+    {
+        ClaimCheck(id: id, workerID: worker, attempt: attempt, nowMs: nowMs, defaultLeaseMs: leaseMs)
+    }
+
+    /// Reports progress on task `id` as `worker`.
+    @discardableResult
+    func progress(_ id: Int64, _ value: Int32, worker: String = "w1", message: String = "", attempt: Int32 = 0,
+                  nowMs: Int64, leaseMs: Int64 = defaultLeaseMs) async throws -> Task
+    {
+        try await store.updateProgress(check(id, worker, attempt: attempt, nowMs: nowMs, leaseMs: leaseMs),
+                                       progress: value, message: message)
+    }
+
+    /// Completes task `id` as `worker`.
+    @discardableResult
+    func complete(_ id: Int64, _ worker: String = "w1", result: String = "{}", attempt: Int32 = 0, nowMs: Int64)
+        async throws -> Task
+    {
+        try await store.completeTask(check(id, worker, attempt: attempt, nowMs: nowMs), resultJSON: result)
+    }
+
+    /// Fails task `id` as `worker`.
+    @discardableResult
+    func fail(_ id: Int64, _ worker: String = "w1", error: String = "e", attempt: Int32 = 0, jitter: Double = 0,
+              nowMs: Int64) async throws -> (task: Task, retried: Bool)
+    {
+        try await store.failTask(check(id, worker, attempt: attempt, nowMs: nowMs), error: error, jitter: jitter)
+    }
+
+    /// The stored task `id`, which must exist.
+    func stored(_ id: Int64, file: StaticString = #filePath, line: UInt = #line) async throws -> Task {
+        let task = try await store.task(id: id)
+        return try XCTUnwrap(task, file: file, line: line)
     }
 
     /// Runs raw SQL on the store's connection, for setting up states the API cannot reach directly.
@@ -62,6 +107,18 @@ class StoreTestCase: XCTestCase {
     func historyLines(_ taskID: Int64) async throws -> [[String]] {
         let entries = try await store.history(taskID: taskID)
         return try XCTUnwrap(entries).map { [$0.statusChange, $0.workerID, $0.message] }
+    }
+
+    /// Asserts that progress, heartbeat, complete and fail with `claim` each throw exactly `expected`.
+    func assertEveryWorkerCallThrows(_ expected: TaskManagerError, _ claim: ClaimCheck, file: StaticString = #filePath,
+                                     line: UInt = #line) async
+    {
+        await assertThrows(expected, file: file, line: line) {
+            try await store.updateProgress(claim, progress: 1, message: "")
+        }
+        await assertThrows(expected, file: file, line: line) { try await store.heartbeat(claim) }
+        await assertThrows(expected, file: file, line: line) { try await store.completeTask(claim, resultJSON: "{}") }
+        await assertThrows(expected, file: file, line: line) { try await store.failTask(claim, error: "e", jitter: 0) }
     }
 
     /// Asserts that `body` throws exactly `expected`.

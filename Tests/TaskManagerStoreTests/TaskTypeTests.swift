@@ -5,14 +5,16 @@ import XCTest
 
 final class TaskTypeTests: StoreTestCase {
     func testRegisterCreatesThenUpdatesByName() async throws {
-        let first = try await store.registerTaskType(name: "img.resize", version: "1.0", paramSchemaJSON: "{}", nowMs: 1_000)
+        let first = try await store.registerTaskType(
+            name: "img.resize", version: "1.0", paramSchemaJSON: "{}", settings: TaskTypeSettings(), nowMs: 1_000)
         XCTAssertTrue(first.created)
         XCTAssertEqual(first.taskType.version, "1.0")
         XCTAssertTrue(first.taskType.isActive)
         XCTAssertEqual(first.taskType.createdAtMs, 1_000)
 
         let second = try await store.registerTaskType(
-            name: "img.resize", version: "2.0", paramSchemaJSON: #"{"type":"object"}"#, nowMs: 5_000)
+            name: "img.resize", version: "2.0", paramSchemaJSON: #"{"type":"object"}"#, settings: TaskTypeSettings(),
+            nowMs: 5_000)
         XCTAssertFalse(second.created)
         XCTAssertEqual(second.taskType.id, first.taskType.id)
         XCTAssertEqual(second.taskType.version, "2.0")
@@ -21,12 +23,27 @@ final class TaskTypeTests: StoreTestCase {
         XCTAssertEqual(second.taskType.updatedAtMs, 5_000)
     }
 
+    func testRegisterStoresSettingsAndAnUpdateReplacesThem() async throws {
+        let settings = TaskTypeSettings(leaseSeconds: 30, maxAttempts: 5, stallAfterSeconds: 20, retryBackoffBaseMs: 500,
+                                        retryBackoffCapMs: 8_000)
+        let first = try await makeType("img.resize", settings: settings)
+        XCTAssertEqual(first.settings, settings)
+
+        let replaced = TaskTypeSettings(leaseSeconds: 10)
+        let second = try await store.registerTaskType(
+            name: "img.resize", version: "2.0", paramSchemaJSON: "{}", settings: replaced, nowMs: 2_000)
+        XCTAssertEqual(second.taskType.settings, replaced)
+        let listed = try await store.listTaskTypes(activeOnly: false)
+        XCTAssertEqual(listed.map(\.settings), [replaced])
+    }
+
     func testRegisterReactivatesAnInactiveType() async throws {
         try await makeType("img.resize")
         let inactive = try await store.setTaskTypeActive(name: "img.resize", active: false, nowMs: 2_000)
         XCTAssertEqual(inactive?.isActive, false)
 
-        let again = try await store.registerTaskType(name: "img.resize", version: "1.1", paramSchemaJSON: "{}", nowMs: 3_000)
+        let again = try await store.registerTaskType(
+            name: "img.resize", version: "1.1", paramSchemaJSON: "{}", settings: TaskTypeSettings(), nowMs: 3_000)
         XCTAssertFalse(again.created)
         XCTAssertTrue(again.taskType.isActive)
     }

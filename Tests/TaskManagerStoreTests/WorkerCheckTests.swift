@@ -3,53 +3,33 @@ import XCTest
 
 @testable import TaskManagerStore
 
-/// Progress, complete and fail all check, in order: the task exists, is claimed, and is claimed by the caller.
+/// Progress, heartbeat, complete and fail all check, in order: the task exists, is claimed, and is claimed by the
+/// caller (the attempt checks are in `LeaseLostTests`).
 final class WorkerCheckTests: StoreTestCase {
     func testUnknownTaskThrowsTaskNotFound() async throws {
-        await assertThrows(.taskNotFound) {
-            try await store.updateProgress(id: 999, workerID: "w1", progress: 1, message: "", nowMs: 1)
-        }
-        await assertThrows(.taskNotFound) { try await store.completeTask(id: 999, workerID: "w1", resultJSON: "", nowMs: 1) }
-        await assertThrows(.taskNotFound) { try await store.failTask(id: 999, workerID: "w1", error: "e", nowMs: 1) }
+        await assertEveryWorkerCallThrows(.taskNotFound, check(999, nowMs: 1))
     }
 
     func testPendingTaskThrowsTaskNotClaimed() async throws {
         let type = try await makeType()
         let task = try await makeTask("a", typeID: type.id)
-        await assertThrows(.taskNotClaimed) {
-            try await store.updateProgress(id: task.id, workerID: "w1", progress: 1, message: "", nowMs: 1)
-        }
-        await assertThrows(.taskNotClaimed) {
-            try await store.completeTask(id: task.id, workerID: "w1", resultJSON: "", nowMs: 1)
-        }
-        await assertThrows(.taskNotClaimed) { try await store.failTask(id: task.id, workerID: "w1", error: "e", nowMs: 1) }
+        await assertEveryWorkerCallThrows(.taskNotClaimed, check(task.id, nowMs: 1))
     }
 
     func testFinishedTaskThrowsTaskNotClaimedEvenForAnotherWorker() async throws {
         let type = try await makeType()
         let task = try await makeTask("a", typeID: type.id)
         _ = try await claim("w1", typeID: type.id)
-        _ = try await store.completeTask(id: task.id, workerID: "w1", resultJSON: "{}", nowMs: 3_000)
-        await assertThrows(.taskNotClaimed) {
-            try await store.completeTask(id: task.id, workerID: "w2", resultJSON: "", nowMs: 4_000)
-        }
+        try await complete(task.id, "w1", nowMs: 3_000)
+        await assertEveryWorkerCallThrows(.taskNotClaimed, check(task.id, "w2", nowMs: 4_000))
     }
 
     func testTaskOfAnotherWorkerThrowsClaimedByAnotherWorker() async throws {
         let type = try await makeType()
         let task = try await makeTask("a", typeID: type.id)
-        _ = try await claim("w1", typeID: type.id)
-        await assertThrows(.claimedByAnotherWorker) {
-            try await store.updateProgress(id: task.id, workerID: "w2", progress: 1, message: "", nowMs: 1)
-        }
-        await assertThrows(.claimedByAnotherWorker) {
-            try await store.completeTask(id: task.id, workerID: "w2", resultJSON: "", nowMs: 1)
-        }
-        await assertThrows(.claimedByAnotherWorker) {
-            try await store.failTask(id: task.id, workerID: "w2", error: "e", nowMs: 1)
-        }
-        let unchanged = try await store.task(id: task.id)
-        XCTAssertEqual(unchanged?.status, .claimed)
-        XCTAssertEqual(unchanged?.claimedBy, "w1")
+        let claimed = try await claim("w1", typeID: type.id)
+        await assertEveryWorkerCallThrows(.claimedByAnotherWorker, check(task.id, "w2", nowMs: 2_100))
+        let unchanged = try await stored(task.id)
+        XCTAssertEqual(unchanged, claimed)
     }
 }

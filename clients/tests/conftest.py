@@ -85,10 +85,16 @@ def clean_environment(**extra):
     return environment
 
 
+LEASE_SECONDS = 2
+REAPER_INTERVAL_MS = 200
+
+
 @pytest.fixture
 def server(tmp_path):
-    """A server whose claims go stale after 2 seconds, so that killed workers' tasks come back quickly."""
-    running = start_server(tmp_path, "--claim-timeout", "2")
+    """A server with 2-second leases checked every 0.2 s, so that killed workers' tasks come back quickly, and
+    retries due at once, so that a worker run with --stop-when-idle sees them."""
+    running = start_server(tmp_path, "--claim-timeout", str(LEASE_SECONDS), "--reaper-interval-ms", str(REAPER_INTERVAL_MS),
+                           "--retry-backoff-base-ms", "0")
     yield running
     running.stop()
 

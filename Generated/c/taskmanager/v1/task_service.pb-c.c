@@ -97,6 +97,51 @@ void   taskmanager__v1__task_type__free_unpacked
   assert(message->base.descriptor == &taskmanager__v1__task_type__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taskmanager__v1__task_type_settings__init
+                     (Taskmanager__V1__TaskTypeSettings         *message)
+{
+  static const Taskmanager__V1__TaskTypeSettings init_value = TASKMANAGER__V1__TASK_TYPE_SETTINGS__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__task_type_settings__get_packed_size
+                     (const Taskmanager__V1__TaskTypeSettings *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__task_type_settings__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__task_type_settings__pack
+                     (const Taskmanager__V1__TaskTypeSettings *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__task_type_settings__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__task_type_settings__pack_to_buffer
+                     (const Taskmanager__V1__TaskTypeSettings *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__task_type_settings__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__TaskTypeSettings *
+       taskmanager__v1__task_type_settings__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__TaskTypeSettings *)
+     protobuf_c_message_unpack (&taskmanager__v1__task_type_settings__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__task_type_settings__free_unpacked
+                     (Taskmanager__V1__TaskTypeSettings *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__task_type_settings__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   taskmanager__v1__history_entry__init
                      (Taskmanager__V1__HistoryEntry         *message)
 {
@@ -1177,7 +1222,187 @@ void   taskmanager__v1__get_task_history_response__free_unpacked
   assert(message->base.descriptor == &taskmanager__v1__get_task_history_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor taskmanager__v1__task__field_descriptors[18] =
+void   taskmanager__v1__heartbeat_request__init
+                     (Taskmanager__V1__HeartbeatRequest         *message)
+{
+  static const Taskmanager__V1__HeartbeatRequest init_value = TASKMANAGER__V1__HEARTBEAT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__heartbeat_request__get_packed_size
+                     (const Taskmanager__V1__HeartbeatRequest *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__heartbeat_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__heartbeat_request__pack
+                     (const Taskmanager__V1__HeartbeatRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__heartbeat_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__heartbeat_request__pack_to_buffer
+                     (const Taskmanager__V1__HeartbeatRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__heartbeat_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__HeartbeatRequest *
+       taskmanager__v1__heartbeat_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__HeartbeatRequest *)
+     protobuf_c_message_unpack (&taskmanager__v1__heartbeat_request__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__heartbeat_request__free_unpacked
+                     (Taskmanager__V1__HeartbeatRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__heartbeat_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__heartbeat_response__init
+                     (Taskmanager__V1__HeartbeatResponse         *message)
+{
+  static const Taskmanager__V1__HeartbeatResponse init_value = TASKMANAGER__V1__HEARTBEAT_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__heartbeat_response__get_packed_size
+                     (const Taskmanager__V1__HeartbeatResponse *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__heartbeat_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__heartbeat_response__pack
+                     (const Taskmanager__V1__HeartbeatResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__heartbeat_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__heartbeat_response__pack_to_buffer
+                     (const Taskmanager__V1__HeartbeatResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__heartbeat_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__HeartbeatResponse *
+       taskmanager__v1__heartbeat_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__HeartbeatResponse *)
+     protobuf_c_message_unpack (&taskmanager__v1__heartbeat_response__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__heartbeat_response__free_unpacked
+                     (Taskmanager__V1__HeartbeatResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__heartbeat_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__cancel_task_request__init
+                     (Taskmanager__V1__CancelTaskRequest         *message)
+{
+  static const Taskmanager__V1__CancelTaskRequest init_value = TASKMANAGER__V1__CANCEL_TASK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__cancel_task_request__get_packed_size
+                     (const Taskmanager__V1__CancelTaskRequest *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__cancel_task_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__cancel_task_request__pack
+                     (const Taskmanager__V1__CancelTaskRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__cancel_task_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__cancel_task_request__pack_to_buffer
+                     (const Taskmanager__V1__CancelTaskRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__cancel_task_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__CancelTaskRequest *
+       taskmanager__v1__cancel_task_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__CancelTaskRequest *)
+     protobuf_c_message_unpack (&taskmanager__v1__cancel_task_request__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__cancel_task_request__free_unpacked
+                     (Taskmanager__V1__CancelTaskRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__cancel_task_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__cancel_task_response__init
+                     (Taskmanager__V1__CancelTaskResponse         *message)
+{
+  static const Taskmanager__V1__CancelTaskResponse init_value = TASKMANAGER__V1__CANCEL_TASK_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__cancel_task_response__get_packed_size
+                     (const Taskmanager__V1__CancelTaskResponse *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__cancel_task_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__cancel_task_response__pack
+                     (const Taskmanager__V1__CancelTaskResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__cancel_task_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__cancel_task_response__pack_to_buffer
+                     (const Taskmanager__V1__CancelTaskResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__cancel_task_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__CancelTaskResponse *
+       taskmanager__v1__cancel_task_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__CancelTaskResponse *)
+     protobuf_c_message_unpack (&taskmanager__v1__cancel_task_response__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__cancel_task_response__free_unpacked
+                     (Taskmanager__V1__CancelTaskResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__cancel_task_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor taskmanager__v1__task__field_descriptors[24] =
 {
   {
     "id",
@@ -1395,9 +1620,83 @@ static const ProtobufCFieldDescriptor taskmanager__v1__task__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "lease_expires_at_ms",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__Task, lease_expires_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cancel_requested",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__Task, cancel_requested),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cancel_reason",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__Task, cancel_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stalled",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__Task, stalled),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stalled_since_ms",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__Task, stalled_since_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "run_at_ms",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__Task, run_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__task__field_indices_by_name[] = {
   7,   /* field[7] = attempts */
+  20,   /* field[20] = cancel_reason */
+  19,   /* field[19] = cancel_requested */
   10,   /* field[10] = claimed_at_ms */
   9,   /* field[9] = claimed_by */
   13,   /* field[13] = completed_at_ms */
@@ -1405,12 +1704,16 @@ static const unsigned taskmanager__v1__task__field_indices_by_name[] = {
   17,   /* field[17] = dedupe_key */
   16,   /* field[16] = error_message */
   0,   /* field[0] = id */
+  18,   /* field[18] = lease_expires_at_ms */
   8,   /* field[8] = max_attempts */
   14,   /* field[14] = params_json */
   6,   /* field[6] = priority */
   4,   /* field[4] = progress */
   5,   /* field[5] = progress_message */
   15,   /* field[15] = result_json */
+  23,   /* field[23] = run_at_ms */
+  21,   /* field[21] = stalled */
+  22,   /* field[22] = stalled_since_ms */
   3,   /* field[3] = status */
   1,   /* field[1] = type */
   2,   /* field[2] = type_id */
@@ -1419,7 +1722,7 @@ static const unsigned taskmanager__v1__task__field_indices_by_name[] = {
 static const ProtobufCIntRange taskmanager__v1__task__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 18 }
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__task__descriptor =
 {
@@ -1429,14 +1732,14 @@ const ProtobufCMessageDescriptor taskmanager__v1__task__descriptor =
   "Taskmanager__V1__Task",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__Task),
-  18,
+  24,
   taskmanager__v1__task__field_descriptors,
   taskmanager__v1__task__field_indices_by_name,
   1,  taskmanager__v1__task__number_ranges,
   (ProtobufCMessageInit) taskmanager__v1__task__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taskmanager__v1__task_type__field_descriptors[8] =
+static const ProtobufCFieldDescriptor taskmanager__v1__task_type__field_descriptors[9] =
 {
   {
     "id",
@@ -1534,6 +1837,18 @@ static const ProtobufCFieldDescriptor taskmanager__v1__task_type__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "settings",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TaskType, settings),
+    &taskmanager__v1__task_type_settings__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__task_type__field_indices_by_name[] = {
   6,   /* field[6] = created_at_ms */
@@ -1541,6 +1856,7 @@ static const unsigned taskmanager__v1__task_type__field_indices_by_name[] = {
   4,   /* field[4] = is_active */
   1,   /* field[1] = name */
   3,   /* field[3] = param_schema_json */
+  8,   /* field[8] = settings */
   7,   /* field[7] = updated_at_ms */
   5,   /* field[5] = usage_count */
   2,   /* field[2] = version */
@@ -1548,7 +1864,7 @@ static const unsigned taskmanager__v1__task_type__field_indices_by_name[] = {
 static const ProtobufCIntRange taskmanager__v1__task_type__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__task_type__descriptor =
 {
@@ -1558,11 +1874,101 @@ const ProtobufCMessageDescriptor taskmanager__v1__task_type__descriptor =
   "Taskmanager__V1__TaskType",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__TaskType),
-  8,
+  9,
   taskmanager__v1__task_type__field_descriptors,
   taskmanager__v1__task_type__field_indices_by_name,
   1,  taskmanager__v1__task_type__number_ranges,
   (ProtobufCMessageInit) taskmanager__v1__task_type__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__task_type_settings__field_descriptors[5] =
+{
+  {
+    "lease_seconds",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TaskTypeSettings, lease_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_attempts",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TaskTypeSettings, max_attempts),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stall_after_seconds",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TaskTypeSettings, stall_after_seconds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "retry_backoff_base_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TaskTypeSettings, retry_backoff_base_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "retry_backoff_cap_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TaskTypeSettings, retry_backoff_cap_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__task_type_settings__field_indices_by_name[] = {
+  0,   /* field[0] = lease_seconds */
+  1,   /* field[1] = max_attempts */
+  3,   /* field[3] = retry_backoff_base_ms */
+  4,   /* field[4] = retry_backoff_cap_ms */
+  2,   /* field[2] = stall_after_seconds */
+};
+static const ProtobufCIntRange taskmanager__v1__task_type_settings__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__task_type_settings__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.TaskTypeSettings",
+  "TaskTypeSettings",
+  "Taskmanager__V1__TaskTypeSettings",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__TaskTypeSettings),
+  5,
+  taskmanager__v1__task_type_settings__field_descriptors,
+  taskmanager__v1__task_type_settings__field_indices_by_name,
+  1,  taskmanager__v1__task_type_settings__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__task_type_settings__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor taskmanager__v1__history_entry__field_descriptors[6] =
@@ -1763,7 +2169,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__health_response__descriptor =
   (ProtobufCMessageInit) taskmanager__v1__health_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taskmanager__v1__register_task_type_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor taskmanager__v1__register_task_type_request__field_descriptors[4] =
 {
   {
     "name",
@@ -1801,16 +2207,29 @@ static const ProtobufCFieldDescriptor taskmanager__v1__register_task_type_reques
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "settings",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__RegisterTaskTypeRequest, settings),
+    &taskmanager__v1__task_type_settings__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__register_task_type_request__field_indices_by_name[] = {
   0,   /* field[0] = name */
   2,   /* field[2] = param_schema_json */
+  3,   /* field[3] = settings */
   1,   /* field[1] = version */
 };
 static const ProtobufCIntRange taskmanager__v1__register_task_type_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__register_task_type_request__descriptor =
 {
@@ -1820,7 +2239,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__register_task_type_request__de
   "Taskmanager__V1__RegisterTaskTypeRequest",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__RegisterTaskTypeRequest),
-  3,
+  4,
   taskmanager__v1__register_task_type_request__field_descriptors,
   taskmanager__v1__register_task_type_request__field_indices_by_name,
   1,  taskmanager__v1__register_task_type_request__number_ranges,
@@ -2043,7 +2462,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__set_task_type_active_request__
   (ProtobufCMessageInit) taskmanager__v1__set_task_type_active_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taskmanager__v1__create_task_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor taskmanager__v1__create_task_request__field_descriptors[9] =
 {
   {
     "type",
@@ -2105,18 +2524,70 @@ static const ProtobufCFieldDescriptor taskmanager__v1__create_task_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "run_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CreateTaskRequest, run_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "delay_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CreateTaskRequest, delay_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "retry_backoff_base_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CreateTaskRequest, retry_backoff_base_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "retry_backoff_cap_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CreateTaskRequest, retry_backoff_cap_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__create_task_request__field_indices_by_name[] = {
   3,   /* field[3] = dedupe_key */
+  6,   /* field[6] = delay_ms */
   4,   /* field[4] = max_attempts */
   1,   /* field[1] = params_json */
   2,   /* field[2] = priority */
+  7,   /* field[7] = retry_backoff_base_ms */
+  8,   /* field[8] = retry_backoff_cap_ms */
+  5,   /* field[5] = run_at_ms */
   0,   /* field[0] = type */
 };
 static const ProtobufCIntRange taskmanager__v1__create_task_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__create_task_request__descriptor =
 {
@@ -2126,7 +2597,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__create_task_request__descripto
   "Taskmanager__V1__CreateTaskRequest",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__CreateTaskRequest),
-  5,
+  9,
   taskmanager__v1__create_task_request__field_descriptors,
   taskmanager__v1__create_task_request__field_indices_by_name,
   1,  taskmanager__v1__create_task_request__number_ranges,
@@ -2184,7 +2655,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__create_task_response__descript
   (ProtobufCMessageInit) taskmanager__v1__create_task_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taskmanager__v1__claim_task_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor taskmanager__v1__claim_task_request__field_descriptors[6] =
 {
   {
     "worker_id",
@@ -2246,18 +2717,31 @@ static const ProtobufCFieldDescriptor taskmanager__v1__claim_task_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "wait_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__ClaimTaskRequest, wait_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__claim_task_request__field_indices_by_name[] = {
   3,   /* field[3] = sort_by */
   4,   /* field[4] = sort_order */
   1,   /* field[1] = task_type_id */
   2,   /* field[2] = type_pattern */
+  5,   /* field[5] = wait_ms */
   0,   /* field[0] = worker_id */
 };
 static const ProtobufCIntRange taskmanager__v1__claim_task_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__claim_task_request__descriptor =
 {
@@ -2267,7 +2751,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__claim_task_request__descriptor
   "Taskmanager__V1__ClaimTaskRequest",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__ClaimTaskRequest),
-  5,
+  6,
   taskmanager__v1__claim_task_request__field_descriptors,
   taskmanager__v1__claim_task_request__field_indices_by_name,
   1,  taskmanager__v1__claim_task_request__number_ranges,
@@ -2312,7 +2796,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__claim_task_response__descripto
   (ProtobufCMessageInit) taskmanager__v1__claim_task_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taskmanager__v1__update_progress_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor taskmanager__v1__update_progress_request__field_descriptors[5] =
 {
   {
     "id",
@@ -2362,8 +2846,21 @@ static const ProtobufCFieldDescriptor taskmanager__v1__update_progress_request__
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "attempt",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__UpdateProgressRequest, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__update_progress_request__field_indices_by_name[] = {
+  4,   /* field[4] = attempt */
   0,   /* field[0] = id */
   3,   /* field[3] = message */
   2,   /* field[2] = progress */
@@ -2372,7 +2869,7 @@ static const unsigned taskmanager__v1__update_progress_request__field_indices_by
 static const ProtobufCIntRange taskmanager__v1__update_progress_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__update_progress_request__descriptor =
 {
@@ -2382,14 +2879,14 @@ const ProtobufCMessageDescriptor taskmanager__v1__update_progress_request__descr
   "Taskmanager__V1__UpdateProgressRequest",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__UpdateProgressRequest),
-  4,
+  5,
   taskmanager__v1__update_progress_request__field_descriptors,
   taskmanager__v1__update_progress_request__field_indices_by_name,
   1,  taskmanager__v1__update_progress_request__number_ranges,
   (ProtobufCMessageInit) taskmanager__v1__update_progress_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taskmanager__v1__update_progress_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor taskmanager__v1__update_progress_response__field_descriptors[4] =
 {
   {
     "id",
@@ -2415,15 +2912,41 @@ static const ProtobufCFieldDescriptor taskmanager__v1__update_progress_response_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "lease_expires_at_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__UpdateProgressResponse, lease_expires_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cancel_requested",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__UpdateProgressResponse, cancel_requested),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__update_progress_response__field_indices_by_name[] = {
+  3,   /* field[3] = cancel_requested */
   0,   /* field[0] = id */
+  2,   /* field[2] = lease_expires_at_ms */
   1,   /* field[1] = progress */
 };
 static const ProtobufCIntRange taskmanager__v1__update_progress_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__update_progress_response__descriptor =
 {
@@ -2433,14 +2956,14 @@ const ProtobufCMessageDescriptor taskmanager__v1__update_progress_response__desc
   "Taskmanager__V1__UpdateProgressResponse",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__UpdateProgressResponse),
-  2,
+  4,
   taskmanager__v1__update_progress_response__field_descriptors,
   taskmanager__v1__update_progress_response__field_indices_by_name,
   1,  taskmanager__v1__update_progress_response__number_ranges,
   (ProtobufCMessageInit) taskmanager__v1__update_progress_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taskmanager__v1__complete_task_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor taskmanager__v1__complete_task_request__field_descriptors[4] =
 {
   {
     "id",
@@ -2478,8 +3001,21 @@ static const ProtobufCFieldDescriptor taskmanager__v1__complete_task_request__fi
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "attempt",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CompleteTaskRequest, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__complete_task_request__field_indices_by_name[] = {
+  3,   /* field[3] = attempt */
   0,   /* field[0] = id */
   2,   /* field[2] = result_json */
   1,   /* field[1] = worker_id */
@@ -2487,7 +3023,7 @@ static const unsigned taskmanager__v1__complete_task_request__field_indices_by_n
 static const ProtobufCIntRange taskmanager__v1__complete_task_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__complete_task_request__descriptor =
 {
@@ -2497,7 +3033,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__complete_task_request__descrip
   "Taskmanager__V1__CompleteTaskRequest",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__CompleteTaskRequest),
-  3,
+  4,
   taskmanager__v1__complete_task_request__field_descriptors,
   taskmanager__v1__complete_task_request__field_indices_by_name,
   1,  taskmanager__v1__complete_task_request__number_ranges,
@@ -2542,7 +3078,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__complete_task_response__descri
   (ProtobufCMessageInit) taskmanager__v1__complete_task_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taskmanager__v1__fail_task_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor taskmanager__v1__fail_task_request__field_descriptors[4] =
 {
   {
     "id",
@@ -2580,8 +3116,21 @@ static const ProtobufCFieldDescriptor taskmanager__v1__fail_task_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "attempt",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__FailTaskRequest, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__fail_task_request__field_indices_by_name[] = {
+  3,   /* field[3] = attempt */
   2,   /* field[2] = error */
   0,   /* field[0] = id */
   1,   /* field[1] = worker_id */
@@ -2589,7 +3138,7 @@ static const unsigned taskmanager__v1__fail_task_request__field_indices_by_name[
 static const ProtobufCIntRange taskmanager__v1__fail_task_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__fail_task_request__descriptor =
 {
@@ -2599,7 +3148,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__fail_task_request__descriptor 
   "Taskmanager__V1__FailTaskRequest",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__FailTaskRequest),
-  3,
+  4,
   taskmanager__v1__fail_task_request__field_descriptors,
   taskmanager__v1__fail_task_request__field_indices_by_name,
   1,  taskmanager__v1__fail_task_request__number_ranges,
@@ -2695,7 +3244,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__get_task_request__descriptor =
   (ProtobufCMessageInit) taskmanager__v1__get_task_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taskmanager__v1__list_tasks_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor taskmanager__v1__list_tasks_request__field_descriptors[6] =
 {
   {
     "status",
@@ -2757,18 +3306,31 @@ static const ProtobufCFieldDescriptor taskmanager__v1__list_tasks_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "stalled_only",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__ListTasksRequest, stalled_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__list_tasks_request__field_indices_by_name[] = {
   2,   /* field[2] = claimed_by */
   3,   /* field[3] = limit */
   4,   /* field[4] = offset */
+  5,   /* field[5] = stalled_only */
   0,   /* field[0] = status */
   1,   /* field[1] = type */
 };
 static const ProtobufCIntRange taskmanager__v1__list_tasks_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__list_tasks_request__descriptor =
 {
@@ -2778,7 +3340,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__list_tasks_request__descriptor
   "Taskmanager__V1__ListTasksRequest",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__ListTasksRequest),
-  5,
+  6,
   taskmanager__v1__list_tasks_request__field_descriptors,
   taskmanager__v1__list_tasks_request__field_indices_by_name,
   1,  taskmanager__v1__list_tasks_request__number_ranges,
@@ -2951,19 +3513,238 @@ const ProtobufCMessageDescriptor taskmanager__v1__get_task_history_response__des
   (ProtobufCMessageInit) taskmanager__v1__get_task_history_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue taskmanager__v1__task_status__enum_values_by_number[5] =
+static const ProtobufCFieldDescriptor taskmanager__v1__heartbeat_request__field_descriptors[3] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__HeartbeatRequest, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "worker_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__HeartbeatRequest, worker_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attempt",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__HeartbeatRequest, attempt),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__heartbeat_request__field_indices_by_name[] = {
+  2,   /* field[2] = attempt */
+  0,   /* field[0] = id */
+  1,   /* field[1] = worker_id */
+};
+static const ProtobufCIntRange taskmanager__v1__heartbeat_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__heartbeat_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.HeartbeatRequest",
+  "HeartbeatRequest",
+  "Taskmanager__V1__HeartbeatRequest",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__HeartbeatRequest),
+  3,
+  taskmanager__v1__heartbeat_request__field_descriptors,
+  taskmanager__v1__heartbeat_request__field_indices_by_name,
+  1,  taskmanager__v1__heartbeat_request__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__heartbeat_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__heartbeat_response__field_descriptors[3] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__HeartbeatResponse, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lease_expires_at_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__HeartbeatResponse, lease_expires_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cancel_requested",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__HeartbeatResponse, cancel_requested),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__heartbeat_response__field_indices_by_name[] = {
+  2,   /* field[2] = cancel_requested */
+  0,   /* field[0] = id */
+  1,   /* field[1] = lease_expires_at_ms */
+};
+static const ProtobufCIntRange taskmanager__v1__heartbeat_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__heartbeat_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.HeartbeatResponse",
+  "HeartbeatResponse",
+  "Taskmanager__V1__HeartbeatResponse",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__HeartbeatResponse),
+  3,
+  taskmanager__v1__heartbeat_response__field_descriptors,
+  taskmanager__v1__heartbeat_response__field_indices_by_name,
+  1,  taskmanager__v1__heartbeat_response__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__heartbeat_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__cancel_task_request__field_descriptors[2] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CancelTaskRequest, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CancelTaskRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__cancel_task_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange taskmanager__v1__cancel_task_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__cancel_task_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.CancelTaskRequest",
+  "CancelTaskRequest",
+  "Taskmanager__V1__CancelTaskRequest",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__CancelTaskRequest),
+  2,
+  taskmanager__v1__cancel_task_request__field_descriptors,
+  taskmanager__v1__cancel_task_request__field_indices_by_name,
+  1,  taskmanager__v1__cancel_task_request__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__cancel_task_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__cancel_task_response__field_descriptors[1] =
+{
+  {
+    "task",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CancelTaskResponse, task),
+    &taskmanager__v1__task__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__cancel_task_response__field_indices_by_name[] = {
+  0,   /* field[0] = task */
+};
+static const ProtobufCIntRange taskmanager__v1__cancel_task_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__cancel_task_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.CancelTaskResponse",
+  "CancelTaskResponse",
+  "Taskmanager__V1__CancelTaskResponse",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__CancelTaskResponse),
+  1,
+  taskmanager__v1__cancel_task_response__field_descriptors,
+  taskmanager__v1__cancel_task_response__field_indices_by_name,
+  1,  taskmanager__v1__cancel_task_response__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__cancel_task_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue taskmanager__v1__task_status__enum_values_by_number[6] =
 {
   { "TASK_STATUS_UNSPECIFIED", "TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED", 0 },
   { "TASK_STATUS_PENDING", "TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_PENDING", 1 },
   { "TASK_STATUS_CLAIMED", "TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_CLAIMED", 2 },
   { "TASK_STATUS_COMPLETED", "TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_COMPLETED", 3 },
   { "TASK_STATUS_FAILED", "TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_FAILED", 4 },
+  { "TASK_STATUS_CANCELLED", "TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_CANCELLED", 5 },
 };
 static const ProtobufCIntRange taskmanager__v1__task_status__value_ranges[] = {
-{0, 0},{0, 5}
+{0, 0},{0, 6}
 };
-static const ProtobufCEnumValueIndex taskmanager__v1__task_status__enum_values_by_name[5] =
+static const ProtobufCEnumValueIndex taskmanager__v1__task_status__enum_values_by_name[6] =
 {
+  { "TASK_STATUS_CANCELLED", 5 },
   { "TASK_STATUS_CLAIMED", 2 },
   { "TASK_STATUS_COMPLETED", 3 },
   { "TASK_STATUS_FAILED", 4 },
@@ -2977,15 +3758,15 @@ const ProtobufCEnumDescriptor taskmanager__v1__task_status__descriptor =
   "TaskStatus",
   "Taskmanager__V1__TaskStatus",
   "taskmanager.v1",
-  5,
+  6,
   taskmanager__v1__task_status__enum_values_by_number,
-  5,
+  6,
   taskmanager__v1__task_status__enum_values_by_name,
   1,
   taskmanager__v1__task_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taskmanager__v1__task_service__method_descriptors[13] =
+static const ProtobufCMethodDescriptor taskmanager__v1__task_service__method_descriptors[15] =
 {
   { "Health", &taskmanager__v1__health_request__descriptor, &taskmanager__v1__health_response__descriptor },
   { "RegisterTaskType", &taskmanager__v1__register_task_type_request__descriptor, &taskmanager__v1__register_task_type_response__descriptor },
@@ -3000,8 +3781,11 @@ static const ProtobufCMethodDescriptor taskmanager__v1__task_service__method_des
   { "GetTask", &taskmanager__v1__get_task_request__descriptor, &taskmanager__v1__task__descriptor },
   { "ListTasks", &taskmanager__v1__list_tasks_request__descriptor, &taskmanager__v1__list_tasks_response__descriptor },
   { "GetTaskHistory", &taskmanager__v1__get_task_history_request__descriptor, &taskmanager__v1__get_task_history_response__descriptor },
+  { "Heartbeat", &taskmanager__v1__heartbeat_request__descriptor, &taskmanager__v1__heartbeat_response__descriptor },
+  { "CancelTask", &taskmanager__v1__cancel_task_request__descriptor, &taskmanager__v1__cancel_task_response__descriptor },
 };
 const unsigned taskmanager__v1__task_service__method_indices_by_name[] = {
+  14,        /* CancelTask */
   6,        /* ClaimTask */
   8,        /* CompleteTask */
   5,        /* CreateTask */
@@ -3010,6 +3794,7 @@ const unsigned taskmanager__v1__task_service__method_indices_by_name[] = {
   12,        /* GetTaskHistory */
   2,        /* GetTaskType */
   0,        /* Health */
+  13,        /* Heartbeat */
   3,        /* ListTaskTypes */
   11,        /* ListTasks */
   1,        /* RegisterTaskType */
@@ -3023,7 +3808,7 @@ const ProtobufCServiceDescriptor taskmanager__v1__task_service__descriptor =
   "TaskService",
   "Taskmanager__V1__TaskService",
   "taskmanager.v1",
-  13,
+  15,
   taskmanager__v1__task_service__method_descriptors,
   taskmanager__v1__task_service__method_indices_by_name
 };
@@ -3130,6 +3915,22 @@ void taskmanager__v1__task_service__get_task_history(ProtobufCService *service,
 {
   assert(service->descriptor == &taskmanager__v1__task_service__descriptor);
   service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taskmanager__v1__task_service__heartbeat(ProtobufCService *service,
+                                              const Taskmanager__V1__HeartbeatRequest *input,
+                                              Taskmanager__V1__HeartbeatResponse_Closure closure,
+                                              void *closure_data)
+{
+  assert(service->descriptor == &taskmanager__v1__task_service__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taskmanager__v1__task_service__cancel_task(ProtobufCService *service,
+                                                const Taskmanager__V1__CancelTaskRequest *input,
+                                                Taskmanager__V1__CancelTaskResponse_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &taskmanager__v1__task_service__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taskmanager__v1__task_service__init (Taskmanager__V1__TaskService_Service *service,
                                           Taskmanager__V1__TaskService_ServiceDestroy destroy)

@@ -17,6 +17,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Taskmanager__V1__Task Taskmanager__V1__Task;
 typedef struct Taskmanager__V1__TaskType Taskmanager__V1__TaskType;
+typedef struct Taskmanager__V1__TaskTypeSettings Taskmanager__V1__TaskTypeSettings;
 typedef struct Taskmanager__V1__HistoryEntry Taskmanager__V1__HistoryEntry;
 typedef struct Taskmanager__V1__HealthRequest Taskmanager__V1__HealthRequest;
 typedef struct Taskmanager__V1__HealthResponse Taskmanager__V1__HealthResponse;
@@ -41,6 +42,10 @@ typedef struct Taskmanager__V1__ListTasksRequest Taskmanager__V1__ListTasksReque
 typedef struct Taskmanager__V1__ListTasksResponse Taskmanager__V1__ListTasksResponse;
 typedef struct Taskmanager__V1__GetTaskHistoryRequest Taskmanager__V1__GetTaskHistoryRequest;
 typedef struct Taskmanager__V1__GetTaskHistoryResponse Taskmanager__V1__GetTaskHistoryResponse;
+typedef struct Taskmanager__V1__HeartbeatRequest Taskmanager__V1__HeartbeatRequest;
+typedef struct Taskmanager__V1__HeartbeatResponse Taskmanager__V1__HeartbeatResponse;
+typedef struct Taskmanager__V1__CancelTaskRequest Taskmanager__V1__CancelTaskRequest;
+typedef struct Taskmanager__V1__CancelTaskResponse Taskmanager__V1__CancelTaskResponse;
 
 
 /* --- enums --- */
@@ -50,7 +55,8 @@ typedef enum _Taskmanager__V1__TaskStatus {
   TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_PENDING = 1,
   TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_CLAIMED = 2,
   TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_COMPLETED = 3,
-  TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_FAILED = 4
+  TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_FAILED = 4,
+  TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_CANCELLED = 5
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TASKMANAGER__V1__TASK_STATUS)
 } Taskmanager__V1__TaskStatus;
 
@@ -77,10 +83,28 @@ struct  Taskmanager__V1__Task
   char *result_json;
   char *error_message;
   char *dedupe_key;
+  /*
+   * while claimed: when the claim ends unless renewed
+   */
+  int64_t lease_expires_at_ms;
+  /*
+   * CancelTask was called while the task was claimed
+   */
+  protobuf_c_boolean cancel_requested;
+  char *cancel_reason;
+  /*
+   * claimed, and progress has not moved for the stall time
+   */
+  protobuf_c_boolean stalled;
+  int64_t stalled_since_ms;
+  /*
+   * not claimable before this time (delayed task, or retry backoff)
+   */
+  int64_t run_at_ms;
 };
 #define TASKMANAGER__V1__TASK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__task__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, 0, TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 struct  Taskmanager__V1__TaskType
@@ -94,10 +118,28 @@ struct  Taskmanager__V1__TaskType
   int64_t usage_count;
   int64_t created_at_ms;
   int64_t updated_at_ms;
+  Taskmanager__V1__TaskTypeSettings *settings;
 };
 #define TASKMANAGER__V1__TASK_TYPE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__task_type__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, NULL }
+
+
+/*
+ * Per-type overrides of the server's defaults; 0 = the server default.
+ */
+struct  Taskmanager__V1__TaskTypeSettings
+{
+  ProtobufCMessage base;
+  int32_t lease_seconds;
+  int32_t max_attempts;
+  int32_t stall_after_seconds;
+  int32_t retry_backoff_base_ms;
+  int32_t retry_backoff_cap_ms;
+};
+#define TASKMANAGER__V1__TASK_TYPE_SETTINGS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__task_type_settings__descriptor) \
+    , 0, 0, 0, 0, 0 }
 
 
 struct  Taskmanager__V1__HistoryEntry
@@ -106,9 +148,12 @@ struct  Taskmanager__V1__HistoryEntry
   int64_t id;
   int64_t task_id;
   /*
-   * created, claimed, progress_update, completed, failed, retry, claim_timeout
+   * created, claimed, progress_update, completed, failed, retry, lease_expired,
    */
   char *status_change;
+  /*
+   * stalled, cancel_requested, cancelled
+   */
   char *worker_id;
   char *message;
   int64_t created_at_ms;
@@ -155,10 +200,14 @@ struct  Taskmanager__V1__RegisterTaskTypeRequest
    * a JSON object with a "type"
    */
   char *param_schema_json;
+  /*
+   * unset = all server defaults
+   */
+  Taskmanager__V1__TaskTypeSettings *settings;
 };
 #define TASKMANAGER__V1__REGISTER_TASK_TYPE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__register_task_type_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
 
 
 struct  Taskmanager__V1__RegisterTaskTypeResponse
@@ -237,13 +286,29 @@ struct  Taskmanager__V1__CreateTaskRequest
    */
   char *dedupe_key;
   /*
-   * 0 = the server's --max-attempts
+   * 0 = the type's, else the server's --max-attempts
    */
   int32_t max_attempts;
+  /*
+   * not claimable before this time; 0 = now
+   */
+  int64_t run_at_ms;
+  /*
+   * or: not claimable for this long from now
+   */
+  int64_t delay_ms;
+  /*
+   * 0 = the type's, else the server's
+   */
+  int32_t retry_backoff_base_ms;
+  /*
+   * 0 = the type's, else the server's
+   */
+  int32_t retry_backoff_cap_ms;
 };
 #define TASKMANAGER__V1__CREATE_TASK_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__create_task_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
 
 
 struct  Taskmanager__V1__CreateTaskResponse
@@ -283,10 +348,14 @@ struct  Taskmanager__V1__ClaimTaskRequest
    * ASC | DESC; "" = ASC
    */
   char *sort_order;
+  /*
+   * long poll: when nothing is claimable, wait up to this long (max 30000) for a task
+   */
+  uint32_t wait_ms;
 };
 #define TASKMANAGER__V1__CLAIM_TASK_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__claim_task_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Taskmanager__V1__ClaimTaskResponse
@@ -312,10 +381,14 @@ struct  Taskmanager__V1__UpdateProgressRequest
    */
   int32_t progress;
   char *message;
+  /*
+   * the attempt the claim returned; 0 = not checked
+   */
+  int32_t attempt;
 };
 #define TASKMANAGER__V1__UPDATE_PROGRESS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__update_progress_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Taskmanager__V1__UpdateProgressResponse
@@ -323,10 +396,12 @@ struct  Taskmanager__V1__UpdateProgressResponse
   ProtobufCMessage base;
   int64_t id;
   int32_t progress;
+  int64_t lease_expires_at_ms;
+  protobuf_c_boolean cancel_requested;
 };
 #define TASKMANAGER__V1__UPDATE_PROGRESS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__update_progress_response__descriptor) \
-    , 0, 0 }
+    , 0, 0, 0, 0 }
 
 
 struct  Taskmanager__V1__CompleteTaskRequest
@@ -338,10 +413,14 @@ struct  Taskmanager__V1__CompleteTaskRequest
    * any JSON; "" = none
    */
   char *result_json;
+  /*
+   * the attempt the claim returned; 0 = not checked
+   */
+  int32_t attempt;
 };
 #define TASKMANAGER__V1__COMPLETE_TASK_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__complete_task_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Taskmanager__V1__CompleteTaskResponse
@@ -360,10 +439,14 @@ struct  Taskmanager__V1__FailTaskRequest
   int64_t id;
   char *worker_id;
   char *error;
+  /*
+   * the attempt the claim returned; 0 = not checked
+   */
+  int32_t attempt;
 };
 #define TASKMANAGER__V1__FAIL_TASK_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__fail_task_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Taskmanager__V1__FailTaskResponse
@@ -407,10 +490,14 @@ struct  Taskmanager__V1__ListTasksRequest
    */
   int32_t limit;
   int32_t offset;
+  /*
+   * only claimed tasks marked stalled
+   */
+  protobuf_c_boolean stalled_only;
 };
 #define TASKMANAGER__V1__LIST_TASKS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__list_tasks_request__descriptor) \
-    , TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 struct  Taskmanager__V1__ListTasksResponse
@@ -458,6 +545,57 @@ struct  Taskmanager__V1__GetTaskHistoryResponse
     , 0,NULL }
 
 
+struct  Taskmanager__V1__HeartbeatRequest
+{
+  ProtobufCMessage base;
+  int64_t id;
+  char *worker_id;
+  /*
+   * 0 = not checked
+   */
+  int32_t attempt;
+};
+#define TASKMANAGER__V1__HEARTBEAT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__heartbeat_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Taskmanager__V1__HeartbeatResponse
+{
+  ProtobufCMessage base;
+  int64_t id;
+  int64_t lease_expires_at_ms;
+  protobuf_c_boolean cancel_requested;
+};
+#define TASKMANAGER__V1__HEARTBEAT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__heartbeat_response__descriptor) \
+    , 0, 0, 0 }
+
+
+struct  Taskmanager__V1__CancelTaskRequest
+{
+  ProtobufCMessage base;
+  int64_t id;
+  char *reason;
+};
+#define TASKMANAGER__V1__CANCEL_TASK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__cancel_task_request__descriptor) \
+    , 0, (char *)protobuf_c_empty_string }
+
+
+struct  Taskmanager__V1__CancelTaskResponse
+{
+  ProtobufCMessage base;
+  /*
+   * CANCELLED at once when it was pending; else claimed with cancel_requested
+   */
+  Taskmanager__V1__Task *task;
+};
+#define TASKMANAGER__V1__CANCEL_TASK_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__cancel_task_response__descriptor) \
+    , NULL }
+
+
 /* Taskmanager__V1__Task methods */
 void   taskmanager__v1__task__init
                      (Taskmanager__V1__Task         *message);
@@ -495,6 +633,25 @@ Taskmanager__V1__TaskType *
                       const uint8_t       *data);
 void   taskmanager__v1__task_type__free_unpacked
                      (Taskmanager__V1__TaskType *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__TaskTypeSettings methods */
+void   taskmanager__v1__task_type_settings__init
+                     (Taskmanager__V1__TaskTypeSettings         *message);
+size_t taskmanager__v1__task_type_settings__get_packed_size
+                     (const Taskmanager__V1__TaskTypeSettings   *message);
+size_t taskmanager__v1__task_type_settings__pack
+                     (const Taskmanager__V1__TaskTypeSettings   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__task_type_settings__pack_to_buffer
+                     (const Taskmanager__V1__TaskTypeSettings   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__TaskTypeSettings *
+       taskmanager__v1__task_type_settings__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__task_type_settings__free_unpacked
+                     (Taskmanager__V1__TaskTypeSettings *message,
                       ProtobufCAllocator *allocator);
 /* Taskmanager__V1__HistoryEntry methods */
 void   taskmanager__v1__history_entry__init
@@ -952,6 +1109,82 @@ Taskmanager__V1__GetTaskHistoryResponse *
 void   taskmanager__v1__get_task_history_response__free_unpacked
                      (Taskmanager__V1__GetTaskHistoryResponse *message,
                       ProtobufCAllocator *allocator);
+/* Taskmanager__V1__HeartbeatRequest methods */
+void   taskmanager__v1__heartbeat_request__init
+                     (Taskmanager__V1__HeartbeatRequest         *message);
+size_t taskmanager__v1__heartbeat_request__get_packed_size
+                     (const Taskmanager__V1__HeartbeatRequest   *message);
+size_t taskmanager__v1__heartbeat_request__pack
+                     (const Taskmanager__V1__HeartbeatRequest   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__heartbeat_request__pack_to_buffer
+                     (const Taskmanager__V1__HeartbeatRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__HeartbeatRequest *
+       taskmanager__v1__heartbeat_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__heartbeat_request__free_unpacked
+                     (Taskmanager__V1__HeartbeatRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__HeartbeatResponse methods */
+void   taskmanager__v1__heartbeat_response__init
+                     (Taskmanager__V1__HeartbeatResponse         *message);
+size_t taskmanager__v1__heartbeat_response__get_packed_size
+                     (const Taskmanager__V1__HeartbeatResponse   *message);
+size_t taskmanager__v1__heartbeat_response__pack
+                     (const Taskmanager__V1__HeartbeatResponse   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__heartbeat_response__pack_to_buffer
+                     (const Taskmanager__V1__HeartbeatResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__HeartbeatResponse *
+       taskmanager__v1__heartbeat_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__heartbeat_response__free_unpacked
+                     (Taskmanager__V1__HeartbeatResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__CancelTaskRequest methods */
+void   taskmanager__v1__cancel_task_request__init
+                     (Taskmanager__V1__CancelTaskRequest         *message);
+size_t taskmanager__v1__cancel_task_request__get_packed_size
+                     (const Taskmanager__V1__CancelTaskRequest   *message);
+size_t taskmanager__v1__cancel_task_request__pack
+                     (const Taskmanager__V1__CancelTaskRequest   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__cancel_task_request__pack_to_buffer
+                     (const Taskmanager__V1__CancelTaskRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__CancelTaskRequest *
+       taskmanager__v1__cancel_task_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__cancel_task_request__free_unpacked
+                     (Taskmanager__V1__CancelTaskRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__CancelTaskResponse methods */
+void   taskmanager__v1__cancel_task_response__init
+                     (Taskmanager__V1__CancelTaskResponse         *message);
+size_t taskmanager__v1__cancel_task_response__get_packed_size
+                     (const Taskmanager__V1__CancelTaskResponse   *message);
+size_t taskmanager__v1__cancel_task_response__pack
+                     (const Taskmanager__V1__CancelTaskResponse   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__cancel_task_response__pack_to_buffer
+                     (const Taskmanager__V1__CancelTaskResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__CancelTaskResponse *
+       taskmanager__v1__cancel_task_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__cancel_task_response__free_unpacked
+                     (Taskmanager__V1__CancelTaskResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Taskmanager__V1__Task_Closure)
@@ -959,6 +1192,9 @@ typedef void (*Taskmanager__V1__Task_Closure)
                   void *closure_data);
 typedef void (*Taskmanager__V1__TaskType_Closure)
                  (const Taskmanager__V1__TaskType *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__TaskTypeSettings_Closure)
+                 (const Taskmanager__V1__TaskTypeSettings *message,
                   void *closure_data);
 typedef void (*Taskmanager__V1__HistoryEntry_Closure)
                  (const Taskmanager__V1__HistoryEntry *message,
@@ -1032,6 +1268,18 @@ typedef void (*Taskmanager__V1__GetTaskHistoryRequest_Closure)
 typedef void (*Taskmanager__V1__GetTaskHistoryResponse_Closure)
                  (const Taskmanager__V1__GetTaskHistoryResponse *message,
                   void *closure_data);
+typedef void (*Taskmanager__V1__HeartbeatRequest_Closure)
+                 (const Taskmanager__V1__HeartbeatRequest *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__HeartbeatResponse_Closure)
+                 (const Taskmanager__V1__HeartbeatResponse *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__CancelTaskRequest_Closure)
+                 (const Taskmanager__V1__CancelTaskRequest *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__CancelTaskResponse_Closure)
+                 (const Taskmanager__V1__CancelTaskResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1091,6 +1339,14 @@ struct Taskmanager__V1__TaskService_Service
                            const Taskmanager__V1__GetTaskHistoryRequest *input,
                            Taskmanager__V1__GetTaskHistoryResponse_Closure closure,
                            void *closure_data);
+  void (*heartbeat)(Taskmanager__V1__TaskService_Service *service,
+                    const Taskmanager__V1__HeartbeatRequest *input,
+                    Taskmanager__V1__HeartbeatResponse_Closure closure,
+                    void *closure_data);
+  void (*cancel_task)(Taskmanager__V1__TaskService_Service *service,
+                      const Taskmanager__V1__CancelTaskRequest *input,
+                      Taskmanager__V1__CancelTaskResponse_Closure closure,
+                      void *closure_data);
 };
 typedef void (*Taskmanager__V1__TaskService_ServiceDestroy)(Taskmanager__V1__TaskService_Service *);
 void taskmanager__v1__task_service__init (Taskmanager__V1__TaskService_Service *service,
@@ -1111,7 +1367,9 @@ void taskmanager__v1__task_service__init (Taskmanager__V1__TaskService_Service *
       function_prefix__ ## fail_task,\
       function_prefix__ ## get_task,\
       function_prefix__ ## list_tasks,\
-      function_prefix__ ## get_task_history  }
+      function_prefix__ ## get_task_history,\
+      function_prefix__ ## heartbeat,\
+      function_prefix__ ## cancel_task  }
 void taskmanager__v1__task_service__health(ProtobufCService *service,
                                            const Taskmanager__V1__HealthRequest *input,
                                            Taskmanager__V1__HealthResponse_Closure closure,
@@ -1164,12 +1422,21 @@ void taskmanager__v1__task_service__get_task_history(ProtobufCService *service,
                                                      const Taskmanager__V1__GetTaskHistoryRequest *input,
                                                      Taskmanager__V1__GetTaskHistoryResponse_Closure closure,
                                                      void *closure_data);
+void taskmanager__v1__task_service__heartbeat(ProtobufCService *service,
+                                              const Taskmanager__V1__HeartbeatRequest *input,
+                                              Taskmanager__V1__HeartbeatResponse_Closure closure,
+                                              void *closure_data);
+void taskmanager__v1__task_service__cancel_task(ProtobufCService *service,
+                                                const Taskmanager__V1__CancelTaskRequest *input,
+                                                Taskmanager__V1__CancelTaskResponse_Closure closure,
+                                                void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    taskmanager__v1__task_status__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__v1__task__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__v1__task_type__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__task_type_settings__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__v1__history_entry__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__v1__health_request__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__v1__health_response__descriptor;
@@ -1194,6 +1461,10 @@ extern const ProtobufCMessageDescriptor taskmanager__v1__list_tasks_request__des
 extern const ProtobufCMessageDescriptor taskmanager__v1__list_tasks_response__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__v1__get_task_history_request__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__v1__get_task_history_response__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__heartbeat_request__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__heartbeat_response__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__cancel_task_request__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__cancel_task_response__descriptor;
 extern const ProtobufCServiceDescriptor taskmanager__v1__task_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -41,6 +41,12 @@ class ClaimTaskRequest extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>string sort_order = 5;</code>
      */
     protected $sort_order = '';
+    /**
+     * long poll: when nothing is claimable, wait up to this long (max 30000) for a task
+     *
+     * Generated from protobuf field <code>uint32 wait_ms = 6;</code>
+     */
+    protected $wait_ms = 0;
 
     /**
      * Constructor.
@@ -57,6 +63,8 @@ class ClaimTaskRequest extends \Google\Protobuf\Internal\Message
      *           created_at | priority | id | attempts; "" = priority DESC, created_at ASC
      *     @type string $sort_order
      *           (created_at when only sort_order is given); ties by id ASC
+     *     @type int $wait_ms
+     *           long poll: when nothing is claimable, wait up to this long (max 30000) for a task
      * }
      */
     public function __construct($data = NULL) {
@@ -186,6 +194,32 @@ class ClaimTaskRequest extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkString($var, True);
         $this->sort_order = $var;
+
+        return $this;
+    }
+
+    /**
+     * long poll: when nothing is claimable, wait up to this long (max 30000) for a task
+     *
+     * Generated from protobuf field <code>uint32 wait_ms = 6;</code>
+     * @return int
+     */
+    public function getWaitMs()
+    {
+        return $this->wait_ms;
+    }
+
+    /**
+     * long poll: when nothing is claimable, wait up to this long (max 30000) for a task
+     *
+     * Generated from protobuf field <code>uint32 wait_ms = 6;</code>
+     * @param int $var
+     * @return $this
+     */
+    public function setWaitMs($var)
+    {
+        GPBUtil::checkUint32($var);
+        $this->wait_ms = $var;
 
         return $this;
     }

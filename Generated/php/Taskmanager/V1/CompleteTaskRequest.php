@@ -27,6 +27,12 @@ class CompleteTaskRequest extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>string result_json = 3;</code>
      */
     protected $result_json = '';
+    /**
+     * the attempt the claim returned; 0 = not checked
+     *
+     * Generated from protobuf field <code>int32 attempt = 4;</code>
+     */
+    protected $attempt = 0;
 
     /**
      * Constructor.
@@ -38,6 +44,8 @@ class CompleteTaskRequest extends \Google\Protobuf\Internal\Message
      *     @type string $worker_id
      *     @type string $result_json
      *           any JSON; "" = none
+     *     @type int $attempt
+     *           the attempt the claim returned; 0 = not checked
      * }
      */
     public function __construct($data = NULL) {
@@ -111,6 +119,32 @@ class CompleteTaskRequest extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkString($var, True);
         $this->result_json = $var;
+
+        return $this;
+    }
+
+    /**
+     * the attempt the claim returned; 0 = not checked
+     *
+     * Generated from protobuf field <code>int32 attempt = 4;</code>
+     * @return int
+     */
+    public function getAttempt()
+    {
+        return $this->attempt;
+    }
+
+    /**
+     * the attempt the claim returned; 0 = not checked
+     *
+     * Generated from protobuf field <code>int32 attempt = 4;</code>
+     * @param int $var
+     * @return $this
+     */
+    public function setAttempt($var)
+    {
+        GPBUtil::checkInt32($var);
+        $this->attempt = $var;
 
         return $this;
     }

@@ -38,11 +38,35 @@ class CreateTaskRequest extends \Google\Protobuf\Internal\Message
      */
     protected $dedupe_key = '';
     /**
-     * 0 = the server's --max-attempts
+     * 0 = the type's, else the server's --max-attempts
      *
      * Generated from protobuf field <code>int32 max_attempts = 5;</code>
      */
     protected $max_attempts = 0;
+    /**
+     * not claimable before this time; 0 = now
+     *
+     * Generated from protobuf field <code>int64 run_at_ms = 6;</code>
+     */
+    protected $run_at_ms = 0;
+    /**
+     * or: not claimable for this long from now
+     *
+     * Generated from protobuf field <code>int64 delay_ms = 7;</code>
+     */
+    protected $delay_ms = 0;
+    /**
+     * 0 = the type's, else the server's
+     *
+     * Generated from protobuf field <code>int32 retry_backoff_base_ms = 8;</code>
+     */
+    protected $retry_backoff_base_ms = 0;
+    /**
+     * 0 = the type's, else the server's
+     *
+     * Generated from protobuf field <code>int32 retry_backoff_cap_ms = 9;</code>
+     */
+    protected $retry_backoff_cap_ms = 0;
 
     /**
      * Constructor.
@@ -59,7 +83,15 @@ class CreateTaskRequest extends \Google\Protobuf\Internal\Message
      *     @type string $dedupe_key
      *           "" = SHA-256 of type + NUL + canonical params
      *     @type int $max_attempts
-     *           0 = the server's --max-attempts
+     *           0 = the type's, else the server's --max-attempts
+     *     @type int|string $run_at_ms
+     *           not claimable before this time; 0 = now
+     *     @type int|string $delay_ms
+     *           or: not claimable for this long from now
+     *     @type int $retry_backoff_base_ms
+     *           0 = the type's, else the server's
+     *     @type int $retry_backoff_cap_ms
+     *           0 = the type's, else the server's
      * }
      */
     public function __construct($data = NULL) {
@@ -172,7 +204,7 @@ class CreateTaskRequest extends \Google\Protobuf\Internal\Message
     }
 
     /**
-     * 0 = the server's --max-attempts
+     * 0 = the type's, else the server's --max-attempts
      *
      * Generated from protobuf field <code>int32 max_attempts = 5;</code>
      * @return int
@@ -183,7 +215,7 @@ class CreateTaskRequest extends \Google\Protobuf\Internal\Message
     }
 
     /**
-     * 0 = the server's --max-attempts
+     * 0 = the type's, else the server's --max-attempts
      *
      * Generated from protobuf field <code>int32 max_attempts = 5;</code>
      * @param int $var
@@ -193,6 +225,110 @@ class CreateTaskRequest extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkInt32($var);
         $this->max_attempts = $var;
+
+        return $this;
+    }
+
+    /**
+     * not claimable before this time; 0 = now
+     *
+     * Generated from protobuf field <code>int64 run_at_ms = 6;</code>
+     * @return int|string
+     */
+    public function getRunAtMs()
+    {
+        return $this->run_at_ms;
+    }
+
+    /**
+     * not claimable before this time; 0 = now
+     *
+     * Generated from protobuf field <code>int64 run_at_ms = 6;</code>
+     * @param int|string $var
+     * @return $this
+     */
+    public function setRunAtMs($var)
+    {
+        GPBUtil::checkInt64($var);
+        $this->run_at_ms = $var;
+
+        return $this;
+    }
+
+    /**
+     * or: not claimable for this long from now
+     *
+     * Generated from protobuf field <code>int64 delay_ms = 7;</code>
+     * @return int|string
+     */
+    public function getDelayMs()
+    {
+        return $this->delay_ms;
+    }
+
+    /**
+     * or: not claimable for this long from now
+     *
+     * Generated from protobuf field <code>int64 delay_ms = 7;</code>
+     * @param int|string $var
+     * @return $this
+     */
+    public function setDelayMs($var)
+    {
+        GPBUtil::checkInt64($var);
+        $this->delay_ms = $var;
+
+        return $this;
+    }
+
+    /**
+     * 0 = the type's, else the server's
+     *
+     * Generated from protobuf field <code>int32 retry_backoff_base_ms = 8;</code>
+     * @return int
+     */
+    public function getRetryBackoffBaseMs()
+    {
+        return $this->retry_backoff_base_ms;
+    }
+
+    /**
+     * 0 = the type's, else the server's
+     *
+     * Generated from protobuf field <code>int32 retry_backoff_base_ms = 8;</code>
+     * @param int $var
+     * @return $this
+     */
+    public function setRetryBackoffBaseMs($var)
+    {
+        GPBUtil::checkInt32($var);
+        $this->retry_backoff_base_ms = $var;
+
+        return $this;
+    }
+
+    /**
+     * 0 = the type's, else the server's
+     *
+     * Generated from protobuf field <code>int32 retry_backoff_cap_ms = 9;</code>
+     * @return int
+     */
+    public function getRetryBackoffCapMs()
+    {
+        return $this->retry_backoff_cap_ms;
+    }
+
+    /**
+     * 0 = the type's, else the server's
+     *
+     * Generated from protobuf field <code>int32 retry_backoff_cap_ms = 9;</code>
+     * @param int $var
+     * @return $this
+     */
+    public function setRetryBackoffCapMs($var)
+    {
+        GPBUtil::checkInt32($var);
+        $this->retry_backoff_cap_ms = $var;
 
         return $this;
     }

@@ -25,6 +25,12 @@ class FailTaskRequest extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>string error = 3;</code>
      */
     protected $error = '';
+    /**
+     * the attempt the claim returned; 0 = not checked
+     *
+     * Generated from protobuf field <code>int32 attempt = 4;</code>
+     */
+    protected $attempt = 0;
 
     /**
      * Constructor.
@@ -35,6 +41,8 @@ class FailTaskRequest extends \Google\Protobuf\Internal\Message
      *     @type int|string $id
      *     @type string $worker_id
      *     @type string $error
+     *     @type int $attempt
+     *           the attempt the claim returned; 0 = not checked
      * }
      */
     public function __construct($data = NULL) {
@@ -104,6 +112,32 @@ class FailTaskRequest extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkString($var, True);
         $this->error = $var;
+
+        return $this;
+    }
+
+    /**
+     * the attempt the claim returned; 0 = not checked
+     *
+     * Generated from protobuf field <code>int32 attempt = 4;</code>
+     * @return int
+     */
+    public function getAttempt()
+    {
+        return $this->attempt;
+    }
+
+    /**
+     * the attempt the claim returned; 0 = not checked
+     *
+     * Generated from protobuf field <code>int32 attempt = 4;</code>
+     * @param int $var
+     * @return $this
+     */
+    public function setAttempt($var)
+    {
+        GPBUtil::checkInt32($var);
+        $this->attempt = $var;
 
         return $this;
     }

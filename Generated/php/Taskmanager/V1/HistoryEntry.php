@@ -22,12 +22,14 @@ class HistoryEntry extends \Google\Protobuf\Internal\Message
      */
     protected $task_id = 0;
     /**
-     * created, claimed, progress_update, completed, failed, retry, claim_timeout
+     * created, claimed, progress_update, completed, failed, retry, lease_expired,
      *
      * Generated from protobuf field <code>string status_change = 3;</code>
      */
     protected $status_change = '';
     /**
+     * stalled, cancel_requested, cancelled
+     *
      * Generated from protobuf field <code>string worker_id = 4;</code>
      */
     protected $worker_id = '';
@@ -49,8 +51,9 @@ class HistoryEntry extends \Google\Protobuf\Internal\Message
      *     @type int|string $id
      *     @type int|string $task_id
      *     @type string $status_change
-     *           created, claimed, progress_update, completed, failed, retry, claim_timeout
+     *           created, claimed, progress_update, completed, failed, retry, lease_expired,
      *     @type string $worker_id
+     *           stalled, cancel_requested, cancelled
      *     @type string $message
      *     @type int|string $created_at_ms
      * }
@@ -105,7 +108,7 @@ class HistoryEntry extends \Google\Protobuf\Internal\Message
     }
 
     /**
-     * created, claimed, progress_update, completed, failed, retry, claim_timeout
+     * created, claimed, progress_update, completed, failed, retry, lease_expired,
      *
      * Generated from protobuf field <code>string status_change = 3;</code>
      * @return string
@@ -116,7 +119,7 @@ class HistoryEntry extends \Google\Protobuf\Internal\Message
     }
 
     /**
-     * created, claimed, progress_update, completed, failed, retry, claim_timeout
+     * created, claimed, progress_update, completed, failed, retry, lease_expired,
      *
      * Generated from protobuf field <code>string status_change = 3;</code>
      * @param string $var
@@ -131,6 +134,8 @@ class HistoryEntry extends \Google\Protobuf\Internal\Message
     }
 
     /**
+     * stalled, cancel_requested, cancelled
+     *
      * Generated from protobuf field <code>string worker_id = 4;</code>
      * @return string
      */
@@ -140,6 +145,8 @@ class HistoryEntry extends \Google\Protobuf\Internal\Message
     }
 
     /**
+     * stalled, cancel_requested, cancelled
+     *
      * Generated from protobuf field <code>string worker_id = 4;</code>
      * @param string $var
      * @return $this

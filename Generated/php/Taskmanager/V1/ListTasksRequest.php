@@ -39,6 +39,12 @@ class ListTasksRequest extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>int32 offset = 5;</code>
      */
     protected $offset = 0;
+    /**
+     * only claimed tasks marked stalled
+     *
+     * Generated from protobuf field <code>bool stalled_only = 6;</code>
+     */
+    protected $stalled_only = false;
 
     /**
      * Constructor.
@@ -54,6 +60,8 @@ class ListTasksRequest extends \Google\Protobuf\Internal\Message
      *     @type int $limit
      *           0 = 50; above 1000 = 1000
      *     @type int $offset
+     *     @type bool $stalled_only
+     *           only claimed tasks marked stalled
      * }
      */
     public function __construct($data = NULL) {
@@ -179,6 +187,32 @@ class ListTasksRequest extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkInt32($var);
         $this->offset = $var;
+
+        return $this;
+    }
+
+    /**
+     * only claimed tasks marked stalled
+     *
+     * Generated from protobuf field <code>bool stalled_only = 6;</code>
+     * @return bool
+     */
+    public function getStalledOnly()
+    {
+        return $this->stalled_only;
+    }
+
+    /**
+     * only claimed tasks marked stalled
+     *
+     * Generated from protobuf field <code>bool stalled_only = 6;</code>
+     * @param bool $var
+     * @return $this
+     */
+    public function setStalledOnly($var)
+    {
+        GPBUtil::checkBool($var);
+        $this->stalled_only = $var;
 
         return $this;
     }

@@ -27,6 +27,12 @@ class RegisterTaskTypeRequest extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>string param_schema_json = 3;</code>
      */
     protected $param_schema_json = '';
+    /**
+     * unset = all server defaults
+     *
+     * Generated from protobuf field <code>.taskmanager.v1.TaskTypeSettings settings = 4;</code>
+     */
+    protected $settings = null;
 
     /**
      * Constructor.
@@ -38,6 +44,8 @@ class RegisterTaskTypeRequest extends \Google\Protobuf\Internal\Message
      *     @type string $version
      *     @type string $param_schema_json
      *           a JSON object with a "type"
+     *     @type \Taskmanager\V1\TaskTypeSettings $settings
+     *           unset = all server defaults
      * }
      */
     public function __construct($data = NULL) {
@@ -111,6 +119,42 @@ class RegisterTaskTypeRequest extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkString($var, True);
         $this->param_schema_json = $var;
+
+        return $this;
+    }
+
+    /**
+     * unset = all server defaults
+     *
+     * Generated from protobuf field <code>.taskmanager.v1.TaskTypeSettings settings = 4;</code>
+     * @return \Taskmanager\V1\TaskTypeSettings|null
+     */
+    public function getSettings()
+    {
+        return $this->settings;
+    }
+
+    public function hasSettings()
+    {
+        return isset($this->settings);
+    }
+
+    public function clearSettings()
+    {
+        unset($this->settings);
+    }
+
+    /**
+     * unset = all server defaults
+     *
+     * Generated from protobuf field <code>.taskmanager.v1.TaskTypeSettings settings = 4;</code>
+     * @param \Taskmanager\V1\TaskTypeSettings $var
+     * @return $this
+     */
+    public function setSettings($var)
+    {
+        GPBUtil::checkMessage($var, \Taskmanager\V1\TaskTypeSettings::class);
+        $this->settings = $var;
 
         return $this;
     }

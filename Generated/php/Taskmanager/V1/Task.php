@@ -85,6 +85,38 @@ class Task extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>string dedupe_key = 18;</code>
      */
     protected $dedupe_key = '';
+    /**
+     * while claimed: when the claim ends unless renewed
+     *
+     * Generated from protobuf field <code>int64 lease_expires_at_ms = 19;</code>
+     */
+    protected $lease_expires_at_ms = 0;
+    /**
+     * CancelTask was called while the task was claimed
+     *
+     * Generated from protobuf field <code>bool cancel_requested = 20;</code>
+     */
+    protected $cancel_requested = false;
+    /**
+     * Generated from protobuf field <code>string cancel_reason = 21;</code>
+     */
+    protected $cancel_reason = '';
+    /**
+     * claimed, and progress has not moved for the stall time
+     *
+     * Generated from protobuf field <code>bool stalled = 22;</code>
+     */
+    protected $stalled = false;
+    /**
+     * Generated from protobuf field <code>int64 stalled_since_ms = 23;</code>
+     */
+    protected $stalled_since_ms = 0;
+    /**
+     * not claimable before this time (delayed task, or retry backoff)
+     *
+     * Generated from protobuf field <code>int64 run_at_ms = 24;</code>
+     */
+    protected $run_at_ms = 0;
 
     /**
      * Constructor.
@@ -110,6 +142,16 @@ class Task extends \Google\Protobuf\Internal\Message
      *     @type string $result_json
      *     @type string $error_message
      *     @type string $dedupe_key
+     *     @type int|string $lease_expires_at_ms
+     *           while claimed: when the claim ends unless renewed
+     *     @type bool $cancel_requested
+     *           CancelTask was called while the task was claimed
+     *     @type string $cancel_reason
+     *     @type bool $stalled
+     *           claimed, and progress has not moved for the stall time
+     *     @type int|string $stalled_since_ms
+     *     @type int|string $run_at_ms
+     *           not claimable before this time (delayed task, or retry backoff)
      * }
      */
     public function __construct($data = NULL) {
@@ -509,6 +551,154 @@ class Task extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkString($var, True);
         $this->dedupe_key = $var;
+
+        return $this;
+    }
+
+    /**
+     * while claimed: when the claim ends unless renewed
+     *
+     * Generated from protobuf field <code>int64 lease_expires_at_ms = 19;</code>
+     * @return int|string
+     */
+    public function getLeaseExpiresAtMs()
+    {
+        return $this->lease_expires_at_ms;
+    }
+
+    /**
+     * while claimed: when the claim ends unless renewed
+     *
+     * Generated from protobuf field <code>int64 lease_expires_at_ms = 19;</code>
+     * @param int|string $var
+     * @return $this
+     */
+    public function setLeaseExpiresAtMs($var)
+    {
+        GPBUtil::checkInt64($var);
+        $this->lease_expires_at_ms = $var;
+
+        return $this;
+    }
+
+    /**
+     * CancelTask was called while the task was claimed
+     *
+     * Generated from protobuf field <code>bool cancel_requested = 20;</code>
+     * @return bool
+     */
+    public function getCancelRequested()
+    {
+        return $this->cancel_requested;
+    }
+
+    /**
+     * CancelTask was called while the task was claimed
+     *
+     * Generated from protobuf field <code>bool cancel_requested = 20;</code>
+     * @param bool $var
+     * @return $this
+     */
+    public function setCancelRequested($var)
+    {
+        GPBUtil::checkBool($var);
+        $this->cancel_requested = $var;
+
+        return $this;
+    }
+
+    /**
+     * Generated from protobuf field <code>string cancel_reason = 21;</code>
+     * @return string
+     */
+    public function getCancelReason()
+    {
+        return $this->cancel_reason;
+    }
+
+    /**
+     * Generated from protobuf field <code>string cancel_reason = 21;</code>
+     * @param string $var
+     * @return $this
+     */
+    public function setCancelReason($var)
+    {
+        GPBUtil::checkString($var, True);
+        $this->cancel_reason = $var;
+
+        return $this;
+    }
+
+    /**
+     * claimed, and progress has not moved for the stall time
+     *
+     * Generated from protobuf field <code>bool stalled = 22;</code>
+     * @return bool
+     */
+    public function getStalled()
+    {
+        return $this->stalled;
+    }
+
+    /**
+     * claimed, and progress has not moved for the stall time
+     *
+     * Generated from protobuf field <code>bool stalled = 22;</code>
+     * @param bool $var
+     * @return $this
+     */
+    public function setStalled($var)
+    {
+        GPBUtil::checkBool($var);
+        $this->stalled = $var;
+
+        return $this;
+    }
+
+    /**
+     * Generated from protobuf field <code>int64 stalled_since_ms = 23;</code>
+     * @return int|string
+     */
+    public function getStalledSinceMs()
+    {
+        return $this->stalled_since_ms;
+    }
+
+    /**
+     * Generated from protobuf field <code>int64 stalled_since_ms = 23;</code>
+     * @param int|string $var
+     * @return $this
+     */
+    public function setStalledSinceMs($var)
+    {
+        GPBUtil::checkInt64($var);
+        $this->stalled_since_ms = $var;
+
+        return $this;
+    }
+
+    /**
+     * not claimable before this time (delayed task, or retry backoff)
+     *
+     * Generated from protobuf field <code>int64 run_at_ms = 24;</code>
+     * @return int|string
+     */
+    public function getRunAtMs()
+    {
+        return $this->run_at_ms;
+    }
+
+    /**
+     * not claimable before this time (delayed task, or retry backoff)
+     *
+     * Generated from protobuf field <code>int64 run_at_ms = 24;</code>
+     * @param int|string $var
+     * @return $this
+     */
+    public function setRunAtMs($var)
+    {
+        GPBUtil::checkInt64($var);
+        $this->run_at_ms = $var;
 
         return $this;
     }

@@ -31,6 +31,10 @@ class TaskStatus
      * Generated from protobuf enum <code>TASK_STATUS_FAILED = 4;</code>
      */
     const TASK_STATUS_FAILED = 4;
+    /**
+     * Generated from protobuf enum <code>TASK_STATUS_CANCELLED = 5;</code>
+     */
+    const TASK_STATUS_CANCELLED = 5;
 
     private static $valueToName = [
         self::TASK_STATUS_UNSPECIFIED => 'TASK_STATUS_UNSPECIFIED',
@@ -38,6 +42,7 @@ class TaskStatus
         self::TASK_STATUS_CLAIMED => 'TASK_STATUS_CLAIMED',
         self::TASK_STATUS_COMPLETED => 'TASK_STATUS_COMPLETED',
         self::TASK_STATUS_FAILED => 'TASK_STATUS_FAILED',
+        self::TASK_STATUS_CANCELLED => 'TASK_STATUS_CANCELLED',
     ];
 
     public static function name($value)

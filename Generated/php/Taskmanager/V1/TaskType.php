@@ -45,6 +45,10 @@ class TaskType extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>int64 updated_at_ms = 8;</code>
      */
     protected $updated_at_ms = 0;
+    /**
+     * Generated from protobuf field <code>.taskmanager.v1.TaskTypeSettings settings = 9;</code>
+     */
+    protected $settings = null;
 
     /**
      * Constructor.
@@ -60,6 +64,7 @@ class TaskType extends \Google\Protobuf\Internal\Message
      *     @type int|string $usage_count
      *     @type int|string $created_at_ms
      *     @type int|string $updated_at_ms
+     *     @type \Taskmanager\V1\TaskTypeSettings $settings
      * }
      */
     public function __construct($data = NULL) {
@@ -239,6 +244,38 @@ class TaskType extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkInt64($var);
         $this->updated_at_ms = $var;
+
+        return $this;
+    }
+
+    /**
+     * Generated from protobuf field <code>.taskmanager.v1.TaskTypeSettings settings = 9;</code>
+     * @return \Taskmanager\V1\TaskTypeSettings|null
+     */
+    public function getSettings()
+    {
+        return $this->settings;
+    }
+
+    public function hasSettings()
+    {
+        return isset($this->settings);
+    }
+
+    public function clearSettings()
+    {
+        unset($this->settings);
+    }
+
+    /**
+     * Generated from protobuf field <code>.taskmanager.v1.TaskTypeSettings settings = 9;</code>
+     * @param \Taskmanager\V1\TaskTypeSettings $var
+     * @return $this
+     */
+    public function setSettings($var)
+    {
+        GPBUtil::checkMessage($var, \Taskmanager\V1\TaskTypeSettings::class);
+        $this->settings = $var;
 
         return $this;
     }

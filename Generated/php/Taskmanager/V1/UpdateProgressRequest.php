@@ -31,6 +31,12 @@ class UpdateProgressRequest extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>string message = 4;</code>
      */
     protected $message = '';
+    /**
+     * the attempt the claim returned; 0 = not checked
+     *
+     * Generated from protobuf field <code>int32 attempt = 5;</code>
+     */
+    protected $attempt = 0;
 
     /**
      * Constructor.
@@ -43,6 +49,8 @@ class UpdateProgressRequest extends \Google\Protobuf\Internal\Message
      *     @type int $progress
      *           0..100
      *     @type string $message
+     *     @type int $attempt
+     *           the attempt the claim returned; 0 = not checked
      * }
      */
     public function __construct($data = NULL) {
@@ -138,6 +146,32 @@ class UpdateProgressRequest extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkString($var, True);
         $this->message = $var;
+
+        return $this;
+    }
+
+    /**
+     * the attempt the claim returned; 0 = not checked
+     *
+     * Generated from protobuf field <code>int32 attempt = 5;</code>
+     * @return int
+     */
+    public function getAttempt()
+    {
+        return $this->attempt;
+    }
+
+    /**
+     * the attempt the claim returned; 0 = not checked
+     *
+     * Generated from protobuf field <code>int32 attempt = 5;</code>
+     * @param int $var
+     * @return $this
+     */
+    public function setAttempt($var)
+    {
+        GPBUtil::checkInt32($var);
+        $this->attempt = $var;
 
         return $this;
     }

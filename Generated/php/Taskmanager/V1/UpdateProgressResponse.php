@@ -21,6 +21,14 @@ class UpdateProgressResponse extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>int32 progress = 2;</code>
      */
     protected $progress = 0;
+    /**
+     * Generated from protobuf field <code>int64 lease_expires_at_ms = 3;</code>
+     */
+    protected $lease_expires_at_ms = 0;
+    /**
+     * Generated from protobuf field <code>bool cancel_requested = 4;</code>
+     */
+    protected $cancel_requested = false;
 
     /**
      * Constructor.
@@ -30,6 +38,8 @@ class UpdateProgressResponse extends \Google\Protobuf\Internal\Message
      *
      *     @type int|string $id
      *     @type int $progress
+     *     @type int|string $lease_expires_at_ms
+     *     @type bool $cancel_requested
      * }
      */
     public function __construct($data = NULL) {
@@ -77,6 +87,50 @@ class UpdateProgressResponse extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkInt32($var);
         $this->progress = $var;
+
+        return $this;
+    }
+
+    /**
+     * Generated from protobuf field <code>int64 lease_expires_at_ms = 3;</code>
+     * @return int|string
+     */
+    public function getLeaseExpiresAtMs()
+    {
+        return $this->lease_expires_at_ms;
+    }
+
+    /**
+     * Generated from protobuf field <code>int64 lease_expires_at_ms = 3;</code>
+     * @param int|string $var
+     * @return $this
+     */
+    public function setLeaseExpiresAtMs($var)
+    {
+        GPBUtil::checkInt64($var);
+        $this->lease_expires_at_ms = $var;
+
+        return $this;
+    }
+
+    /**
+     * Generated from protobuf field <code>bool cancel_requested = 4;</code>
+     * @return bool
+     */
+    public function getCancelRequested()
+    {
+        return $this->cancel_requested;
+    }
+
+    /**
+     * Generated from protobuf field <code>bool cancel_requested = 4;</code>
+     * @param bool $var
+     * @return $this
+     */
+    public function setCancelRequested($var)
+    {
+        GPBUtil::checkBool($var);
+        $this->cancel_requested = $var;
 
         return $this;
     }

@@ -1,0 +1,57 @@
+import NIOConcurrencyHelpers
+
+/// Wakes long-poll claims when a task may have become claimable (created, retried, lease ended).
+///
+/// A waiter reads `generation` before it tries to claim and waits only while no notification came after that
+/// read, so a task that arrives between the failed claim and the wait is never missed.
+final class ClaimNotifier: Sendable {
+    private struct State {
+        var generation: UInt64 = 0
+        var nextWaiterID: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Counts notifications; read it before looking for a task.
+    var generation: UInt64 { state.withLockedValue { $0.generation } }
+
+    /// Wakes every waiter.
+    func notify() {
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+            state.generation &+= 1
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns after a notification later than `generation`, after `timeout`, or when the task is cancelled.
+    func wait(after generation: UInt64, timeout: Duration) async {
+        let id = state.withLockedValue { state -> UInt64 in
+            defer { state.nextWaiterID &+= 1 }
+            return state.nextWaiterID
+        }
+        let timer = _Concurrency.Task { [self] in
+            try? await _Concurrency.Task.sleep(for: timeout)
+            resume(id)
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLockedValue { state -> Bool in
+                    if state.generation != generation { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            resume(id)
+        }
+        timer.cancel()
+    }
+
+    private func resume(_ id: UInt64) {
+        state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
+    }
+}

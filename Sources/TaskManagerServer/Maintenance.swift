@@ -1,0 +1,53 @@
+import Logging
+import TaskManagerCore
+import TaskManagerStore
+
+/// The server's background jobs: ends expired leases, marks stalled tasks, deletes old finished tasks.
+///
+/// They run on a timer, not only when a worker claims, so a dead worker's task is back in pending within its
+/// lease plus one interval even when nobody is claiming.
+struct Maintenance: Sendable {
+    let store: any TaskStore
+    let claimNotifier: ClaimNotifier
+    let configuration: ServerConfiguration
+    let clock: any WallClock
+    let logger: Logger
+
+    /// Starts running `runOnce()` every `interval` until the returned task is cancelled.
+    func start(every interval: Duration) -> _Concurrency.Task<Void, Never> {
+        _Concurrency.Task {
+            while !_Concurrency.Task.isCancelled {
+                do {
+                    try await _Concurrency.Task.sleep(for: interval)
+                } catch {
+                    return
+                }
+                await runOnce()
+            }
+        }
+    }
+
+    /// One round of every job. Failures are logged; the next round tries again.
+    func runOnce() async {
+        let now = clock.nowMs()
+        do {
+            let reaped = try await store.reapExpiredLeases(nowMs: now)
+            for task in reaped {
+                logger.info("Lease expired", metadata: ["task": "\(task.id)", "status": "\(task.status)"])
+            }
+            if reaped.contains(where: { $0.status == .pending }) { claimNotifier.notify() }
+            let stalled = try await store.markStalledTasks(nowMs: now, defaultStallAfterMs: Int64(configuration.stallAfterSeconds) * 1000)
+            for task in stalled {
+                logger.notice("Task stalled", metadata: ["task": "\(task.id)", "worker": "\(task.claimedBy)"])
+            }
+            if configuration.retentionSeconds > 0 {
+                let cutoff = now - configuration.retentionSeconds * 1000
+                // Small batches keep each transaction short; later rounds take the rest.
+                let deleted = try await store.deleteFinishedTasks(finishedBeforeMs: cutoff, limit: configuration.retentionBatchSize)
+                if deleted > 0 { logger.info("Retention deleted \(deleted) finished tasks") }
+            }
+        } catch {
+            logger.warning("Background job failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import TaskManagerServer
+
+extension ServeCommand {
+    /// The configuration from options, then environment, then defaults.
+    /// - Throws: `ValidationError` for a malformed variable or a value out of range.
+    func serverConfiguration() throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.host = host ?? Environment.string("TASKMANAGER_HOST") ?? configuration.host
+        configuration.port = try port ?? Environment.integer("TASKMANAGER_PORT") ?? configuration.port
+        configuration.databasePath = databasePath ?? Environment.string("TASKMANAGER_DB") ?? configuration.databasePath
+        configuration.claimTimeoutSeconds =
+            try claimTimeout ?? Environment.integer("TASKMANAGER_CLAIM_TIMEOUT") ?? configuration.claimTimeoutSeconds
+        configuration.reaperIntervalMs =
+            try reaperIntervalMs ?? Environment.integer("TASKMANAGER_REAPER_INTERVAL_MS") ?? configuration.reaperIntervalMs
+        configuration.stallAfterSeconds =
+            try stallAfter ?? Environment.integer("TASKMANAGER_STALL_AFTER") ?? configuration.stallAfterSeconds
+        configuration.retentionSeconds =
+            try retention ?? Environment.integer("TASKMANAGER_RETENTION") ?? configuration.retentionSeconds
+        configuration.retryBackoffBaseMs =
+            try retryBackoffBaseMs ?? Environment.integer("TASKMANAGER_RETRY_BACKOFF_BASE_MS") ?? configuration.retryBackoffBaseMs
+        configuration.retryBackoffCapMs =
+            try retryBackoffCapMs ?? Environment.integer("TASKMANAGER_RETRY_BACKOFF_CAP_MS") ?? configuration.retryBackoffCapMs
+        configuration.maxAttempts = try maxAttempts ?? Environment.integer("TASKMANAGER_MAX_ATTEMPTS") ?? configuration.maxAttempts
+        configuration.recordHistory = !(try noHistory || Environment.flag("TASKMANAGER_NO_HISTORY"))
+        configuration.schemaValidation = !(try noSchemaValidation || Environment.flag("TASKMANAGER_NO_SCHEMA_VALIDATION"))
+        configuration.apiKey = apiKey ?? Environment.string("TASKMANAGER_API_KEY")
+        configuration.maxFrameBytes =
+            try maxFrameBytes ?? Environment.integer("TASKMANAGER_MAX_FRAME_BYTES") ?? configuration.maxFrameBytes
+        configuration.allowUnauthenticatedRemote =
+            try allowUnauthenticatedRemote || Environment.flag("TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE")
+
+        guard (0...65535).contains(configuration.port) else { throw ValidationError("Port must be between 0 and 65535") }
+        guard configuration.claimTimeoutSeconds > 0 else { throw ValidationError("Claim timeout must be at least 1 second") }
+        try Self.check(configuration.reaperIntervalMs, "Reaper interval", minimum: 1, unit: " ms")
+        try Self.check(configuration.stallAfterSeconds, "Stall after", minimum: 0, unit: " seconds")
+        try Self.check(configuration.retentionSeconds, "Retention", minimum: 0, unit: " seconds")
+        try Self.check(configuration.retryBackoffBaseMs, "Retry backoff base", minimum: 0, unit: " ms")
+        try Self.check(configuration.retryBackoffCapMs, "Retry backoff cap", minimum: 0, unit: " ms")
+        guard configuration.retryBackoffBaseMs == 0 || configuration.retryBackoffCapMs >= configuration.retryBackoffBaseMs else {
+            throw ValidationError("Retry backoff cap must not be below the retry backoff base")
+        }
+        guard configuration.maxAttempts > 0 else { throw ValidationError("Max attempts must be at least 1") }
+        guard configuration.maxFrameBytes > 0 else { throw ValidationError("Max frame bytes must be positive") }
+        guard !configuration.databasePath.isEmpty else { throw ValidationError("Database path must not be empty") }
+        return configuration
+    }
+
+    /// Checks that `value` is between `minimum` and 2147483647 (the range of the proto's int32 settings, and far
+    /// from overflowing once turned into milliseconds).
+    private static func check<T: FixedWidthInteger>(_ value: T, _ name: String, minimum: T, unit: String) throws {
+        if value < minimum {
+            throw ValidationError(minimum == 0 ? "\(name) must not be negative" : "\(name) must be at least \(minimum)\(unit)")
+        }
+        if value > T(Int32.max) { throw ValidationError("\(name) must be at most \(Int32.max)\(unit)") }
+    }
+}
