@@ -12,6 +12,8 @@ final class ClientConnection: Sendable {
         var nextNonce: UInt64 = 1
         var calls: [UInt64: CheckedContinuation<RPCResponse, any Error>] = [:]
         var pings: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+        /// Server-streaming calls: every response goes to the stream; the final one finishes it.
+        var streams: [UInt64: AsyncThrowingStream<RPCResponse, any Error>.Continuation] = [:]
         /// Responses with call id 0: errors the server could not tie to a call.
         var connectionErrors: [RPCStatus] = []
         /// Set once the connection is closed or the server said GoAway.
@@ -61,6 +63,29 @@ final class ClientConnection: Sendable {
         }
     }
 
+    /// Starts a server-streaming call: the stream yields every response of the call, the final one last.
+    /// Ending the iteration early (or cancelling the iterating task) sends `Cancel`.
+    func stream(method: String, payload: ByteBuffer, timeoutMs: UInt32, metadata: [String: String]) -> AsyncThrowingStream<RPCResponse, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<RPCResponse, any Error>.makeStream()
+        let started = state.withLockedValue { state -> Result<UInt64, TaskManagerError> in
+            if let unusable = state.unusable { return .failure(unusable) }
+            defer { state.nextCallID += 1 }
+            state.streams[state.nextCallID] = continuation
+            return .success(state.nextCallID)
+        }
+        switch started {
+        case .failure(let error):
+            continuation.finish(throwing: error)
+        case .success(let callID):
+            continuation.onTermination = { [self] termination in
+                let wasOpen = state.withLockedValue { $0.streams.removeValue(forKey: callID) } != nil
+                if wasOpen, case .cancelled = termination { send(.cancel(callID: callID)) }
+            }
+            send(.request(RPCRequest(callID: callID, method: method, payload: payload, timeoutMs: timeoutMs, metadata: metadata)))
+        }
+        return stream
+    }
+
     /// Sends `Ping` and waits for the matching `Pong`.
     func ping() async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -96,6 +121,13 @@ final class ClientConnection: Sendable {
         case .response(let response) where response.callID == 0:
             state.withLockedValue { $0.connectionErrors.append(response.status) }
         case .response(let response):
+            if let stream = state.withLockedValue({ state in
+                response.endOfStream ? state.streams.removeValue(forKey: response.callID) : state.streams[response.callID]
+            }) {
+                stream.yield(response)
+                if response.endOfStream { stream.finish() }
+                return
+            }
             // Only final responses end a call; unary calls get nothing else.
             guard response.endOfStream else { return }
             state.withLockedValue { $0.calls.removeValue(forKey: response.callID) }?.resume(returning: response)
@@ -111,17 +143,19 @@ final class ClientConnection: Sendable {
     }
 
     func closed() {
-        let (calls, pings) = state.withLockedValue { state in
+        let (calls, pings, streams) = state.withLockedValue { state in
             if state.unusable == nil { state.unusable = TaskManagerError(.unavailable, "Connection closed") }
             defer {
                 state.calls.removeAll()
                 state.pings.removeAll()
+                state.streams.removeAll()
             }
-            return (Array(state.calls.values), Array(state.pings.values))
+            return (Array(state.calls.values), Array(state.pings.values), Array(state.streams.values))
         }
         let error = TaskManagerError(.unavailable, "Connection closed")
         calls.forEach { $0.resume(throwing: error) }
         pings.forEach { $0.resume(throwing: error) }
+        streams.forEach { $0.finish(throwing: error) }
     }
 }
 

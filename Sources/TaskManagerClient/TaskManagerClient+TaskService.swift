@@ -67,4 +67,21 @@ extension TaskManagerClient {
         }
         return task
     }
+
+    /// The task's snapshot (an event without entry), then its history events as they happen, until the task
+    /// is finished. Pass the last history id seen to resume after a reconnect without missing or repeating one.
+    public func watchTask(id: Int64, afterHistoryID: Int64 = 0) -> AsyncThrowingStream<TaskEvent, any Error> {
+        stream("WatchTask", WatchTaskRequest(id: id, afterHistoryID: afterHistoryID))
+    }
+
+    /// History events of every task matching `type` (exact, or LIKE with `%`; "" = all), from now on or after
+    /// `afterHistoryID`, until the iteration stops.
+    public func watchTasks(type: String = "", afterHistoryID: Int64 = 0) -> AsyncThrowingStream<TaskEvent, any Error> {
+        stream("WatchTasks", WatchTasksRequest(type: type, afterHistoryID: afterHistoryID))
+    }
+
+    /// The dashboard figures.
+    public func getStats(slowAfterMinutes: Int32 = 0) async throws -> GetStatsResponse {
+        try await call("GetStats", GetStatsRequest(slowAfterMinutes: slowAfterMinutes))
+    }
 }

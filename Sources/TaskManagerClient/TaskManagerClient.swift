@@ -62,6 +62,35 @@ public final class TaskManagerClient: Sendable {
     /// Responses with call id 0 received so far: errors the server could not tie to a call.
     public var connectionErrors: [RPCStatus] { connection.connectionErrors }
 
+    /// Calls any server-streaming method: yields each item; a non-OK final status is thrown at the end.
+    /// Stopping the iteration early sends `Cancel`.
+    public func stream<Request: WireMessage, Item: WireMessage>(
+        _ method: String, _ request: Request, of item: Item.Type = Item.self, metadata: [String: String] = [:]
+    ) -> AsyncThrowingStream<Item, any Error> {
+        var metadata = metadata
+        if let apiKey, metadata["x-api-key"] == nil { metadata["x-api-key"] = apiKey }
+        let path = method.hasPrefix("/") ? method : Self.servicePrefix + method
+        // Streams have no deadline of their own: they last until they end or are cancelled.
+        let responses = connection.stream(method: path, payload: request.wireBytes(), timeoutMs: 0, metadata: metadata)
+        let (items, continuation) = AsyncThrowingStream<Item, any Error>.makeStream()
+        let pump = _Concurrency.Task {
+            do {
+                for try await response in responses {
+                    if !response.endOfStream {
+                        continuation.yield(try Item(wireBytes: response.payload))
+                    } else if response.status.code != .ok {
+                        throw TaskManagerError(response.status.code, response.status.message)
+                    }
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in pump.cancel() }
+        return items
+    }
+
     /// Calls any method with any message: the typed methods below are built on it.
     public func call<Request: WireMessage, Response: WireMessage>(
         _ method: String, _ request: Request, as response: Response.Type = Response.self,

@@ -178,3 +178,30 @@ public struct CancelTaskRequest: Hashable, Sendable {
         self.reason = reason
     }
 }
+
+public struct WatchTaskRequest: Hashable, Sendable {
+    public var id: Int64 = 0
+    /// Replay history entries after this id (0 = all of them).
+    public var afterHistoryID: Int64 = 0
+    public init(id: Int64 = 0, afterHistoryID: Int64 = 0) {
+        self.id = id
+        self.afterHistoryID = afterHistoryID
+    }
+}
+
+public struct WatchTasksRequest: Hashable, Sendable {
+    /// Exact type name, or SQL LIKE when it contains `%`; "" = all types.
+    public var type = ""
+    /// 0 = only events from now on; otherwise replay history entries after this id first.
+    public var afterHistoryID: Int64 = 0
+    public init(type: String = "", afterHistoryID: Int64 = 0) {
+        self.type = type
+        self.afterHistoryID = afterHistoryID
+    }
+}
+
+public struct GetStatsRequest: Hashable, Sendable {
+    /// "Slow" = claimed longer than this with progress below 100; 0 = 5 minutes.
+    public var slowAfterMinutes: Int32 = 0
+    public init(slowAfterMinutes: Int32 = 0) { self.slowAfterMinutes = slowAfterMinutes }
+}

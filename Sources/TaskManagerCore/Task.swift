@@ -28,6 +28,10 @@ public struct Task: Hashable, Sendable {
     public var stalledSinceMs: Int64 = 0
     /// Not claimable before this time (a delayed task, or a retry waiting out its backoff); 0 = at once.
     public var runAtMs: Int64 = 0
+    /// While claimed: the estimated completion time from the recent progress rate; 0 = not enough progress yet.
+    public var etaMs: Int64 = 0
+    /// While claimed: percent per second over the recent progress reports; 0 = unknown.
+    public var progressRate: Double = 0
 
     public init() {}
 }

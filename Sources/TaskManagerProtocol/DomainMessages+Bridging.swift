@@ -49,6 +49,8 @@ extension Task: CBridged, WireMessage {
         stalled = c.stalled != 0
         stalledSinceMs = c.stalled_since_ms
         runAtMs = c.run_at_ms
+        etaMs = c.eta_ms
+        progressRate = c.progress_rate
     }
 
     func fill(_ c: inout CMessage, _ arena: CArena) {
@@ -76,6 +78,8 @@ extension Task: CBridged, WireMessage {
         c.stalled = stalled ? 1 : 0
         c.stalled_since_ms = stalledSinceMs
         c.run_at_ms = runAtMs
+        c.eta_ms = etaMs
+        c.progress_rate = progressRate
     }
 }
 

@@ -246,3 +246,42 @@ extension CancelTaskRequest: CBridged, WireMessage {
         c.reason = arena.string(reason)
     }
 }
+
+extension WatchTaskRequest: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__WatchTaskRequest
+    static let cInit = taskmanager__v1__watch_task_request__init
+    static let cUnpack = taskmanager__v1__watch_task_request__unpack
+    static let cFree = taskmanager__v1__watch_task_request__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__watch_task_request__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) { self.init(id: c.id, afterHistoryID: c.after_history_id) }
+    func fill(_ c: inout CMessage, _ arena: CArena) {
+        c.id = id
+        c.after_history_id = afterHistoryID
+    }
+}
+
+extension WatchTasksRequest: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__WatchTasksRequest
+    static let cInit = taskmanager__v1__watch_tasks_request__init
+    static let cUnpack = taskmanager__v1__watch_tasks_request__unpack
+    static let cFree = taskmanager__v1__watch_tasks_request__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__watch_tasks_request__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) { self.init(type: string(c.type), afterHistoryID: c.after_history_id) }
+    func fill(_ c: inout CMessage, _ arena: CArena) {
+        c.type = arena.string(type)
+        c.after_history_id = afterHistoryID
+    }
+}
+
+extension GetStatsRequest: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__GetStatsRequest
+    static let cInit = taskmanager__v1__get_stats_request__init
+    static let cUnpack = taskmanager__v1__get_stats_request__unpack
+    static let cFree = taskmanager__v1__get_stats_request__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__get_stats_request__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) { self.init(slowAfterMinutes: c.slow_after_minutes) }
+    func fill(_ c: inout CMessage, _ arena: CArena) { c.slow_after_minutes = slowAfterMinutes }
+}

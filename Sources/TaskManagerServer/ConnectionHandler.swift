@@ -17,19 +17,24 @@ final class ConnectionHandler: ChannelInboundHandler {
     private struct InFlightCall {
         var task: _Concurrency.Task<Void, Never>
         var deadline: Scheduled<Void>?
+        var sink: RawStreamSink
+        /// Stream items the connection could not take yet (it was not writable).
+        var backlog: [ByteBuffer] = []
     }
 
     private let dispatcher: Dispatcher
     private let maxConcurrentCalls: Int
+    private let streamBacklogLimit: Int
     private let logger: Logger
     private var context: ChannelHandlerContext?
     private var inFlight: [UInt64: InFlightCall] = [:]
     private var lastCallID: UInt64 = 0
     private var draining = false
 
-    init(dispatcher: Dispatcher, maxConcurrentCalls: Int, logger: Logger) {
+    init(dispatcher: Dispatcher, maxConcurrentCalls: Int, streamBacklogLimit: Int, logger: Logger) {
         self.dispatcher = dispatcher
         self.maxConcurrentCalls = maxConcurrentCalls
+        self.streamBacklogLimit = streamBacklogLimit
         self.logger = logger
     }
 
@@ -63,11 +68,23 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         for call in inFlight.values {
+            call.sink.end()
             call.task.cancel()
             call.deadline?.cancel()
         }
         inFlight.removeAll()
         context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // Streams that queued items while the client was not reading catch up, oldest call first.
+        for callID in inFlight.keys.sorted() where context.channel.isWritable {
+            while context.channel.isWritable, let item = inFlight[callID]?.backlog.first {
+                inFlight[callID]?.backlog.removeFirst()
+                writeResponse(callID, .ok, item, endOfStream: false)
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -107,11 +124,14 @@ final class ConnectionHandler: ChannelInboundHandler {
         let eventLoop = context.eventLoop
         let this = NIOLoopBound(self, eventLoop: eventLoop)
         let dispatcher = self.dispatcher
+        let sink = RawStreamSink { item in
+            eventLoop.execute { this.value.streamItem(request.callID, item) }
+        }
         let task = _Concurrency.Task {
-            let (status, payload) = await dispatcher.dispatch(request)
+            let (status, payload) = await dispatcher.dispatch(request, sink: sink)
             eventLoop.execute { this.value.finish(request.callID, status, payload) }
         }
-        var call = InFlightCall(task: task, deadline: nil)
+        var call = InFlightCall(task: task, deadline: nil, sink: sink)
         if request.timeoutMs > 0 {
             call.deadline = eventLoop.scheduleTask(in: .milliseconds(Int64(request.timeoutMs))) {
                 this.value.finish(request.callID, RPCStatus(code: .deadlineExceeded, message: "Deadline exceeded"), ByteBuffer())
@@ -120,12 +140,33 @@ final class ConnectionHandler: ChannelInboundHandler {
         inFlight[request.callID] = call
     }
 
+    /// Sends one item of a streaming call, or queues it while the client is not reading.
+    private func streamItem(_ callID: UInt64, _ item: ByteBuffer) {
+        guard let call = inFlight[callID], let context else { return }
+        if call.backlog.isEmpty && context.channel.isWritable {
+            return writeResponse(callID, .ok, item, endOfStream: false)
+        }
+        guard call.backlog.count < streamBacklogLimit else {
+            // The client reconnects and resumes from the last history id it saw: nothing is lost.
+            return finish(
+                callID,
+                RPCStatus(code: .resourceExhausted, message: "Stream consumer too slow: more than \(streamBacklogLimit) items waiting"),
+                ByteBuffer(), dropBacklog: true)
+        }
+        inFlight[callID]?.backlog.append(item)
+    }
+
     /// Ends a call with its one final response; later endings of the same call are ignored.
-    private func finish(_ callID: UInt64, _ status: RPCStatus, _ payload: ByteBuffer) {
+    private func finish(_ callID: UInt64, _ status: RPCStatus, _ payload: ByteBuffer, dropBacklog: Bool = false) {
         guard let call = inFlight.removeValue(forKey: callID) else { return }
+        call.sink.end()
         call.deadline?.cancel()
-        if status.code == .cancelled || status.code == .deadlineExceeded {
+        let abandoned = status.code == .cancelled || status.code == .deadlineExceeded || dropBacklog
+        if abandoned {
             call.task.cancel()
+        } else {
+            // A stream's queued items come before its final status.
+            for item in call.backlog { writeResponse(callID, .ok, item, endOfStream: false) }
         }
         writeResponse(callID, status, payload)
         closeIfDrained()
@@ -141,8 +182,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         writeResponse(0, RPCStatus(code: code, message: message), ByteBuffer())
     }
 
-    private func writeResponse(_ callID: UInt64, _ status: RPCStatus, _ payload: ByteBuffer) {
-        write(.response(RPCResponse(callID: callID, status: status, payload: payload, endOfStream: true)))
+    private func writeResponse(_ callID: UInt64, _ status: RPCStatus, _ payload: ByteBuffer, endOfStream: Bool = true) {
+        write(.response(RPCResponse(callID: callID, status: status, payload: payload, endOfStream: endOfStream)))
     }
 
     private func write(_ frame: ServerFrame) {

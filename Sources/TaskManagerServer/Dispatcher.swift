@@ -8,7 +8,13 @@ import TaskManagerProtocol
 /// The table is built from the protoc-c service descriptor: every method it lists must have a handler whose
 /// input and output types match, and every handler must name a method, or construction fails.
 public struct Dispatcher: Sendable {
-    typealias Handler = @Sendable (ByteBuffer, CallContext) async throws -> ByteBuffer
+    /// What runs a method. protoc-c descriptors cannot say that a method streams, so the table records it.
+    enum Handler: Sendable {
+        /// Returns the encoded response message.
+        case unary(@Sendable (ByteBuffer, CallContext) async throws -> ByteBuffer)
+        /// Sends encoded items to the sink; returning ends the stream with OK.
+        case serverStreaming(@Sendable (ByteBuffer, CallContext, RawStreamSink) async throws -> Void)
+    }
 
     private let handlers: [String: Handler]
     private let authenticator: APIKeyAuthenticator
@@ -31,8 +37,9 @@ public struct Dispatcher: Sendable {
         self.logger = logger
     }
 
-    /// Runs one call and returns its status and, on success, the encoded response message.
-    func dispatch(_ request: RPCRequest) async -> (RPCStatus, ByteBuffer) {
+    /// Runs one call and returns its final status and, for a unary call that succeeded, the encoded response
+    /// message. A streaming call sends its items to `sink` as it goes.
+    func dispatch(_ request: RPCRequest, sink: RawStreamSink) async -> (RPCStatus, ByteBuffer) {
         do {
             // Authentication comes before the method lookup, so unknown methods reveal nothing to strangers.
             if !unauthenticatedPaths.contains(request.method) {
@@ -42,7 +49,14 @@ public struct Dispatcher: Sendable {
                 throw TaskManagerError(.unimplemented, "Method not found: \(request.method)")
             }
             let context = CallContext(callID: request.callID, metadata: request.metadata)
-            let payload = try await handler(request.payload, context)
+            let payload: ByteBuffer
+            switch handler {
+            case .unary(let body):
+                payload = try await body(request.payload, context)
+            case .serverStreaming(let body):
+                try await body(request.payload, context, sink)
+                return (.ok, ByteBuffer())
+            }
             guard payload.readableBytes <= maxResponseBytes else {
                 throw TaskManagerError(
                     .resourceExhausted,
@@ -70,22 +84,39 @@ struct HandlerTable {
         self.description = description
     }
 
-    /// Adds the handler of the method called `name`.
+    /// Adds the handler of the unary method called `name`.
     mutating func unary<Input: WireMessage, Output: WireMessage>(
         _ name: String, _ input: Input.Type, _ output: Output.Type,
         _ body: @escaping @Sendable (Input, CallContext) async throws -> Output
     ) {
-        let handler: Dispatcher.Handler = { payload, context in
-            let message: Input
-            do {
-                message = try Input(wireBytes: payload)
-            } catch {
-                throw TaskManagerError(.invalidArgument, "Invalid request payload for \(name): expected \(Input.protoName)")
-            }
-            return try await body(message, context).wireBytes()
-        }
+        add(name, Input.self, Output.self, .unary { payload, context in
+            try await body(Self.decode(payload, name), context).wireBytes()
+        })
+    }
+
+    /// Adds the handler of the server-streaming method called `name`.
+    mutating func serverStreaming<Input: WireMessage, Item: WireMessage>(
+        _ name: String, _ input: Input.Type, _ item: Item.Type,
+        _ body: @escaping @Sendable (Input, CallContext, StreamSink<Item>) async throws -> Void
+    ) {
+        add(name, Input.self, Item.self, .serverStreaming { payload, context, sink in
+            try await body(Self.decode(payload, name), context, StreamSink(raw: sink))
+        })
+    }
+
+    private mutating func add<Input: WireMessage, Output: WireMessage>(
+        _ name: String, _ input: Input.Type, _ output: Output.Type, _ handler: Dispatcher.Handler
+    ) {
         if entries[name] != nil { duplicates.append(name) }
         entries[name] = (Input.protoName, Output.protoName, handler)
+    }
+
+    private static func decode<Input: WireMessage>(_ payload: ByteBuffer, _ name: String) throws -> Input {
+        do {
+            return try Input(wireBytes: payload)
+        } catch {
+            throw TaskManagerError(.invalidArgument, "Invalid request payload for \(name): expected \(Input.protoName)")
+        }
     }
 
     /// The table keyed by wire path; throws when handlers and descriptor disagree.

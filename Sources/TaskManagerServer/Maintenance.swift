@@ -8,7 +8,8 @@ import TaskManagerStore
 /// lease plus one interval even when nobody is claiming.
 struct Maintenance: Sendable {
     let store: any TaskStore
-    let claimNotifier: ClaimNotifier
+    let claimNotifier: ChangeNotifier
+    let historyNotifier: ChangeNotifier
     let configuration: ServerConfiguration
     let clock: any WallClock
     let logger: Logger
@@ -36,10 +37,12 @@ struct Maintenance: Sendable {
                 logger.info("Lease expired", metadata: ["task": "\(task.id)", "status": "\(task.status)"])
             }
             if reaped.contains(where: { $0.status == .pending }) { claimNotifier.notify() }
+            if !reaped.isEmpty { historyNotifier.notify() }
             let stalled = try await store.markStalledTasks(nowMs: now, defaultStallAfterMs: Int64(configuration.stallAfterSeconds) * 1000)
             for task in stalled {
                 logger.notice("Task stalled", metadata: ["task": "\(task.id)", "worker": "\(task.claimedBy)"])
             }
+            if !stalled.isEmpty { historyNotifier.notify() }
             if configuration.retentionSeconds > 0 {
                 let cutoff = now - configuration.retentionSeconds * 1000
                 // Small batches keep each transaction short; later rounds take the rest.

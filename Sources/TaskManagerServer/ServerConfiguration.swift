@@ -36,6 +36,10 @@ public struct ServerConfiguration: Sendable {
     public var maxFrameBytes = FrameDecoder.defaultMaxFrameBytes
     /// Calls one connection may have in flight; more are refused with RESOURCE_EXHAUSTED.
     public var maxConcurrentCallsPerConnection = 1024
+    /// Items a stream may queue while its client is not reading; past that the stream ends with RESOURCE_EXHAUSTED.
+    public var streamBacklogLimit = 1024
+    /// SO_SNDBUF of client connections in bytes; 0 = the system's default (tests make it small).
+    public var socketSendBufferBytes = 0
     /// Bind a non-loopback address even without an API key.
     public var allowUnauthenticatedRemote = false
     /// Seconds a graceful shutdown waits for calls in flight.

@@ -67,16 +67,22 @@ public final class TaskManagerServer: Sendable {
         let connections = ConnectionRegistry()
         let maxFrameBytes = configuration.maxFrameBytes
         let maxCalls = configuration.maxConcurrentCallsPerConnection
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let backlogLimit = configuration.streamBacklogLimit
+        var bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        if configuration.socketSendBufferBytes > 0 {
+            bootstrap = bootstrap.childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.socketSendBufferBytes))
+        }
+        bootstrap = bootstrap
             .childChannelInitializer { channel in
                 connections.add(channel)
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
-                    try sync.addHandler(ConnectionHandler(dispatcher: dispatcher, maxConcurrentCalls: maxCalls, logger: logger))
+                    try sync.addHandler(
+                        ConnectionHandler(dispatcher: dispatcher, maxConcurrentCalls: maxCalls, streamBacklogLimit: backlogLimit, logger: logger))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: configuration.port).get()
@@ -85,7 +91,8 @@ public final class TaskManagerServer: Sendable {
             "TaskManager \(TaskService.version) listening on \(host):\(port)",
             metadata: ["database": "\(configuration.databasePath)", "auth": "\(configuration.apiKey == nil ? "off" : "api-key")"])
         let maintenance = Maintenance(
-            store: store, claimNotifier: service.claimNotifier, configuration: configuration, clock: clock, logger: logger)
+            store: store, claimNotifier: service.claimNotifier, historyNotifier: service.historyNotifier,
+            configuration: configuration, clock: clock, logger: logger)
         return TaskManagerServer(
             configuration: configuration, host: host, port: port, serverChannel: channel, store: store,
             connections: connections, maintenance: maintenance, logger: logger)

@@ -30,7 +30,9 @@ public final class TaskService: Sendable {
     let options: Options
     let clock: any WallClock
     /// Wakes waiting long-poll claims; everything that may make a task claimable calls `notify()`.
-    let claimNotifier = ClaimNotifier()
+    let claimNotifier = ChangeNotifier()
+    /// Wakes watch streams; everything that writes history calls `notify()`.
+    let historyNotifier = ChangeNotifier()
 
     public init(store: any TaskStore, options: Options, clock: any WallClock = SystemClock()) {
         self.store = store
@@ -54,6 +56,9 @@ public final class TaskService: Sendable {
         table.unary("GetTaskHistory", GetTaskHistoryRequest.self, GetTaskHistoryResponse.self) { [self] in try await getTaskHistory($0, $1) }
         table.unary("Heartbeat", HeartbeatRequest.self, HeartbeatResponse.self) { [self] in try await heartbeat($0, $1) }
         table.unary("CancelTask", CancelTaskRequest.self, CancelTaskResponse.self) { [self] in try await cancelTask($0, $1) }
+        table.unary("GetStats", GetStatsRequest.self, GetStatsResponse.self) { [self] in try await getStats($0, $1) }
+        table.serverStreaming("WatchTask", WatchTaskRequest.self, TaskEvent.self) { [self] in try await watchTask($0, $1, $2) }
+        table.serverStreaming("WatchTasks", WatchTasksRequest.self, TaskEvent.self) { [self] in try await watchTasks($0, $1, $2) }
     }
 
     // MARK: Health and task types
@@ -142,7 +147,10 @@ public final class TaskService: Sendable {
                 typeID: taskType.id, paramsJSON: canonical, priority: request.priority, dedupeKey: dedupeKey,
                 maxAttempts: Self.first(request.maxAttempts, settings.maxAttempts) ?? options.maxAttempts, nowMs: now,
                 runAtMs: request.runAtMs > 0 ? request.runAtMs : Self.saturatingSum(now, request.delayMs), retryBackoff: backoff))
-        if !deduplicated { claimNotifier.notify() }
+        if !deduplicated {
+            claimNotifier.notify()
+            historyNotifier.notify()
+        }
         return CreateTaskResponse(task: task, deduplicated: deduplicated)
     }
 
@@ -161,7 +169,10 @@ public final class TaskService: Sendable {
         while true {
             let generation = claimNotifier.generation
             query.nowMs = clock.nowMs()
-            if let task = try await store.claimTask(query) { return ClaimTaskResponse(task: task) }
+            if let task = try await store.claimTask(query) {
+                historyNotifier.notify()
+                return ClaimTaskResponse(task: task)
+            }
             var wait = deadline - ContinuousClock.now
             guard wait > .zero else { return ClaimTaskResponse() }
             // A delayed task or a retry falling due is no event: wake for it on time.
@@ -178,6 +189,7 @@ public final class TaskService: Sendable {
         guard (0...100).contains(request.progress) else { throw TaskManagerError.progressOutOfRange }
         let task = try await store.updateProgress(
             claimCheck(request.id, workerID, request.attempt), progress: request.progress, message: request.message)
+        historyNotifier.notify()
         return UpdateProgressResponse(
             id: task.id, progress: task.progress, leaseExpiresAtMs: task.leaseExpiresAtMs, cancelRequested: task.cancelRequested)
     }
@@ -190,7 +202,9 @@ public final class TaskService: Sendable {
 
     func cancelTask(_ request: CancelTaskRequest, _ context: CallContext) async throws -> CancelTaskResponse {
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        return CancelTaskResponse(task: try await store.cancelTask(id: request.id, reason: reason, nowMs: clock.nowMs()))
+        let task = try await store.cancelTask(id: request.id, reason: reason, nowMs: clock.nowMs())
+        historyNotifier.notify()
+        return CancelTaskResponse(task: task)
     }
 
     func completeTask(_ request: CompleteTaskRequest, _ context: CallContext) async throws -> CompleteTaskResponse {
@@ -203,6 +217,7 @@ public final class TaskService: Sendable {
             result = value.canonicalText
         }
         let task = try await store.completeTask(claimCheck(request.id, workerID, request.attempt), resultJSON: result)
+        historyNotifier.notify()
         return CompleteTaskResponse(task: task)
     }
 
@@ -211,6 +226,7 @@ public final class TaskService: Sendable {
         let (task, retried) = try await store.failTask(
             claimCheck(request.id, workerID, request.attempt), error: request.error, jitter: options.jitter())
         if retried { claimNotifier.notify() }
+        historyNotifier.notify()
         return FailTaskResponse(task: task, retried: retried)
     }
 

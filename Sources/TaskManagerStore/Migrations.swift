@@ -19,6 +19,7 @@ enum Migrations {
     static let steps: [Step] = [
         Step(sql: schemaV1),
         Step(sql: schemaV2, foreignKeysOff: true),
+        Step(sql: schemaV3),
     ]
 
     /// The version a fully migrated database has.
@@ -207,5 +208,14 @@ enum Migrations {
         CREATE INDEX tasks_status_progress_changed ON tasks (status, progress_changed_at_ms);
         -- Retention: finished tasks that finished before a time.
         CREATE INDEX tasks_status_completed ON tasks (status, completed_at_ms);
+        """
+
+    /// Version 3: the progress rate of a claimed task's current attempt, for its ETA (see `ProgressRate`).
+    ///
+    /// Only the rate is new: the last progress point is (`progress`, `progress_changed_at_ms`), which exist. Existing
+    /// rows get NULL (unknown), so a claim migrated while running shows no ETA until its progress next changes.
+    private static let schemaV3 = """
+        -- While claimed: the moving average of the progress speed in percent per second; NULL = unknown.
+        ALTER TABLE tasks ADD COLUMN progress_rate REAL;
         """
 }

@@ -18,6 +18,10 @@ extension Int: SQLiteBindable {
     func bind(to statement: SQLiteStatement, at index: Int32) throws { try statement.bind(Int64(self), at: index) }
 }
 
+extension Double: SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) throws { try statement.bind(self, at: index) }
+}
+
 extension Bool: SQLiteBindable {
     func bind(to statement: SQLiteStatement, at index: Int32) throws { try statement.bind(self, at: index) }
 }

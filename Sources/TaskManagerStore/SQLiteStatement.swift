@@ -49,6 +49,11 @@ final class SQLiteStatement {
         try check(sqlite3_bind_int(handle, index, value ? 1 : 0))
     }
 
+    /// Binds a floating-point value to the 1-based parameter `index`.
+    func bind(_ value: Double, at index: Int32) throws {
+        try check(sqlite3_bind_double(handle, index, value))
+    }
+
     /// Binds UTF-8 text to the 1-based parameter `index`; SQLite copies it.
     func bind(_ value: String, at index: Int32) throws {
         let length = sqlite3_uint64(value.utf8.count)
@@ -133,6 +138,11 @@ final class SQLiteStatement {
     /// Column `index` as a 32-bit integer; NULL reads as 0.
     func int32(at index: Int32) -> Int32 {
         sqlite3_column_int(handle, index)
+    }
+
+    /// Column `index` as a floating-point value, or nil when NULL.
+    func double(at index: Int32) -> Double? {
+        isNull(at: index) ? nil : sqlite3_column_double(handle, index)
     }
 
     /// Column `index` as a Boolean (non-zero is true); NULL reads as false.

@@ -22,13 +22,16 @@ extension SQLiteTaskStore {
     }
 
     /// Claims the pending task `id` for `query.workerID`: a new attempt with a fresh lease, progress starting over.
+    ///
+    /// Progress 0 at `progress_changed_at_ms` = now with `progress_rate` NULL is `ProgressRate.claimed(atMs:)`:
+    /// the first point of the attempt, with no rate and so no ETA yet.
     private func claim(_ db: SQLiteConnection, id: Int64, query: ClaimQuery) throws -> Task {
         try db.prepare("""
             UPDATE tasks SET status = 'claimed', claimed_by = ?1, claimed_at_ms = ?2, attempts = attempts + 1,
                              progress = 0, progress_message = NULL, updated_at_ms = ?2,
                              lease_expires_at_ms = ?2 + \(TaskRow.leaseMs(defaultParameter: "?3")),
-                             progress_changed_at_ms = ?2, stalled_since_ms = NULL, lease_expired_attempt = NULL,
-                             cancel_requested = 0, cancel_reason = NULL
+                             progress_changed_at_ms = ?2, progress_rate = NULL, stalled_since_ms = NULL,
+                             lease_expired_attempt = NULL, cancel_requested = 0, cancel_reason = NULL
             WHERE id = ?4
             """).run([query.workerID, query.nowMs, query.defaultLeaseMs, id])
         try addHistory(db, taskID: id, change: HistoryEntry.Change.claimed, workerID: query.workerID,

@@ -6,6 +6,8 @@ extension SQLiteTaskStore {
         var attempts: Int32
         var maxAttempts: Int32
         var progress: Int32
+        /// The progress rate state of the current attempt as stored; nil when `progress_changed_at_ms` is NULL.
+        var progressRate: ProgressRate?
         var cancelRequested: Bool
         var cancelReason: String?
         var retryBackoff: RetryBackoff
@@ -18,13 +20,15 @@ extension SQLiteTaskStore {
     static func requireClaim(_ db: SQLiteConnection, _ claim: ClaimCheck) throws -> ClaimedTask {
         let row = try db.prepare("""
             SELECT status, claimed_by, attempts, max_attempts, lease_expired_attempt, progress, cancel_requested,
-                   cancel_reason, retry_backoff_base_ms, retry_backoff_cap_ms
+                   cancel_reason, retry_backoff_base_ms, retry_backoff_cap_ms, progress_changed_at_ms, progress_rate
             FROM tasks WHERE id = ?
             """).firstRow([claim.id]) { row in
                 (status: row.string(at: 0), claimedBy: row.string(at: 1),
                  expiredAttempt: row.isNull(at: 4) ? nil : row.int32(at: 4),
                  task: ClaimedTask(
                     attempts: row.int32(at: 2), maxAttempts: row.int32(at: 3), progress: row.int32(at: 5),
+                    progressRate: row.isNull(at: 10) ? nil : ProgressRate(
+                        progress: row.int32(at: 5), atMs: row.int64(at: 10), rate: TaskRow.progressRate(row, at: 11)),
                     cancelRequested: row.bool(at: 6), cancelReason: row.string(at: 7),
                     retryBackoff: RetryBackoff(baseMs: row.int64(at: 8), capMs: row.int64(at: 9))))
             }

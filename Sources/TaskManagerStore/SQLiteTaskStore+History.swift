@@ -6,16 +6,7 @@ extension SQLiteTaskStore {
             guard try db.prepare("SELECT 1 FROM tasks WHERE id = ?").firstRow([taskID], { _ in true }) != nil else {
                 return nil
             }
-            return try db.prepare(Self.historyOfTask).rows([taskID]) { row in
-                var entry = HistoryEntry()
-                entry.id = row.int64(at: 0)
-                entry.taskID = row.int64(at: 1)
-                entry.statusChange = row.string(at: 2) ?? ""
-                entry.workerID = row.string(at: 3) ?? ""
-                entry.message = row.string(at: 4) ?? ""
-                entry.createdAtMs = row.int64(at: 5)
-                return entry
-            }
+            return try db.prepare(Self.historyOfTask).rows([taskID], Self.readEntry)
         }
     }
 

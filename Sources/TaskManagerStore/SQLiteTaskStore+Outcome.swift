@@ -6,9 +6,14 @@ extension SQLiteTaskStore {
             let claimed = try Self.requireClaim(db, claim)
             try Self.renewLease(db, claim)
             if progress != claimed.progress {
-                // Moving progress restarts the stall clock and clears a stall already marked.
-                try db.prepare("UPDATE tasks SET progress_changed_at_ms = ?, stalled_since_ms = NULL WHERE id = ?")
-                    .run([claim.nowMs, claim.id])
+                // Moving progress restarts the stall clock, clears a stall already marked, and adds a point to the
+                // progress rate (`ProgressRate`): the new point is (progress, now).
+                let rate = claimed.progressRate?.adding(progress: progress, atMs: claim.nowMs).rate
+                try db.prepare("""
+                    UPDATE tasks SET progress_changed_at_ms = ?1, stalled_since_ms = NULL,
+                                     progress_rate = ?2
+                    WHERE id = ?3
+                    """).run([claim.nowMs, TaskRow.progressRateValue(rate), claim.id])
             }
             try db.prepare("UPDATE tasks SET progress = ?, progress_message = ?, updated_at_ms = ? WHERE id = ?")
                 .run([progress, message.isEmpty ? nil : message, claim.nowMs, claim.id])

@@ -7,7 +7,7 @@ enum TaskRow {
         SELECT t.id, tt.name, t.type_id, t.status, t.progress, t.progress_message, t.priority, t.attempts,
                t.max_attempts, t.claimed_by, t.claimed_at_ms, t.created_at_ms, t.updated_at_ms, t.completed_at_ms,
                t.params_json, t.result_json, t.error_message, t.dedupe_key, t.lease_expires_at_ms, t.cancel_requested,
-               t.cancel_reason, t.stalled_since_ms, t.run_at_ms
+               t.cancel_reason, t.stalled_since_ms, t.run_at_ms, t.progress_changed_at_ms, t.progress_rate
         FROM tasks t JOIN task_types tt ON tt.id = t.type_id
         """
 
@@ -38,7 +38,24 @@ enum TaskRow {
         task.stalledSinceMs = row.int64(at: 21)
         task.stalled = task.status == .claimed && !row.isNull(at: 21)
         task.runAtMs = row.int64(at: 22)
+        // The ETA is of the current attempt, so only a claimed task has one; the last point is the stored progress
+        // at `progress_changed_at_ms` (set by every claim, so NULL only in a damaged row: then no estimate).
+        if task.status == .claimed, !row.isNull(at: 23) {
+            let state = ProgressRate(progress: task.progress, atMs: row.int64(at: 23), rate: progressRate(row, at: 24))
+            task.etaMs = state.etaMs(progress: task.progress)
+            task.progressRate = state.percentPerSecond(progress: task.progress)
+        }
         return task
+    }
+
+    /// The `progress_rate` column `index` of the current row: nil when NULL (unknown).
+    static func progressRate(_ row: SQLiteStatement, at index: Int32) -> Double? {
+        row.double(at: index)
+    }
+
+    /// The value to bind for `progress_rate`; nil (NULL) = unknown, also for a rate that is not finite.
+    static func progressRateValue(_ rate: Double?) -> Double? {
+        rate.flatMap { $0.isFinite ? $0 : nil }
     }
 
     /// The task with this id, or nil.

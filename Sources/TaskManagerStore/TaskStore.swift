@@ -77,6 +77,17 @@ public protocol TaskStore: Sendable {
 
     /// The task's history, oldest first; nil when the task does not exist.
     func history(taskID: Int64) async throws -> [HistoryEntry]?
+
+    /// Up to `limit` history entries with ids above `afterID`, oldest first, each with its task as it is now:
+    /// of one task (`taskID`), or of the tasks whose type matches `type` (exact, or LIKE when it contains `%`;
+    /// nil = all). Entries of deleted tasks are skipped.
+    func events(afterID: Int64, taskID: Int64?, type: String?, limit: Int) async throws -> [TaskEvent]
+
+    /// The largest history id so far (0 when there is none): where a watch "from now on" starts.
+    func lastHistoryID() async throws -> Int64
+
+    /// The dashboard figures at `nowMs`; `slowAfterMs` is how long a claim runs before it counts as slow.
+    func stats(nowMs: Int64, slowAfterMs: Int64) async throws -> GetStatsResponse
 }
 
 /// A task to insert, already validated, with every default resolved.

@@ -31,6 +31,8 @@ enum JSONOutput {
             "stalled": .bool(task.stalled),
             "stalled_since_ms": .integer(task.stalledSinceMs),
             "run_at_ms": .integer(task.runAtMs),
+            "eta_ms": .integer(task.etaMs),
+            "progress_rate": .number(task.progressRate),
         ])
     }
 

@@ -35,6 +35,8 @@ final class BridgingRoundTripTests: XCTestCase {
         task.stalled = true
         task.stalledSinceMs = 1_764_000_030_000
         task.runAtMs = 1_764_000_001_000
+        task.etaMs = 1_764_000_090_000
+        task.progressRate = 0.75
         return task
     }()
 
@@ -99,6 +101,10 @@ final class BridgingRoundTripTests: XCTestCase {
         assertRoundTrip(CompleteTaskRequest(id: 1, workerID: "w", resultJSON: "1", attempt: 3))
         assertRoundTrip(FailTaskRequest(id: 1, workerID: "w", error: "e", attempt: 3))
         assertRoundTrip(ListTasksRequest(stalledOnly: true))
+        assertRoundTrip(ClaimTaskRequest(workerID: "w", typePattern: "%", waitMs: 30_000))
+        assertRoundTrip(WatchTaskRequest(id: 3, afterHistoryID: 99))
+        assertRoundTrip(WatchTasksRequest(type: "a%", afterHistoryID: 7))
+        assertRoundTrip(GetStatsRequest(slowAfterMinutes: 15))
     }
 
     func testResponseMessages() {
@@ -117,6 +123,26 @@ final class BridgingRoundTripTests: XCTestCase {
         assertRoundTrip(UpdateProgressResponse(id: 4, progress: 50, leaseExpiresAtMs: 99, cancelRequested: true))
         assertRoundTrip(HeartbeatResponse(id: 4, leaseExpiresAtMs: 99, cancelRequested: true))
         assertRoundTrip(CancelTaskResponse(task: Self.task))
+        assertRoundTrip(TaskEvent(entry: Self.entry, task: Self.task))
+        assertRoundTrip(TaskEvent(entry: nil, task: Self.task))
+        var stats = GetStatsResponse()
+        stats.timeMs = 5
+        stats.byStatus = [StatusCount(status: .claimed, count: 3)]
+        var typeStats = TypeStats()
+        typeStats.type = "a"
+        typeStats.pending = 1
+        typeStats.claimed = 2
+        typeStats.completed = 3
+        typeStats.failed = 4
+        typeStats.cancelled = 5
+        typeStats.oldestPendingAgeMs = 6
+        typeStats.averageProgress = 47.5
+        stats.byType = [typeStats]
+        stats.inProgress = [Self.task]
+        stats.slow = [Self.task]
+        stats.stalled = [Self.task]
+        stats.lastHour = [MinuteCount(minuteStartMs: 60_000, completed: 2, failed: 1)]
+        assertRoundTrip(stats)
     }
 
     func testEnvelopeMessages() {
@@ -168,6 +194,6 @@ final class BridgingRoundTripTests: XCTestCase {
         XCTAssertEqual(getTask?.inputType, "taskmanager.v1.GetTaskRequest")
         XCTAssertEqual(getTask?.outputType, "taskmanager.v1.Task")
         XCTAssertEqual(getTask?.path, "/taskmanager.v1.TaskService/GetTask")
-        XCTAssertEqual(service.methods.count, 15)
+        XCTAssertEqual(service.methods.count, 18)
     }
 }

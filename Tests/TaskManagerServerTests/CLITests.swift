@@ -388,3 +388,173 @@ final class CLITests: XCTestCase {
                 + "Run `swift build` (it builds the taskmanager product) before `swift test`.")
     }
 }
+
+// MARK: - watch and top
+
+extension CLITests {
+    func testWatchFollowsATaskDrivenToCompletion() throws {
+        let server = try startServer(database: "t.db")
+        try assertSucceeded(cli(server, "types", "register", "report", "--version", "1.0.0"))
+        let id = try createTask(server, type: "report", params: "{}")
+        let watch = try startBackground(server, "watch", "\(id)")
+        defer { stopBackground(watch) }
+        try waitForOutput(of: watch)
+
+        try assertSucceeded(cli(server, "claim", "--worker", "w1"))
+        try assertSucceeded(cli(server, "progress", "\(id)", "50", "--worker", "w1", "--message", "Step 2/4"))
+        try assertSucceeded(cli(server, "complete", "\(id)", "--worker", "w1"))
+        let result = try finishBackground(watch)
+
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for text in ["50%", "Step 2/4", "claimed by w1", "completed"] {
+            XCTAssertTrue(result.stdout.contains(text), "\(text) missing from:\n\(result.stdout)")
+        }
+        XCTAssertEqual(result.stdout.split(separator: "\n").last, "completed", result.stdout)
+    }
+
+    func testWatchJSONOfATaskFailedForGoodExitsOne() throws {
+        let server = try startServer(database: "t.db")
+        try assertSucceeded(cli(server, "types", "register", "report", "--version", "1.0.0"))
+        let create = try cli(server, "create", "report", "--max-attempts", "1", "--json")
+        assertSucceeded(create)
+        guard case .object(let response) = try JSONValue.parse(create.stdout), case .object(let task)? = response["task"],
+            case .integer(let id)? = task["id"]
+        else { throw CLIError("create --json printed no task id: \(create.stdout)") }
+        let watch = try startBackground(server, "watch", "\(id)", "--json")
+        defer { stopBackground(watch) }
+        try waitForOutput(of: watch)
+
+        try assertSucceeded(cli(server, "claim", "--worker", "w1"))
+        try assertSucceeded(cli(server, "fail", "\(id)", "--worker", "w1", "--error", "disk full"))
+        let result = try finishBackground(watch)
+
+        XCTAssertEqual(result.status, 1, result.stderr)
+        let lines = result.stdout.split(separator: "\n")
+        let events = try lines.map { line -> [String: JSONValue] in
+            guard case .object(let event) = try JSONValue.parse(String(line)) else { throw CLIError("not an object: \(line)") }
+            return event
+        }
+        XCTAssertEqual(events.first?["entry"], .null, "the snapshot comes first:\n\(result.stdout)")
+        let last = try XCTUnwrap(events.last, result.stdout)
+        XCTAssertEqual(last["id"], .integer(id))
+        XCTAssertEqual(last["status"], .string("failed"))
+        XCTAssertEqual(last["error_message"], .string("disk full"))
+        guard case .object(let entry)? = last["entry"] else { throw CLIError("last event has no entry: \(result.stdout)") }
+        XCTAssertEqual(entry["status_change"], .string("failed"))
+    }
+
+    func testWatchOfAnUnknownTaskExitsWithNotFoundStatus() throws {
+        let server = try startServer(database: "t.db")
+
+        let result = try cli(server, "watch", "999999")
+
+        XCTAssertEqual(result.status, 5, result.stderr)
+        XCTAssertTrue(result.stderr.contains("NOT_FOUND: Task not found"), result.stderr)
+    }
+
+    func testTopOnceShowsTheClaimedTasksWithProgressBars() throws {
+        let server = try startServer(database: "t.db")
+        try assertSucceeded(cli(server, "types", "register", "report", "--version", "1.0.0"))
+        let first = try createTask(server, type: "report", params: #"{"n":1}"#)
+        let second = try createTask(server, type: "report", params: #"{"n":2}"#)
+        let pending = try createTask(server, type: "report", params: #"{"n":3}"#)
+        try assertSucceeded(cli(server, "claim", "--worker", "w1", "--sort-by", "id"))
+        try assertSucceeded(cli(server, "claim", "--worker", "w2", "--sort-by", "id"))
+        try assertSucceeded(cli(server, "progress", "\(first)", "50", "--worker", "w1", "--message", "Step 2/4"))
+
+        let top = try cli(server, "top", "--once")
+
+        assertSucceeded(top)
+        let lines = top.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.first?.hasPrefix("2 running tasks") == true, top.stdout)
+        // Under the `N running tasks` line and the column headers, one row per task, starting with its id.
+        let rows = lines.dropFirst(2)
+        let firstRow = try XCTUnwrap(rows.first { $0.hasPrefix("\(first) ") }, top.stdout)
+        let secondRow = try XCTUnwrap(rows.first { $0.hasPrefix("\(second) ") }, top.stdout)
+        XCTAssertTrue(firstRow.contains("w1") && firstRow.contains("[##########..........]  50%"), top.stdout)
+        XCTAssertTrue(firstRow.contains("Step 2/4"), top.stdout)
+        XCTAssertTrue(secondRow.contains("w2") && secondRow.contains("[....................]   0%"), top.stdout)
+        XCTAssertFalse(rows.contains { $0.hasPrefix("\(pending) ") }, top.stdout)
+    }
+
+    // MARK: Background commands
+
+    private struct Background {
+        var process: Process
+        var arguments: [String]
+        var stdout: URL
+        var stderr: URL
+    }
+
+    /// Starts a client command against `server` that keeps running (`watch`), with its output going to files.
+    private func startBackground(_ server: Server, _ arguments: String...) throws -> Background {
+        let arguments = arguments + ["--server", "127.0.0.1:\(server.port)"]
+        let name = UUID().uuidString
+        let stdout = directory.appendingPathComponent("\(name).out")
+        let stderr = directory.appendingPathComponent("\(name).err")
+        let process = try launch(arguments, environment: [:], stdout: stdout, stderr: stderr)
+        return Background(process: process, arguments: arguments, stdout: stdout, stderr: stderr)
+    }
+
+    /// Waits until the command has printed something: for `watch`, the snapshot, so its stream is open.
+    private func waitForOutput(of background: Background) throws {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            if let text = try? String(contentsOf: background.stdout, encoding: .utf8), !text.isEmpty { return }
+            if !background.process.isRunning {
+                let stderr = (try? String(contentsOf: background.stderr, encoding: .utf8)) ?? ""
+                throw CLIError("taskmanager \(background.arguments) exited with \(background.process.terminationStatus):\n\(stderr)")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw CLIError("taskmanager \(background.arguments) printed nothing within 20 s")
+    }
+
+    /// Waits for the command to exit by itself and returns its exit status and output.
+    private func finishBackground(_ background: Background) throws -> CLIResult {
+        guard Self.wait(for: background.process, seconds: 30) else {
+            let stdout = (try? String(contentsOf: background.stdout, encoding: .utf8)) ?? ""
+            throw CLIError("taskmanager \(background.arguments) did not finish within 30 s; output so far:\n\(stdout)")
+        }
+        return CLIResult(
+            arguments: background.arguments, status: background.process.terminationStatus,
+            stdout: (try? String(contentsOf: background.stdout, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: background.stderr, encoding: .utf8)) ?? "")
+    }
+
+    /// Kills the command if it is still running (a failed test must not leave it behind).
+    private func stopBackground(_ background: Background) {
+        guard background.process.isRunning else { return }
+        kill(background.process.processIdentifier, SIGKILL)
+        background.process.waitUntilExit()
+    }
+}
+
+// MARK: - stats
+
+extension CLITests {
+    func testStatsPrintsTheDashboardAndItsJSON() throws {
+        let server = try startServer(database: "t.db")
+        try assertSucceeded(cli(server, "types", "register", "resize", "--version", "1.0.0"))
+        let id = try createTask(server, type: "resize", params: "{}")
+        try assertSucceeded(cli(server, "claim", "--worker", "w1"))
+        try assertSucceeded(cli(server, "progress", "\(id)", "40", "--worker", "w1"))
+
+        let text = try cli(server, "stats")
+        assertSucceeded(text)
+        XCTAssertTrue(text.stdout.hasPrefix("Tasks: 1 claimed\n"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("In progress (1)"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("Last hour: 0 completed, 0 failed"), text.stdout)
+
+        let json = try cli(server, "stats", "--json", "--slow-after-minutes", "10")
+        assertSucceeded(json)
+        guard case .object(let stats) = try JSONValue.parse(json.stdout), case .array(let byType)? = stats["by_type"],
+            case .array(let lastHour)? = stats["last_hour"], case .array(let inProgress)? = stats["in_progress"]
+        else { throw CLIError("stats --json printed no dashboard: \(json.stdout)") }
+        XCTAssertEqual(stats["by_status"], .array([.object(["status": .string("claimed"), "count": .integer(1)])]))
+        XCTAssertEqual(byType.count, 1)
+        XCTAssertEqual(lastHour.count, 60)
+        XCTAssertEqual(inProgress.count, 1)
+        XCTAssertEqual(stats["slow"], .array([]))
+    }
+}

@@ -50,4 +50,11 @@ struct DelayingStore: TaskStore {
     func listTasks(_ filter: TaskFilter) async throws -> (tasks: [Task], total: Int64) { try await base.listTasks(filter) }
     func history(taskID: Int64) async throws -> [HistoryEntry]? { try await base.history(taskID: taskID) }
     func nextDueTime(_ query: ClaimQuery) async throws -> Int64? { try await base.nextDueTime(query) }
+    func events(afterID: Int64, taskID: Int64?, type: String?, limit: Int) async throws -> [TaskEvent] {
+        try await base.events(afterID: afterID, taskID: taskID, type: type, limit: limit)
+    }
+    func lastHistoryID() async throws -> Int64 { try await base.lastHistoryID() }
+    func stats(nowMs: Int64, slowAfterMs: Int64) async throws -> GetStatsResponse {
+        try await base.stats(nowMs: nowMs, slowAfterMs: slowAfterMs)
+    }
 }

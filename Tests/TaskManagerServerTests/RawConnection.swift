@@ -14,9 +14,15 @@ final class RawConnection: @unchecked Sendable {
         self.iterator = stream.makeAsyncIterator()
     }
 
-    static func connect(port: Int) async throws -> RawConnection {
+    /// - Parameter reading: false makes a client that reads nothing until `startReading()`, with a small receive
+    ///   buffer: a stalled consumer.
+    static func connect(port: Int, reading: Bool = true) async throws -> RawConnection {
         let (stream, continuation) = AsyncStream<ServerFrame?>.makeStream()
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        if !reading {
+            bootstrap = bootstrap.channelOption(.autoRead, value: false).channelOption(.socketOption(.so_rcvbuf), value: 4096)
+        }
+        let channel = try await bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: 64 << 20)))
@@ -57,6 +63,12 @@ final class RawConnection: @unchecked Sendable {
     }
 
     var isActive: Bool { channel.isActive }
+
+    /// Starts reading, for a connection made with `reading: false`.
+    func startReading() async throws {
+        try await channel.setOption(.autoRead, value: true)
+        channel.read()
+    }
 
     func close() async {
         try? await channel.close()

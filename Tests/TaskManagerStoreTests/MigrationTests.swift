@@ -7,7 +7,7 @@ final class MigrationTests: StoreTestCase {
     func testNewDatabaseHasCurrentUserVersion() async throws {
         let version = try await store.withConnection { db in try Migrations.userVersion(of: db) }
         XCTAssertEqual(version, Migrations.currentVersion)
-        XCTAssertEqual(version, 2)
+        XCTAssertEqual(version, 3)
     }
 
     func testReopeningKeepsTasksProgressAndHistory() async throws {

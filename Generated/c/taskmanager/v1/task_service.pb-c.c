@@ -1402,7 +1402,367 @@ void   taskmanager__v1__cancel_task_response__free_unpacked
   assert(message->base.descriptor == &taskmanager__v1__cancel_task_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor taskmanager__v1__task__field_descriptors[24] =
+void   taskmanager__v1__watch_task_request__init
+                     (Taskmanager__V1__WatchTaskRequest         *message)
+{
+  static const Taskmanager__V1__WatchTaskRequest init_value = TASKMANAGER__V1__WATCH_TASK_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__watch_task_request__get_packed_size
+                     (const Taskmanager__V1__WatchTaskRequest *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__watch_task_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__watch_task_request__pack
+                     (const Taskmanager__V1__WatchTaskRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__watch_task_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__watch_task_request__pack_to_buffer
+                     (const Taskmanager__V1__WatchTaskRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__watch_task_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__WatchTaskRequest *
+       taskmanager__v1__watch_task_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__WatchTaskRequest *)
+     protobuf_c_message_unpack (&taskmanager__v1__watch_task_request__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__watch_task_request__free_unpacked
+                     (Taskmanager__V1__WatchTaskRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__watch_task_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__watch_tasks_request__init
+                     (Taskmanager__V1__WatchTasksRequest         *message)
+{
+  static const Taskmanager__V1__WatchTasksRequest init_value = TASKMANAGER__V1__WATCH_TASKS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__watch_tasks_request__get_packed_size
+                     (const Taskmanager__V1__WatchTasksRequest *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__watch_tasks_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__watch_tasks_request__pack
+                     (const Taskmanager__V1__WatchTasksRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__watch_tasks_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__watch_tasks_request__pack_to_buffer
+                     (const Taskmanager__V1__WatchTasksRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__watch_tasks_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__WatchTasksRequest *
+       taskmanager__v1__watch_tasks_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__WatchTasksRequest *)
+     protobuf_c_message_unpack (&taskmanager__v1__watch_tasks_request__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__watch_tasks_request__free_unpacked
+                     (Taskmanager__V1__WatchTasksRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__watch_tasks_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__task_event__init
+                     (Taskmanager__V1__TaskEvent         *message)
+{
+  static const Taskmanager__V1__TaskEvent init_value = TASKMANAGER__V1__TASK_EVENT__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__task_event__get_packed_size
+                     (const Taskmanager__V1__TaskEvent *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__task_event__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__task_event__pack
+                     (const Taskmanager__V1__TaskEvent *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__task_event__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__task_event__pack_to_buffer
+                     (const Taskmanager__V1__TaskEvent *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__task_event__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__TaskEvent *
+       taskmanager__v1__task_event__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__TaskEvent *)
+     protobuf_c_message_unpack (&taskmanager__v1__task_event__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__task_event__free_unpacked
+                     (Taskmanager__V1__TaskEvent *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__task_event__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__get_stats_request__init
+                     (Taskmanager__V1__GetStatsRequest         *message)
+{
+  static const Taskmanager__V1__GetStatsRequest init_value = TASKMANAGER__V1__GET_STATS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__get_stats_request__get_packed_size
+                     (const Taskmanager__V1__GetStatsRequest *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__get_stats_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__get_stats_request__pack
+                     (const Taskmanager__V1__GetStatsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__get_stats_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__get_stats_request__pack_to_buffer
+                     (const Taskmanager__V1__GetStatsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__get_stats_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__GetStatsRequest *
+       taskmanager__v1__get_stats_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__GetStatsRequest *)
+     protobuf_c_message_unpack (&taskmanager__v1__get_stats_request__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__get_stats_request__free_unpacked
+                     (Taskmanager__V1__GetStatsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__get_stats_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__get_stats_response__init
+                     (Taskmanager__V1__GetStatsResponse         *message)
+{
+  static const Taskmanager__V1__GetStatsResponse init_value = TASKMANAGER__V1__GET_STATS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__get_stats_response__get_packed_size
+                     (const Taskmanager__V1__GetStatsResponse *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__get_stats_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__get_stats_response__pack
+                     (const Taskmanager__V1__GetStatsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__get_stats_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__get_stats_response__pack_to_buffer
+                     (const Taskmanager__V1__GetStatsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__get_stats_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__GetStatsResponse *
+       taskmanager__v1__get_stats_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__GetStatsResponse *)
+     protobuf_c_message_unpack (&taskmanager__v1__get_stats_response__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__get_stats_response__free_unpacked
+                     (Taskmanager__V1__GetStatsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__get_stats_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__status_count__init
+                     (Taskmanager__V1__StatusCount         *message)
+{
+  static const Taskmanager__V1__StatusCount init_value = TASKMANAGER__V1__STATUS_COUNT__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__status_count__get_packed_size
+                     (const Taskmanager__V1__StatusCount *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__status_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__status_count__pack
+                     (const Taskmanager__V1__StatusCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__status_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__status_count__pack_to_buffer
+                     (const Taskmanager__V1__StatusCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__status_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__StatusCount *
+       taskmanager__v1__status_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__StatusCount *)
+     protobuf_c_message_unpack (&taskmanager__v1__status_count__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__status_count__free_unpacked
+                     (Taskmanager__V1__StatusCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__status_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__type_stats__init
+                     (Taskmanager__V1__TypeStats         *message)
+{
+  static const Taskmanager__V1__TypeStats init_value = TASKMANAGER__V1__TYPE_STATS__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__type_stats__get_packed_size
+                     (const Taskmanager__V1__TypeStats *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__type_stats__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__type_stats__pack
+                     (const Taskmanager__V1__TypeStats *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__type_stats__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__type_stats__pack_to_buffer
+                     (const Taskmanager__V1__TypeStats *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__type_stats__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__TypeStats *
+       taskmanager__v1__type_stats__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__TypeStats *)
+     protobuf_c_message_unpack (&taskmanager__v1__type_stats__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__type_stats__free_unpacked
+                     (Taskmanager__V1__TypeStats *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__type_stats__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__minute_count__init
+                     (Taskmanager__V1__MinuteCount         *message)
+{
+  static const Taskmanager__V1__MinuteCount init_value = TASKMANAGER__V1__MINUTE_COUNT__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__minute_count__get_packed_size
+                     (const Taskmanager__V1__MinuteCount *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__minute_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__minute_count__pack
+                     (const Taskmanager__V1__MinuteCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__minute_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__minute_count__pack_to_buffer
+                     (const Taskmanager__V1__MinuteCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__minute_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__MinuteCount *
+       taskmanager__v1__minute_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__MinuteCount *)
+     protobuf_c_message_unpack (&taskmanager__v1__minute_count__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__minute_count__free_unpacked
+                     (Taskmanager__V1__MinuteCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__minute_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor taskmanager__v1__task__field_descriptors[26] =
 {
   {
     "id",
@@ -1692,6 +2052,30 @@ static const ProtobufCFieldDescriptor taskmanager__v1__task__field_descriptors[2
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "eta_ms",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__Task, eta_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "progress_rate",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__Task, progress_rate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__task__field_indices_by_name[] = {
   7,   /* field[7] = attempts */
@@ -1703,6 +2087,7 @@ static const unsigned taskmanager__v1__task__field_indices_by_name[] = {
   11,   /* field[11] = created_at_ms */
   17,   /* field[17] = dedupe_key */
   16,   /* field[16] = error_message */
+  24,   /* field[24] = eta_ms */
   0,   /* field[0] = id */
   18,   /* field[18] = lease_expires_at_ms */
   8,   /* field[8] = max_attempts */
@@ -1710,6 +2095,7 @@ static const unsigned taskmanager__v1__task__field_indices_by_name[] = {
   6,   /* field[6] = priority */
   4,   /* field[4] = progress */
   5,   /* field[5] = progress_message */
+  25,   /* field[25] = progress_rate */
   15,   /* field[15] = result_json */
   23,   /* field[23] = run_at_ms */
   21,   /* field[21] = stalled */
@@ -1722,7 +2108,7 @@ static const unsigned taskmanager__v1__task__field_indices_by_name[] = {
 static const ProtobufCIntRange taskmanager__v1__task__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 24 }
+  { 0, 26 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__task__descriptor =
 {
@@ -1732,7 +2118,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__task__descriptor =
   "Taskmanager__V1__Task",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__Task),
-  24,
+  26,
   taskmanager__v1__task__field_descriptors,
   taskmanager__v1__task__field_indices_by_name,
   1,  taskmanager__v1__task__number_ranges,
@@ -3730,6 +4116,557 @@ const ProtobufCMessageDescriptor taskmanager__v1__cancel_task_response__descript
   (ProtobufCMessageInit) taskmanager__v1__cancel_task_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor taskmanager__v1__watch_task_request__field_descriptors[2] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__WatchTaskRequest, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "after_history_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__WatchTaskRequest, after_history_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__watch_task_request__field_indices_by_name[] = {
+  1,   /* field[1] = after_history_id */
+  0,   /* field[0] = id */
+};
+static const ProtobufCIntRange taskmanager__v1__watch_task_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__watch_task_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.WatchTaskRequest",
+  "WatchTaskRequest",
+  "Taskmanager__V1__WatchTaskRequest",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__WatchTaskRequest),
+  2,
+  taskmanager__v1__watch_task_request__field_descriptors,
+  taskmanager__v1__watch_task_request__field_indices_by_name,
+  1,  taskmanager__v1__watch_task_request__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__watch_task_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__watch_tasks_request__field_descriptors[2] =
+{
+  {
+    "type",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__WatchTasksRequest, type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "after_history_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__WatchTasksRequest, after_history_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__watch_tasks_request__field_indices_by_name[] = {
+  1,   /* field[1] = after_history_id */
+  0,   /* field[0] = type */
+};
+static const ProtobufCIntRange taskmanager__v1__watch_tasks_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__watch_tasks_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.WatchTasksRequest",
+  "WatchTasksRequest",
+  "Taskmanager__V1__WatchTasksRequest",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__WatchTasksRequest),
+  2,
+  taskmanager__v1__watch_tasks_request__field_descriptors,
+  taskmanager__v1__watch_tasks_request__field_indices_by_name,
+  1,  taskmanager__v1__watch_tasks_request__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__watch_tasks_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__task_event__field_descriptors[2] =
+{
+  {
+    "entry",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TaskEvent, entry),
+    &taskmanager__v1__history_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "task",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TaskEvent, task),
+    &taskmanager__v1__task__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__task_event__field_indices_by_name[] = {
+  0,   /* field[0] = entry */
+  1,   /* field[1] = task */
+};
+static const ProtobufCIntRange taskmanager__v1__task_event__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__task_event__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.TaskEvent",
+  "TaskEvent",
+  "Taskmanager__V1__TaskEvent",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__TaskEvent),
+  2,
+  taskmanager__v1__task_event__field_descriptors,
+  taskmanager__v1__task_event__field_indices_by_name,
+  1,  taskmanager__v1__task_event__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__task_event__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__get_stats_request__field_descriptors[1] =
+{
+  {
+    "slow_after_minutes",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__GetStatsRequest, slow_after_minutes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__get_stats_request__field_indices_by_name[] = {
+  0,   /* field[0] = slow_after_minutes */
+};
+static const ProtobufCIntRange taskmanager__v1__get_stats_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__get_stats_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.GetStatsRequest",
+  "GetStatsRequest",
+  "Taskmanager__V1__GetStatsRequest",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__GetStatsRequest),
+  1,
+  taskmanager__v1__get_stats_request__field_descriptors,
+  taskmanager__v1__get_stats_request__field_indices_by_name,
+  1,  taskmanager__v1__get_stats_request__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__get_stats_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__get_stats_response__field_descriptors[7] =
+{
+  {
+    "time_ms",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__GetStatsResponse, time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by_status",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taskmanager__V1__GetStatsResponse, n_by_status),
+    offsetof(Taskmanager__V1__GetStatsResponse, by_status),
+    &taskmanager__v1__status_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "by_type",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taskmanager__V1__GetStatsResponse, n_by_type),
+    offsetof(Taskmanager__V1__GetStatsResponse, by_type),
+    &taskmanager__v1__type_stats__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "in_progress",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taskmanager__V1__GetStatsResponse, n_in_progress),
+    offsetof(Taskmanager__V1__GetStatsResponse, in_progress),
+    &taskmanager__v1__task__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "slow",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taskmanager__V1__GetStatsResponse, n_slow),
+    offsetof(Taskmanager__V1__GetStatsResponse, slow),
+    &taskmanager__v1__task__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stalled",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taskmanager__V1__GetStatsResponse, n_stalled),
+    offsetof(Taskmanager__V1__GetStatsResponse, stalled),
+    &taskmanager__v1__task__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_hour",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taskmanager__V1__GetStatsResponse, n_last_hour),
+    offsetof(Taskmanager__V1__GetStatsResponse, last_hour),
+    &taskmanager__v1__minute_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__get_stats_response__field_indices_by_name[] = {
+  1,   /* field[1] = by_status */
+  2,   /* field[2] = by_type */
+  3,   /* field[3] = in_progress */
+  6,   /* field[6] = last_hour */
+  4,   /* field[4] = slow */
+  5,   /* field[5] = stalled */
+  0,   /* field[0] = time_ms */
+};
+static const ProtobufCIntRange taskmanager__v1__get_stats_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__get_stats_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.GetStatsResponse",
+  "GetStatsResponse",
+  "Taskmanager__V1__GetStatsResponse",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__GetStatsResponse),
+  7,
+  taskmanager__v1__get_stats_response__field_descriptors,
+  taskmanager__v1__get_stats_response__field_indices_by_name,
+  1,  taskmanager__v1__get_stats_response__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__get_stats_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__status_count__field_descriptors[2] =
+{
+  {
+    "status",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__StatusCount, status),
+    &taskmanager__v1__task_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__StatusCount, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__status_count__field_indices_by_name[] = {
+  1,   /* field[1] = count */
+  0,   /* field[0] = status */
+};
+static const ProtobufCIntRange taskmanager__v1__status_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__status_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.StatusCount",
+  "StatusCount",
+  "Taskmanager__V1__StatusCount",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__StatusCount),
+  2,
+  taskmanager__v1__status_count__field_descriptors,
+  taskmanager__v1__status_count__field_indices_by_name,
+  1,  taskmanager__v1__status_count__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__status_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__type_stats__field_descriptors[8] =
+{
+  {
+    "type",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TypeStats, type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pending",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TypeStats, pending),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "claimed",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TypeStats, claimed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completed",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TypeStats, completed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TypeStats, failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cancelled",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TypeStats, cancelled),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "oldest_pending_age_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TypeStats, oldest_pending_age_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "average_progress",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__TypeStats, average_progress),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__type_stats__field_indices_by_name[] = {
+  7,   /* field[7] = average_progress */
+  5,   /* field[5] = cancelled */
+  2,   /* field[2] = claimed */
+  3,   /* field[3] = completed */
+  4,   /* field[4] = failed */
+  6,   /* field[6] = oldest_pending_age_ms */
+  1,   /* field[1] = pending */
+  0,   /* field[0] = type */
+};
+static const ProtobufCIntRange taskmanager__v1__type_stats__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__type_stats__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.TypeStats",
+  "TypeStats",
+  "Taskmanager__V1__TypeStats",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__TypeStats),
+  8,
+  taskmanager__v1__type_stats__field_descriptors,
+  taskmanager__v1__type_stats__field_indices_by_name,
+  1,  taskmanager__v1__type_stats__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__type_stats__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__minute_count__field_descriptors[3] =
+{
+  {
+    "minute_start_ms",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__MinuteCount, minute_start_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "completed",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__MinuteCount, completed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "failed",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__MinuteCount, failed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__minute_count__field_indices_by_name[] = {
+  1,   /* field[1] = completed */
+  2,   /* field[2] = failed */
+  0,   /* field[0] = minute_start_ms */
+};
+static const ProtobufCIntRange taskmanager__v1__minute_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__minute_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.MinuteCount",
+  "MinuteCount",
+  "Taskmanager__V1__MinuteCount",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__MinuteCount),
+  3,
+  taskmanager__v1__minute_count__field_descriptors,
+  taskmanager__v1__minute_count__field_indices_by_name,
+  1,  taskmanager__v1__minute_count__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__minute_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue taskmanager__v1__task_status__enum_values_by_number[6] =
 {
   { "TASK_STATUS_UNSPECIFIED", "TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED", 0 },
@@ -3766,7 +4703,7 @@ const ProtobufCEnumDescriptor taskmanager__v1__task_status__descriptor =
   taskmanager__v1__task_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taskmanager__v1__task_service__method_descriptors[15] =
+static const ProtobufCMethodDescriptor taskmanager__v1__task_service__method_descriptors[18] =
 {
   { "Health", &taskmanager__v1__health_request__descriptor, &taskmanager__v1__health_response__descriptor },
   { "RegisterTaskType", &taskmanager__v1__register_task_type_request__descriptor, &taskmanager__v1__register_task_type_response__descriptor },
@@ -3783,6 +4720,9 @@ static const ProtobufCMethodDescriptor taskmanager__v1__task_service__method_des
   { "GetTaskHistory", &taskmanager__v1__get_task_history_request__descriptor, &taskmanager__v1__get_task_history_response__descriptor },
   { "Heartbeat", &taskmanager__v1__heartbeat_request__descriptor, &taskmanager__v1__heartbeat_response__descriptor },
   { "CancelTask", &taskmanager__v1__cancel_task_request__descriptor, &taskmanager__v1__cancel_task_response__descriptor },
+  { "WatchTask", &taskmanager__v1__watch_task_request__descriptor, &taskmanager__v1__task_event__descriptor },
+  { "WatchTasks", &taskmanager__v1__watch_tasks_request__descriptor, &taskmanager__v1__task_event__descriptor },
+  { "GetStats", &taskmanager__v1__get_stats_request__descriptor, &taskmanager__v1__get_stats_response__descriptor },
 };
 const unsigned taskmanager__v1__task_service__method_indices_by_name[] = {
   14,        /* CancelTask */
@@ -3790,6 +4730,7 @@ const unsigned taskmanager__v1__task_service__method_indices_by_name[] = {
   8,        /* CompleteTask */
   5,        /* CreateTask */
   9,        /* FailTask */
+  17,        /* GetStats */
   10,        /* GetTask */
   12,        /* GetTaskHistory */
   2,        /* GetTaskType */
@@ -3799,7 +4740,9 @@ const unsigned taskmanager__v1__task_service__method_indices_by_name[] = {
   11,        /* ListTasks */
   1,        /* RegisterTaskType */
   4,        /* SetTaskTypeActive */
-  7         /* UpdateProgress */
+  7,        /* UpdateProgress */
+  15,        /* WatchTask */
+  16         /* WatchTasks */
 };
 const ProtobufCServiceDescriptor taskmanager__v1__task_service__descriptor =
 {
@@ -3808,7 +4751,7 @@ const ProtobufCServiceDescriptor taskmanager__v1__task_service__descriptor =
   "TaskService",
   "Taskmanager__V1__TaskService",
   "taskmanager.v1",
-  15,
+  18,
   taskmanager__v1__task_service__method_descriptors,
   taskmanager__v1__task_service__method_indices_by_name
 };
@@ -3931,6 +4874,30 @@ void taskmanager__v1__task_service__cancel_task(ProtobufCService *service,
 {
   assert(service->descriptor == &taskmanager__v1__task_service__descriptor);
   service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taskmanager__v1__task_service__watch_task(ProtobufCService *service,
+                                               const Taskmanager__V1__WatchTaskRequest *input,
+                                               Taskmanager__V1__TaskEvent_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &taskmanager__v1__task_service__descriptor);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taskmanager__v1__task_service__watch_tasks(ProtobufCService *service,
+                                                const Taskmanager__V1__WatchTasksRequest *input,
+                                                Taskmanager__V1__TaskEvent_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &taskmanager__v1__task_service__descriptor);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taskmanager__v1__task_service__get_stats(ProtobufCService *service,
+                                              const Taskmanager__V1__GetStatsRequest *input,
+                                              Taskmanager__V1__GetStatsResponse_Closure closure,
+                                              void *closure_data)
+{
+  assert(service->descriptor == &taskmanager__v1__task_service__descriptor);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taskmanager__v1__task_service__init (Taskmanager__V1__TaskService_Service *service,
                                           Taskmanager__V1__TaskService_ServiceDestroy destroy)

@@ -46,6 +46,14 @@ typedef struct Taskmanager__V1__HeartbeatRequest Taskmanager__V1__HeartbeatReque
 typedef struct Taskmanager__V1__HeartbeatResponse Taskmanager__V1__HeartbeatResponse;
 typedef struct Taskmanager__V1__CancelTaskRequest Taskmanager__V1__CancelTaskRequest;
 typedef struct Taskmanager__V1__CancelTaskResponse Taskmanager__V1__CancelTaskResponse;
+typedef struct Taskmanager__V1__WatchTaskRequest Taskmanager__V1__WatchTaskRequest;
+typedef struct Taskmanager__V1__WatchTasksRequest Taskmanager__V1__WatchTasksRequest;
+typedef struct Taskmanager__V1__TaskEvent Taskmanager__V1__TaskEvent;
+typedef struct Taskmanager__V1__GetStatsRequest Taskmanager__V1__GetStatsRequest;
+typedef struct Taskmanager__V1__GetStatsResponse Taskmanager__V1__GetStatsResponse;
+typedef struct Taskmanager__V1__StatusCount Taskmanager__V1__StatusCount;
+typedef struct Taskmanager__V1__TypeStats Taskmanager__V1__TypeStats;
+typedef struct Taskmanager__V1__MinuteCount Taskmanager__V1__MinuteCount;
 
 
 /* --- enums --- */
@@ -101,10 +109,18 @@ struct  Taskmanager__V1__Task
    * not claimable before this time (delayed task, or retry backoff)
    */
   int64_t run_at_ms;
+  /*
+   * while claimed: estimated completion time; 0 = not enough progress yet
+   */
+  int64_t eta_ms;
+  /*
+   * while claimed: percent per second over recent progress; 0 = unknown
+   */
+  double progress_rate;
 };
 #define TASKMANAGER__V1__TASK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__task__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
 
 
 struct  Taskmanager__V1__TaskType
@@ -594,6 +610,142 @@ struct  Taskmanager__V1__CancelTaskResponse
 #define TASKMANAGER__V1__CANCEL_TASK_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__cancel_task_response__descriptor) \
     , NULL }
+
+
+struct  Taskmanager__V1__WatchTaskRequest
+{
+  ProtobufCMessage base;
+  int64_t id;
+  /*
+   * replay history entries after this id (0 = all); a reconnecting client passes the last it saw
+   */
+  int64_t after_history_id;
+};
+#define TASKMANAGER__V1__WATCH_TASK_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__watch_task_request__descriptor) \
+    , 0, 0 }
+
+
+struct  Taskmanager__V1__WatchTasksRequest
+{
+  ProtobufCMessage base;
+  /*
+   * exact type name, or SQL LIKE when it contains %; "" = all types
+   */
+  char *type;
+  /*
+   * 0 = only events from now on; otherwise replay entries after this id first
+   */
+  int64_t after_history_id;
+};
+#define TASKMANAGER__V1__WATCH_TASKS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__watch_tasks_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * One item of a watch stream: a history entry and the task as it is after it.
+ * The first item of WatchTask has no entry: it is the task's snapshot.
+ */
+struct  Taskmanager__V1__TaskEvent
+{
+  ProtobufCMessage base;
+  Taskmanager__V1__HistoryEntry *entry;
+  Taskmanager__V1__Task *task;
+};
+#define TASKMANAGER__V1__TASK_EVENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__task_event__descriptor) \
+    , NULL, NULL }
+
+
+struct  Taskmanager__V1__GetStatsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * "slow" = claimed longer than this with progress < 100; 0 = 5
+   */
+  int32_t slow_after_minutes;
+};
+#define TASKMANAGER__V1__GET_STATS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__get_stats_request__descriptor) \
+    , 0 }
+
+
+struct  Taskmanager__V1__GetStatsResponse
+{
+  ProtobufCMessage base;
+  int64_t time_ms;
+  size_t n_by_status;
+  Taskmanager__V1__StatusCount **by_status;
+  size_t n_by_type;
+  Taskmanager__V1__TypeStats **by_type;
+  /*
+   * claimed tasks, most recently claimed first, with progress and ETA
+   */
+  size_t n_in_progress;
+  Taskmanager__V1__Task **in_progress;
+  /*
+   * claimed longer than slow_after_minutes with progress < 100, longest first
+   */
+  size_t n_slow;
+  Taskmanager__V1__Task **slow;
+  size_t n_stalled;
+  Taskmanager__V1__Task **stalled;
+  /*
+   * completed and failed per minute over the last 60 minutes, oldest first
+   */
+  size_t n_last_hour;
+  Taskmanager__V1__MinuteCount **last_hour;
+};
+#define TASKMANAGER__V1__GET_STATS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__get_stats_response__descriptor) \
+    , 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL }
+
+
+struct  Taskmanager__V1__StatusCount
+{
+  ProtobufCMessage base;
+  Taskmanager__V1__TaskStatus status;
+  int64_t count;
+};
+#define TASKMANAGER__V1__STATUS_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__status_count__descriptor) \
+    , TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0 }
+
+
+struct  Taskmanager__V1__TypeStats
+{
+  ProtobufCMessage base;
+  char *type;
+  int64_t pending;
+  int64_t claimed;
+  int64_t completed;
+  int64_t failed;
+  int64_t cancelled;
+  /*
+   * 0 when nothing is pending
+   */
+  int64_t oldest_pending_age_ms;
+  /*
+   * over its claimed tasks; 0 when none is claimed
+   */
+  double average_progress;
+};
+#define TASKMANAGER__V1__TYPE_STATS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__type_stats__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Taskmanager__V1__MinuteCount
+{
+  ProtobufCMessage base;
+  int64_t minute_start_ms;
+  int64_t completed;
+  int64_t failed;
+};
+#define TASKMANAGER__V1__MINUTE_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__minute_count__descriptor) \
+    , 0, 0, 0 }
 
 
 /* Taskmanager__V1__Task methods */
@@ -1185,6 +1337,158 @@ Taskmanager__V1__CancelTaskResponse *
 void   taskmanager__v1__cancel_task_response__free_unpacked
                      (Taskmanager__V1__CancelTaskResponse *message,
                       ProtobufCAllocator *allocator);
+/* Taskmanager__V1__WatchTaskRequest methods */
+void   taskmanager__v1__watch_task_request__init
+                     (Taskmanager__V1__WatchTaskRequest         *message);
+size_t taskmanager__v1__watch_task_request__get_packed_size
+                     (const Taskmanager__V1__WatchTaskRequest   *message);
+size_t taskmanager__v1__watch_task_request__pack
+                     (const Taskmanager__V1__WatchTaskRequest   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__watch_task_request__pack_to_buffer
+                     (const Taskmanager__V1__WatchTaskRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__WatchTaskRequest *
+       taskmanager__v1__watch_task_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__watch_task_request__free_unpacked
+                     (Taskmanager__V1__WatchTaskRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__WatchTasksRequest methods */
+void   taskmanager__v1__watch_tasks_request__init
+                     (Taskmanager__V1__WatchTasksRequest         *message);
+size_t taskmanager__v1__watch_tasks_request__get_packed_size
+                     (const Taskmanager__V1__WatchTasksRequest   *message);
+size_t taskmanager__v1__watch_tasks_request__pack
+                     (const Taskmanager__V1__WatchTasksRequest   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__watch_tasks_request__pack_to_buffer
+                     (const Taskmanager__V1__WatchTasksRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__WatchTasksRequest *
+       taskmanager__v1__watch_tasks_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__watch_tasks_request__free_unpacked
+                     (Taskmanager__V1__WatchTasksRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__TaskEvent methods */
+void   taskmanager__v1__task_event__init
+                     (Taskmanager__V1__TaskEvent         *message);
+size_t taskmanager__v1__task_event__get_packed_size
+                     (const Taskmanager__V1__TaskEvent   *message);
+size_t taskmanager__v1__task_event__pack
+                     (const Taskmanager__V1__TaskEvent   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__task_event__pack_to_buffer
+                     (const Taskmanager__V1__TaskEvent   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__TaskEvent *
+       taskmanager__v1__task_event__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__task_event__free_unpacked
+                     (Taskmanager__V1__TaskEvent *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__GetStatsRequest methods */
+void   taskmanager__v1__get_stats_request__init
+                     (Taskmanager__V1__GetStatsRequest         *message);
+size_t taskmanager__v1__get_stats_request__get_packed_size
+                     (const Taskmanager__V1__GetStatsRequest   *message);
+size_t taskmanager__v1__get_stats_request__pack
+                     (const Taskmanager__V1__GetStatsRequest   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__get_stats_request__pack_to_buffer
+                     (const Taskmanager__V1__GetStatsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__GetStatsRequest *
+       taskmanager__v1__get_stats_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__get_stats_request__free_unpacked
+                     (Taskmanager__V1__GetStatsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__GetStatsResponse methods */
+void   taskmanager__v1__get_stats_response__init
+                     (Taskmanager__V1__GetStatsResponse         *message);
+size_t taskmanager__v1__get_stats_response__get_packed_size
+                     (const Taskmanager__V1__GetStatsResponse   *message);
+size_t taskmanager__v1__get_stats_response__pack
+                     (const Taskmanager__V1__GetStatsResponse   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__get_stats_response__pack_to_buffer
+                     (const Taskmanager__V1__GetStatsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__GetStatsResponse *
+       taskmanager__v1__get_stats_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__get_stats_response__free_unpacked
+                     (Taskmanager__V1__GetStatsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__StatusCount methods */
+void   taskmanager__v1__status_count__init
+                     (Taskmanager__V1__StatusCount         *message);
+size_t taskmanager__v1__status_count__get_packed_size
+                     (const Taskmanager__V1__StatusCount   *message);
+size_t taskmanager__v1__status_count__pack
+                     (const Taskmanager__V1__StatusCount   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__status_count__pack_to_buffer
+                     (const Taskmanager__V1__StatusCount   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__StatusCount *
+       taskmanager__v1__status_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__status_count__free_unpacked
+                     (Taskmanager__V1__StatusCount *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__TypeStats methods */
+void   taskmanager__v1__type_stats__init
+                     (Taskmanager__V1__TypeStats         *message);
+size_t taskmanager__v1__type_stats__get_packed_size
+                     (const Taskmanager__V1__TypeStats   *message);
+size_t taskmanager__v1__type_stats__pack
+                     (const Taskmanager__V1__TypeStats   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__type_stats__pack_to_buffer
+                     (const Taskmanager__V1__TypeStats   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__TypeStats *
+       taskmanager__v1__type_stats__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__type_stats__free_unpacked
+                     (Taskmanager__V1__TypeStats *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__MinuteCount methods */
+void   taskmanager__v1__minute_count__init
+                     (Taskmanager__V1__MinuteCount         *message);
+size_t taskmanager__v1__minute_count__get_packed_size
+                     (const Taskmanager__V1__MinuteCount   *message);
+size_t taskmanager__v1__minute_count__pack
+                     (const Taskmanager__V1__MinuteCount   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__minute_count__pack_to_buffer
+                     (const Taskmanager__V1__MinuteCount   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__MinuteCount *
+       taskmanager__v1__minute_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__minute_count__free_unpacked
+                     (Taskmanager__V1__MinuteCount *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Taskmanager__V1__Task_Closure)
@@ -1280,6 +1584,30 @@ typedef void (*Taskmanager__V1__CancelTaskRequest_Closure)
 typedef void (*Taskmanager__V1__CancelTaskResponse_Closure)
                  (const Taskmanager__V1__CancelTaskResponse *message,
                   void *closure_data);
+typedef void (*Taskmanager__V1__WatchTaskRequest_Closure)
+                 (const Taskmanager__V1__WatchTaskRequest *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__WatchTasksRequest_Closure)
+                 (const Taskmanager__V1__WatchTasksRequest *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__TaskEvent_Closure)
+                 (const Taskmanager__V1__TaskEvent *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__GetStatsRequest_Closure)
+                 (const Taskmanager__V1__GetStatsRequest *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__GetStatsResponse_Closure)
+                 (const Taskmanager__V1__GetStatsResponse *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__StatusCount_Closure)
+                 (const Taskmanager__V1__StatusCount *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__TypeStats_Closure)
+                 (const Taskmanager__V1__TypeStats *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__MinuteCount_Closure)
+                 (const Taskmanager__V1__MinuteCount *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1347,6 +1675,18 @@ struct Taskmanager__V1__TaskService_Service
                       const Taskmanager__V1__CancelTaskRequest *input,
                       Taskmanager__V1__CancelTaskResponse_Closure closure,
                       void *closure_data);
+  void (*watch_task)(Taskmanager__V1__TaskService_Service *service,
+                     const Taskmanager__V1__WatchTaskRequest *input,
+                     Taskmanager__V1__TaskEvent_Closure closure,
+                     void *closure_data);
+  void (*watch_tasks)(Taskmanager__V1__TaskService_Service *service,
+                      const Taskmanager__V1__WatchTasksRequest *input,
+                      Taskmanager__V1__TaskEvent_Closure closure,
+                      void *closure_data);
+  void (*get_stats)(Taskmanager__V1__TaskService_Service *service,
+                    const Taskmanager__V1__GetStatsRequest *input,
+                    Taskmanager__V1__GetStatsResponse_Closure closure,
+                    void *closure_data);
 };
 typedef void (*Taskmanager__V1__TaskService_ServiceDestroy)(Taskmanager__V1__TaskService_Service *);
 void taskmanager__v1__task_service__init (Taskmanager__V1__TaskService_Service *service,
@@ -1369,7 +1709,10 @@ void taskmanager__v1__task_service__init (Taskmanager__V1__TaskService_Service *
       function_prefix__ ## list_tasks,\
       function_prefix__ ## get_task_history,\
       function_prefix__ ## heartbeat,\
-      function_prefix__ ## cancel_task  }
+      function_prefix__ ## cancel_task,\
+      function_prefix__ ## watch_task,\
+      function_prefix__ ## watch_tasks,\
+      function_prefix__ ## get_stats  }
 void taskmanager__v1__task_service__health(ProtobufCService *service,
                                            const Taskmanager__V1__HealthRequest *input,
                                            Taskmanager__V1__HealthResponse_Closure closure,
@@ -1430,6 +1773,18 @@ void taskmanager__v1__task_service__cancel_task(ProtobufCService *service,
                                                 const Taskmanager__V1__CancelTaskRequest *input,
                                                 Taskmanager__V1__CancelTaskResponse_Closure closure,
                                                 void *closure_data);
+void taskmanager__v1__task_service__watch_task(ProtobufCService *service,
+                                               const Taskmanager__V1__WatchTaskRequest *input,
+                                               Taskmanager__V1__TaskEvent_Closure closure,
+                                               void *closure_data);
+void taskmanager__v1__task_service__watch_tasks(ProtobufCService *service,
+                                                const Taskmanager__V1__WatchTasksRequest *input,
+                                                Taskmanager__V1__TaskEvent_Closure closure,
+                                                void *closure_data);
+void taskmanager__v1__task_service__get_stats(ProtobufCService *service,
+                                              const Taskmanager__V1__GetStatsRequest *input,
+                                              Taskmanager__V1__GetStatsResponse_Closure closure,
+                                              void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1465,6 +1820,14 @@ extern const ProtobufCMessageDescriptor taskmanager__v1__heartbeat_request__desc
 extern const ProtobufCMessageDescriptor taskmanager__v1__heartbeat_response__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__v1__cancel_task_request__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__v1__cancel_task_response__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__watch_task_request__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__watch_tasks_request__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__task_event__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__get_stats_request__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__get_stats_response__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__status_count__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__type_stats__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__minute_count__descriptor;
 extern const ProtobufCServiceDescriptor taskmanager__v1__task_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -117,6 +117,18 @@ class Task extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>int64 run_at_ms = 24;</code>
      */
     protected $run_at_ms = 0;
+    /**
+     * while claimed: estimated completion time; 0 = not enough progress yet
+     *
+     * Generated from protobuf field <code>int64 eta_ms = 25;</code>
+     */
+    protected $eta_ms = 0;
+    /**
+     * while claimed: percent per second over recent progress; 0 = unknown
+     *
+     * Generated from protobuf field <code>double progress_rate = 26;</code>
+     */
+    protected $progress_rate = 0.0;
 
     /**
      * Constructor.
@@ -152,6 +164,10 @@ class Task extends \Google\Protobuf\Internal\Message
      *     @type int|string $stalled_since_ms
      *     @type int|string $run_at_ms
      *           not claimable before this time (delayed task, or retry backoff)
+     *     @type int|string $eta_ms
+     *           while claimed: estimated completion time; 0 = not enough progress yet
+     *     @type float $progress_rate
+     *           while claimed: percent per second over recent progress; 0 = unknown
      * }
      */
     public function __construct($data = NULL) {
@@ -699,6 +715,58 @@ class Task extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkInt64($var);
         $this->run_at_ms = $var;
+
+        return $this;
+    }
+
+    /**
+     * while claimed: estimated completion time; 0 = not enough progress yet
+     *
+     * Generated from protobuf field <code>int64 eta_ms = 25;</code>
+     * @return int|string
+     */
+    public function getEtaMs()
+    {
+        return $this->eta_ms;
+    }
+
+    /**
+     * while claimed: estimated completion time; 0 = not enough progress yet
+     *
+     * Generated from protobuf field <code>int64 eta_ms = 25;</code>
+     * @param int|string $var
+     * @return $this
+     */
+    public function setEtaMs($var)
+    {
+        GPBUtil::checkInt64($var);
+        $this->eta_ms = $var;
+
+        return $this;
+    }
+
+    /**
+     * while claimed: percent per second over recent progress; 0 = unknown
+     *
+     * Generated from protobuf field <code>double progress_rate = 26;</code>
+     * @return float
+     */
+    public function getProgressRate()
+    {
+        return $this->progress_rate;
+    }
+
+    /**
+     * while claimed: percent per second over recent progress; 0 = unknown
+     *
+     * Generated from protobuf field <code>double progress_rate = 26;</code>
+     * @param float $var
+     * @return $this
+     */
+    public function setProgressRate($var)
+    {
+        GPBUtil::checkDouble($var);
+        $this->progress_rate = $var;
 
         return $this;
     }

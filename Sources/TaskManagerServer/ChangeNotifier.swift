@@ -1,10 +1,11 @@
 import NIOConcurrencyHelpers
 
-/// Wakes long-poll claims when a task may have become claimable (created, retried, lease ended).
+/// Wakes the calls that wait for something to change: long-poll claims (a task may have become claimable) and
+/// watch streams (history was written).
 ///
-/// A waiter reads `generation` before it tries to claim and waits only while no notification came after that
-/// read, so a task that arrives between the failed claim and the wait is never missed.
-final class ClaimNotifier: Sendable {
+/// A waiter reads `generation` before it looks and waits only while no notification came after that read, so a
+/// change that lands between the look and the wait is never missed.
+final class ChangeNotifier: Sendable {
     private struct State {
         var generation: UInt64 = 0
         var nextWaiterID: UInt64 = 0

@@ -1,0 +1,50 @@
+import TaskManagerCore
+
+extension TaskService {
+    /// History entries read per round; a round that fills it reads again at once.
+    static let watchBatch = 500
+    /// The longest a watch waits without looking again, in case a change came from elsewhere (another server
+    /// process on the same database file).
+    static let watchIdleRecheck: Duration = .seconds(5)
+
+    /// The task's snapshot, then every history entry after `after_history_id`, live, until the task is finished.
+    func watchTask(_ request: WatchTaskRequest, _ context: CallContext, _ sink: StreamSink<TaskEvent>) async throws {
+        guard let snapshot = try await store.task(id: request.id) else { throw TaskManagerError.taskNotFound }
+        try sink.send(TaskEvent(task: snapshot))
+        var cursor = max(request.afterHistoryID, 0)
+        while true {
+            let generation = historyNotifier.generation
+            let events = try await store.events(afterID: cursor, taskID: request.id, type: nil, limit: Self.watchBatch)
+            for event in events {
+                try sink.send(event)
+                cursor = event.entry?.id ?? cursor
+            }
+            if events.count == Self.watchBatch { continue }
+            // Deleted by retention, or finished: the stream is complete.
+            guard let task = try await store.task(id: request.id), !Self.isFinished(task.status) else { return }
+            await historyNotifier.wait(after: generation, timeout: Self.watchIdleRecheck)
+            try _Concurrency.Task.checkCancellation()
+        }
+    }
+
+    /// Every history entry of the tasks matching the filter, live, until the client cancels.
+    func watchTasks(_ request: WatchTasksRequest, _ context: CallContext, _ sink: StreamSink<TaskEvent>) async throws {
+        let type = request.type.trimmingCharacters(in: .whitespaces)
+        var cursor = request.afterHistoryID > 0 ? request.afterHistoryID : try await store.lastHistoryID()
+        while true {
+            let generation = historyNotifier.generation
+            let events = try await store.events(afterID: cursor, taskID: nil, type: type.isEmpty ? nil : type, limit: Self.watchBatch)
+            for event in events {
+                try sink.send(event)
+            }
+            if let last = events.last?.entry?.id { cursor = last }
+            if events.count == Self.watchBatch { continue }
+            await historyNotifier.wait(after: generation, timeout: Self.watchIdleRecheck)
+            try _Concurrency.Task.checkCancellation()
+        }
+    }
+
+    static func isFinished(_ status: TaskStatus) -> Bool {
+        status == .completed || status == .failed || status == .cancelled
+    }
+}
