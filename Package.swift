@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // System libraries (Debian: libprotobuf-c-dev, libsqlite3-dev).
@@ -62,6 +63,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "minimal-worker", dependencies: ["TaskManagerClient", "TaskManagerCore"]),
+        .executableTarget(
+            name: "taskbench",
+            dependencies: [
+                "TaskManagerClient", "TaskManagerCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
 
         .testTarget(name: "TaskManagerCoreTests", dependencies: ["TaskManagerCore"]),
         .testTarget(name: "TaskManagerStoreTests", dependencies: ["TaskManagerStore", "TaskManagerCore"]),

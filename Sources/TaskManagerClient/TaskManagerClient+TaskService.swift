@@ -84,4 +84,14 @@ extension TaskManagerClient {
     public func getStats(slowAfterMinutes: Int32 = 0) async throws -> GetStatsResponse {
         try await call("GetStats", GetStatsRequest(slowAfterMinutes: slowAfterMinutes))
     }
+
+    /// Creates many tasks in one call; each result says what CreateTask would have said for its item.
+    public func createTasks(_ items: [CreateTaskRequest]) async throws -> [CreateTaskResult] {
+        try await call("CreateTasks", CreateTasksRequest(tasks: items), as: CreateTasksResponse.self).results
+    }
+
+    /// Claims up to `max` tasks for one worker in one call.
+    public func claimTasks(_ claim: ClaimTaskRequest, max: Int32) async throws -> [Task] {
+        try await call("ClaimTasks", ClaimTasksRequest(claim: claim, max: max), as: ClaimTasksResponse.self).tasks
+    }
 }

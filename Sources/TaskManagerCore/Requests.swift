@@ -205,3 +205,19 @@ public struct GetStatsRequest: Hashable, Sendable {
     public var slowAfterMinutes: Int32 = 0
     public init(slowAfterMinutes: Int32 = 0) { self.slowAfterMinutes = slowAfterMinutes }
 }
+
+public struct CreateTasksRequest: Hashable, Sendable {
+    /// 1 to 1000 items.
+    public var tasks: [CreateTaskRequest] = []
+    public init(tasks: [CreateTaskRequest] = []) { self.tasks = tasks }
+}
+
+public struct ClaimTasksRequest: Hashable, Sendable {
+    public var claim = ClaimTaskRequest()
+    /// 1 to 100.
+    public var max: Int32 = 0
+    public init(claim: ClaimTaskRequest = ClaimTaskRequest(), max: Int32 = 0) {
+        self.claim = claim
+        self.max = max
+    }
+}

@@ -105,3 +105,28 @@ public struct CancelTaskResponse: Hashable, Sendable {
     public var task: Task?
     public init(task: Task? = nil) { self.task = task }
 }
+
+public struct CreateTasksResponse: Hashable, Sendable {
+    /// One per request item, in the same order.
+    public var results: [CreateTaskResult] = []
+    public init(results: [CreateTaskResult] = []) { self.results = results }
+}
+
+/// The outcome of one item of CreateTasks: code OK with the task, or the error CreateTask would have returned.
+public struct CreateTaskResult: Hashable, Sendable {
+    public var code: StatusCode = .ok
+    public var message = ""
+    public var task: Task?
+    public var deduplicated = false
+    public init(code: StatusCode = .ok, message: String = "", task: Task? = nil, deduplicated: Bool = false) {
+        self.code = code
+        self.message = message
+        self.task = task
+        self.deduplicated = deduplicated
+    }
+}
+
+public struct ClaimTasksResponse: Hashable, Sendable {
+    public var tasks: [Task] = []
+    public init(tasks: [Task] = []) { self.tasks = tasks }
+}

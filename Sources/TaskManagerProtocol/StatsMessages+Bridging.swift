@@ -104,3 +104,68 @@ extension GetStatsResponse: CBridged, WireMessage {
         (c.n_last_hour, c.last_hour) = arena.messages(lastHour)
     }
 }
+
+extension CreateTasksRequest: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__CreateTasksRequest
+    static let cInit = taskmanager__v1__create_tasks_request__init
+    static let cUnpack = taskmanager__v1__create_tasks_request__unpack
+    static let cFree = taskmanager__v1__create_tasks_request__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__create_tasks_request__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) throws { self.init(tasks: try messages(c.n_tasks, c.tasks)) }
+    func fill(_ c: inout CMessage, _ arena: CArena) { (c.n_tasks, c.tasks) = arena.messages(tasks) }
+}
+
+extension CreateTaskResult: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__CreateTaskResult
+    static let cInit = taskmanager__v1__create_task_result__init
+    static let cUnpack = taskmanager__v1__create_task_result__unpack
+    static let cFree = taskmanager__v1__create_task_result__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__create_task_result__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) throws {
+        self.init(code: StatusCode(rawValue: c.code), message: string(c.message), task: try TaskManagerProtocol.message(c.task), deduplicated: c.deduplicated != 0)
+    }
+    func fill(_ c: inout CMessage, _ arena: CArena) {
+        c.code = code.rawValue
+        c.message = arena.string(message)
+        c.task = task.map { arena.message($0) }
+        c.deduplicated = deduplicated ? 1 : 0
+    }
+}
+
+extension CreateTasksResponse: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__CreateTasksResponse
+    static let cInit = taskmanager__v1__create_tasks_response__init
+    static let cUnpack = taskmanager__v1__create_tasks_response__unpack
+    static let cFree = taskmanager__v1__create_tasks_response__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__create_tasks_response__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) throws { self.init(results: try messages(c.n_results, c.results)) }
+    func fill(_ c: inout CMessage, _ arena: CArena) { (c.n_results, c.results) = arena.messages(results) }
+}
+
+extension ClaimTasksRequest: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__ClaimTasksRequest
+    static let cInit = taskmanager__v1__claim_tasks_request__init
+    static let cUnpack = taskmanager__v1__claim_tasks_request__unpack
+    static let cFree = taskmanager__v1__claim_tasks_request__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__claim_tasks_request__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) throws { self.init(claim: try message(c.claim) ?? ClaimTaskRequest(), max: c.max) }
+    func fill(_ c: inout CMessage, _ arena: CArena) {
+        c.claim = arena.message(claim)
+        c.max = max
+    }
+}
+
+extension ClaimTasksResponse: CBridged, WireMessage {
+    typealias CMessage = Taskmanager__V1__ClaimTasksResponse
+    static let cInit = taskmanager__v1__claim_tasks_response__init
+    static let cUnpack = taskmanager__v1__claim_tasks_response__unpack
+    static let cFree = taskmanager__v1__claim_tasks_response__free_unpacked
+    static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__claim_tasks_response__descriptor)
+    public static let wireCodec = WireCodec(Self.self)
+    init(c: CMessage) throws { self.init(tasks: try messages(c.n_tasks, c.tasks)) }
+    func fill(_ c: inout CMessage, _ arena: CArena) { (c.n_tasks, c.tasks) = arena.messages(tasks) }
+}

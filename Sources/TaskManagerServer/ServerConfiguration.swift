@@ -1,4 +1,5 @@
 import TaskManagerProtocol
+import TaskManagerStore
 
 /// Everything `taskmanager serve` can be told, with the documented defaults.
 public struct ServerConfiguration: Sendable {
@@ -8,6 +9,9 @@ public struct ServerConfiguration: Sendable {
     public var port = 7411
     /// SQLite database file.
     public var databasePath = "./taskmanager.db"
+    /// `.full` (SQLite synchronous=FULL): an acknowledged call survives power loss. `.normal`: it survives a crash
+    /// of the server, and the last commits may be lost on power loss (WAL stays consistent).
+    public var durability = SQLiteTaskStore.Synchronous.full
     /// The lease a claim gets, in seconds, unless its task type sets `lease_seconds`: renewed by every
     /// UpdateProgress and Heartbeat; when it runs out, the task goes back to pending (a new attempt).
     public var claimTimeoutSeconds = 300

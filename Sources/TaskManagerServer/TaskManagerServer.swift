@@ -51,7 +51,9 @@ public final class TaskManagerServer: Sendable {
         configuration: ServerConfiguration, store: (any TaskStore)? = nil, clock: any WallClock = SystemClock(),
         logger: Logger = Logger(label: "taskmanager")
     ) async throws -> TaskManagerServer {
-        let store = try store ?? SQLiteTaskStore(path: configuration.databasePath, recordHistory: configuration.recordHistory)
+        let store = try store
+            ?? SQLiteTaskStore(
+                path: configuration.databasePath, recordHistory: configuration.recordHistory, synchronous: configuration.durability)
         var options = TaskService.Options()
         options.defaultLeaseMs = Int64(configuration.claimTimeoutSeconds) * 1000
         options.maxAttempts = configuration.maxAttempts

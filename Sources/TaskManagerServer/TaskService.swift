@@ -57,6 +57,8 @@ public final class TaskService: Sendable {
         table.unary("Heartbeat", HeartbeatRequest.self, HeartbeatResponse.self) { [self] in try await heartbeat($0, $1) }
         table.unary("CancelTask", CancelTaskRequest.self, CancelTaskResponse.self) { [self] in try await cancelTask($0, $1) }
         table.unary("GetStats", GetStatsRequest.self, GetStatsResponse.self) { [self] in try await getStats($0, $1) }
+        table.unary("CreateTasks", CreateTasksRequest.self, CreateTasksResponse.self) { [self] in try await createTasks($0, $1) }
+        table.unary("ClaimTasks", ClaimTasksRequest.self, ClaimTasksResponse.self) { [self] in try await claimTasks($0, $1) }
         table.serverStreaming("WatchTask", WatchTaskRequest.self, TaskEvent.self) { [self] in try await watchTask($0, $1, $2) }
         table.serverStreaming("WatchTasks", WatchTasksRequest.self, TaskEvent.self) { [self] in try await watchTasks($0, $1, $2) }
     }

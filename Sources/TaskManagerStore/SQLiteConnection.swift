@@ -3,7 +3,7 @@ import CSQLite
 /// One open SQLite database file; the only owner of its `sqlite3` handle, closed in `deinit`.
 ///
 /// Opened with `SQLITE_OPEN_NOMUTEX`, so it must be used from one thread at a time:
-/// `SQLiteTaskStore` confines it to a serial queue.
+/// `GroupCommitWriter` and `SQLiteReader` each confine theirs to a serial queue.
 final class SQLiteConnection {
     private let db: OpaquePointer
     /// Statements prepared once per SQL text and reused; finalized before the handle is closed.
@@ -11,9 +11,13 @@ final class SQLiteConnection {
 
     /// Opens (creating if needed) the database at `path` and configures it for the store:
     /// WAL journal, foreign keys on, `synchronous` as given, and a 5 s busy timeout.
-    init(path: String, synchronous: SQLiteTaskStore.Synchronous = .full) throws {
+    ///
+    /// With `readOnly`, the file must exist and already be in WAL mode (the journal mode is kept in the file);
+    /// only the busy timeout is set.
+    init(path: String, synchronous: SQLiteTaskStore.Synchronous = .full, readOnly: Bool = false) throws {
         var handle: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let mode = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let flags = mode | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &handle, flags, nil)
         guard rc == SQLITE_OK, let handle else {
             // "Whether or not an error occurs when it is opened, resources associated with the database connection
@@ -26,6 +30,7 @@ final class SQLiteConnection {
         // Fully initialised from here on: a throw below releases self, and deinit closes the handle.
         sqlite3_extended_result_codes(db, 1)
         try execute("PRAGMA busy_timeout = 5000")
+        guard !readOnly else { return }
         try execute("PRAGMA journal_mode = WAL")
         try execute("PRAGMA foreign_keys = ON")
         try execute("PRAGMA synchronous = \(synchronous.rawValue)")

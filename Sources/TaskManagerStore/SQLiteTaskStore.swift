@@ -3,17 +3,21 @@ import TaskManagerCore
 
 /// The `TaskStore` kept in one SQLite file.
 ///
-/// Every call runs on a private serial queue, one transaction per call (`BEGIN IMMEDIATE` for writes), so calls
-/// from any number of tasks are serialised; other processes opening the same file are kept consistent by
-/// SQLite's locks (WAL mode, 5 s busy timeout).
-// @unchecked: the only mutable state, `connection`, is touched only on `queue`.
-public final class SQLiteTaskStore: TaskStore, @unchecked Sendable {
+/// Writes go through one `GroupCommitWriter`: the write calls waiting at the same time run, in arrival order and
+/// each in its own savepoint, inside one `BEGIN IMMEDIATE` transaction that commits once before any of them is
+/// answered. Reads run in parallel on a small pool of read-only connections (`SQLiteReaderPool`), each in one
+/// deferred transaction (one WAL snapshot); a read that starts after a write was answered sees it. Other processes
+/// opening the same file are kept consistent by SQLite's locks (WAL mode, 5 s busy timeout).
+public final class SQLiteTaskStore: TaskStore, Sendable {
     /// Whether history rows are written; when false, no new rows are written (rows written before are kept).
     public let recordHistory: Bool
 
-    private let queue = DispatchQueue(label: "TaskManagerStore.SQLiteTaskStore")
-    /// nil once closed.
-    private var connection: SQLiteConnection?
+    /// The one write connection; internal for tests (`commitCount`, `pendingCount`, `setEventHook`).
+    let writer: GroupCommitWriter
+    private let readers: SQLiteReaderPool
+
+    /// The read connections opened when the caller does not say.
+    public static let defaultReadConnections = 2
 
     /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
     ///
@@ -21,20 +25,29 @@ public final class SQLiteTaskStore: TaskStore, @unchecked Sendable {
     ///   - path: the database file; its directory must exist.
     ///   - recordHistory: whether to write the task history.
     ///   - synchronous: how often SQLite syncs to disk; `.full` survives power loss.
+    ///   - readConnections: read-only connections for parallel reads; 0 (or an in-memory `path`) runs reads on
+    ///     the write connection, between batches.
     /// - Throws: `TaskManagerError` (`UNAVAILABLE` when the file is locked, `INTERNAL` otherwise,
     ///   `FAILED_PRECONDITION` when the file has a newer schema).
-    public init(path: String, recordHistory: Bool = true, synchronous: Synchronous = .full) throws {
+    public init(path: String, recordHistory: Bool = true, synchronous: Synchronous = .full,
+                readConnections: Int = defaultReadConnections) throws
+    {
         self.recordHistory = recordHistory
-        self.connection = try Self.mapErrors {
+        // Migrated before any reader opens, so readers never see an older schema.
+        let connection = try Self.mapErrors {
             let connection = try SQLiteConnection(path: path, synchronous: synchronous)
             try Migrations.apply(to: connection)
             return connection
         }
+        writer = GroupCommitWriter(connection: connection)
+        let count = Self.isInMemory(path) ? 0 : max(0, readConnections)
+        readers = try Self.mapErrors { try SQLiteReaderPool(path: path, count: count) }
     }
 
     /// Closes the database after the calls already queued; later calls throw `UNAVAILABLE`. Safe to call twice.
     public func close() {
-        queue.sync { connection = nil }
+        writer.close()
+        readers.close()
     }
 
     public func ping() async throws {
@@ -43,49 +56,59 @@ public final class SQLiteTaskStore: TaskStore, @unchecked Sendable {
         }
     }
 
-    // MARK: - Running on the queue
+    // MARK: - Running calls
 
-    /// Runs `body` on the queue inside one `BEGIN IMMEDIATE` transaction.
+    /// Runs `body` as one job of the writer's next batch: in its own savepoint of one `BEGIN IMMEDIATE`
+    /// transaction, answered after that transaction commits.
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await onQueue { db in try db.inTransaction(.immediate) { try body(db) } }
+        let result = try await writer.submit { db in try body(db) }
+        // The job returns exactly what `body` returned.
+        return result as! T
     }
 
-    /// Runs `body` on the queue inside one read transaction, so all its reads see one snapshot.
+    /// Runs `body` inside one read transaction, so all its reads see one snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await onQueue { db in try db.inTransaction(.deferred) { try body(db) } }
-    }
-
-    /// Runs `body` on the queue with the open connection, outside any transaction; for tests.
-    func withConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await onQueue(body)
-    }
-
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result {
-                    guard let connection = self.connection else { throw Self.closed }
-                    return try Self.mapErrors { try body(connection) }
-                })
-            }
+        if readers.isEmpty {
+            return try await writer.perform { db in try db.inTransaction(.deferred) { try body(db) } }
         }
+        return try await readers.read(body)
     }
 
-    private static let closed = TaskManagerError(.unavailable, "Database is closed")
+    /// Runs `body` on the write connection, between batches and outside any transaction; for tests.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await writer.perform(body)
+    }
+
+    /// Whether `path` names a private in-memory database, which other connections cannot share.
+    private static func isInMemory(_ path: String) -> Bool {
+        path.isEmpty || path == ":memory:" || path.hasPrefix("file::memory:") || path.contains("mode=memory")
+    }
+
+    // MARK: - Errors
+
+    static let closed = TaskManagerError(.unavailable, "Database is closed")
 
     /// A row written in this transaction could not be read back: should never happen.
     static let vanished = TaskManagerError(.internal, "Storage error (row not found after write)")
 
     /// Runs `body`, turning storage errors into `TaskManagerError` without SQL or user data.
-    private static func mapErrors<T>(_ body: () throws -> T) throws -> T {
+    static func mapErrors<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as TaskManagerError {
-            throw error
-        } catch let error as SQLiteError {
-            throw error.taskManagerError
         } catch {
-            throw TaskManagerError(.internal, "Storage error")
+            throw mapError(error)
+        }
+    }
+
+    /// `error` as clients may see it: a `TaskManagerError` without SQL or user data.
+    static func mapError(_ error: any Error) -> any Error {
+        switch error {
+        case let error as TaskManagerError:
+            return error
+        case let error as SQLiteError:
+            return error.taskManagerError
+        default:
+            return TaskManagerError(.internal, "Storage error")
         }
     }
 }

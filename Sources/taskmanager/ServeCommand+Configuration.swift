@@ -25,6 +25,11 @@ extension ServeCommand {
         configuration.recordHistory = !(try noHistory || Environment.flag("TASKMANAGER_NO_HISTORY"))
         configuration.schemaValidation = !(try noSchemaValidation || Environment.flag("TASKMANAGER_NO_SCHEMA_VALIDATION"))
         configuration.apiKey = apiKey ?? Environment.string("TASKMANAGER_API_KEY")
+        switch (durability ?? Environment.string("TASKMANAGER_DURABILITY") ?? "full").lowercased() {
+        case "full": configuration.durability = .full
+        case "normal": configuration.durability = .normal
+        case let other: throw ValidationError("Invalid durability '\(other)': expected full or normal")
+        }
         configuration.maxFrameBytes =
             try maxFrameBytes ?? Environment.integer("TASKMANAGER_MAX_FRAME_BYTES") ?? configuration.maxFrameBytes
         configuration.allowUnauthenticatedRemote =

@@ -65,6 +65,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Require this key from clients, except for health (env TASKMANAGER_API_KEY).")
     var apiKey: String?
 
+    @Option(help: """
+        full: an acknowledged call survives power loss; normal: it survives a crash of the server \
+        (env TASKMANAGER_DURABILITY; default full).
+        """)
+    var durability: String?
+
     @Option(help: "Largest frame accepted, in bytes (env TASKMANAGER_MAX_FRAME_BYTES; default 4194304).")
     var maxFrameBytes: Int?
 

@@ -194,6 +194,6 @@ final class BridgingRoundTripTests: XCTestCase {
         XCTAssertEqual(getTask?.inputType, "taskmanager.v1.GetTaskRequest")
         XCTAssertEqual(getTask?.outputType, "taskmanager.v1.Task")
         XCTAssertEqual(getTask?.path, "/taskmanager.v1.TaskService/GetTask")
-        XCTAssertEqual(service.methods.count, 18)
+        XCTAssertEqual(service.methods.count, 20)
     }
 }

@@ -66,7 +66,7 @@ final class RawConnection: @unchecked Sendable {
 
     /// Starts reading, for a connection made with `reading: false`.
     func startReading() async throws {
-        try await channel.setOption(.autoRead, value: true)
+        try await channel.setOption(.autoRead, value: true).get()
         channel.read()
     }
 

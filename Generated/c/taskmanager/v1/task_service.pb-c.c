@@ -1762,6 +1762,231 @@ void   taskmanager__v1__minute_count__free_unpacked
   assert(message->base.descriptor == &taskmanager__v1__minute_count__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taskmanager__v1__create_tasks_request__init
+                     (Taskmanager__V1__CreateTasksRequest         *message)
+{
+  static const Taskmanager__V1__CreateTasksRequest init_value = TASKMANAGER__V1__CREATE_TASKS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__create_tasks_request__get_packed_size
+                     (const Taskmanager__V1__CreateTasksRequest *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__create_tasks_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__create_tasks_request__pack
+                     (const Taskmanager__V1__CreateTasksRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__create_tasks_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__create_tasks_request__pack_to_buffer
+                     (const Taskmanager__V1__CreateTasksRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__create_tasks_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__CreateTasksRequest *
+       taskmanager__v1__create_tasks_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__CreateTasksRequest *)
+     protobuf_c_message_unpack (&taskmanager__v1__create_tasks_request__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__create_tasks_request__free_unpacked
+                     (Taskmanager__V1__CreateTasksRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__create_tasks_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__create_tasks_response__init
+                     (Taskmanager__V1__CreateTasksResponse         *message)
+{
+  static const Taskmanager__V1__CreateTasksResponse init_value = TASKMANAGER__V1__CREATE_TASKS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__create_tasks_response__get_packed_size
+                     (const Taskmanager__V1__CreateTasksResponse *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__create_tasks_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__create_tasks_response__pack
+                     (const Taskmanager__V1__CreateTasksResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__create_tasks_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__create_tasks_response__pack_to_buffer
+                     (const Taskmanager__V1__CreateTasksResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__create_tasks_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__CreateTasksResponse *
+       taskmanager__v1__create_tasks_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__CreateTasksResponse *)
+     protobuf_c_message_unpack (&taskmanager__v1__create_tasks_response__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__create_tasks_response__free_unpacked
+                     (Taskmanager__V1__CreateTasksResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__create_tasks_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__create_task_result__init
+                     (Taskmanager__V1__CreateTaskResult         *message)
+{
+  static const Taskmanager__V1__CreateTaskResult init_value = TASKMANAGER__V1__CREATE_TASK_RESULT__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__create_task_result__get_packed_size
+                     (const Taskmanager__V1__CreateTaskResult *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__create_task_result__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__create_task_result__pack
+                     (const Taskmanager__V1__CreateTaskResult *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__create_task_result__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__create_task_result__pack_to_buffer
+                     (const Taskmanager__V1__CreateTaskResult *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__create_task_result__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__CreateTaskResult *
+       taskmanager__v1__create_task_result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__CreateTaskResult *)
+     protobuf_c_message_unpack (&taskmanager__v1__create_task_result__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__create_task_result__free_unpacked
+                     (Taskmanager__V1__CreateTaskResult *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__create_task_result__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__claim_tasks_request__init
+                     (Taskmanager__V1__ClaimTasksRequest         *message)
+{
+  static const Taskmanager__V1__ClaimTasksRequest init_value = TASKMANAGER__V1__CLAIM_TASKS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__claim_tasks_request__get_packed_size
+                     (const Taskmanager__V1__ClaimTasksRequest *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__claim_tasks_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__claim_tasks_request__pack
+                     (const Taskmanager__V1__ClaimTasksRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__claim_tasks_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__claim_tasks_request__pack_to_buffer
+                     (const Taskmanager__V1__ClaimTasksRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__claim_tasks_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__ClaimTasksRequest *
+       taskmanager__v1__claim_tasks_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__ClaimTasksRequest *)
+     protobuf_c_message_unpack (&taskmanager__v1__claim_tasks_request__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__claim_tasks_request__free_unpacked
+                     (Taskmanager__V1__ClaimTasksRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__claim_tasks_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   taskmanager__v1__claim_tasks_response__init
+                     (Taskmanager__V1__ClaimTasksResponse         *message)
+{
+  static const Taskmanager__V1__ClaimTasksResponse init_value = TASKMANAGER__V1__CLAIM_TASKS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t taskmanager__v1__claim_tasks_response__get_packed_size
+                     (const Taskmanager__V1__ClaimTasksResponse *message)
+{
+  assert(message->base.descriptor == &taskmanager__v1__claim_tasks_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t taskmanager__v1__claim_tasks_response__pack
+                     (const Taskmanager__V1__ClaimTasksResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &taskmanager__v1__claim_tasks_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t taskmanager__v1__claim_tasks_response__pack_to_buffer
+                     (const Taskmanager__V1__ClaimTasksResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &taskmanager__v1__claim_tasks_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Taskmanager__V1__ClaimTasksResponse *
+       taskmanager__v1__claim_tasks_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Taskmanager__V1__ClaimTasksResponse *)
+     protobuf_c_message_unpack (&taskmanager__v1__claim_tasks_response__descriptor,
+                                allocator, len, data);
+}
+void   taskmanager__v1__claim_tasks_response__free_unpacked
+                     (Taskmanager__V1__ClaimTasksResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &taskmanager__v1__claim_tasks_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor taskmanager__v1__task__field_descriptors[26] =
 {
   {
@@ -4667,6 +4892,248 @@ const ProtobufCMessageDescriptor taskmanager__v1__minute_count__descriptor =
   (ProtobufCMessageInit) taskmanager__v1__minute_count__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor taskmanager__v1__create_tasks_request__field_descriptors[1] =
+{
+  {
+    "tasks",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taskmanager__V1__CreateTasksRequest, n_tasks),
+    offsetof(Taskmanager__V1__CreateTasksRequest, tasks),
+    &taskmanager__v1__create_task_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__create_tasks_request__field_indices_by_name[] = {
+  0,   /* field[0] = tasks */
+};
+static const ProtobufCIntRange taskmanager__v1__create_tasks_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__create_tasks_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.CreateTasksRequest",
+  "CreateTasksRequest",
+  "Taskmanager__V1__CreateTasksRequest",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__CreateTasksRequest),
+  1,
+  taskmanager__v1__create_tasks_request__field_descriptors,
+  taskmanager__v1__create_tasks_request__field_indices_by_name,
+  1,  taskmanager__v1__create_tasks_request__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__create_tasks_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__create_tasks_response__field_descriptors[1] =
+{
+  {
+    "results",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taskmanager__V1__CreateTasksResponse, n_results),
+    offsetof(Taskmanager__V1__CreateTasksResponse, results),
+    &taskmanager__v1__create_task_result__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__create_tasks_response__field_indices_by_name[] = {
+  0,   /* field[0] = results */
+};
+static const ProtobufCIntRange taskmanager__v1__create_tasks_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__create_tasks_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.CreateTasksResponse",
+  "CreateTasksResponse",
+  "Taskmanager__V1__CreateTasksResponse",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__CreateTasksResponse),
+  1,
+  taskmanager__v1__create_tasks_response__field_descriptors,
+  taskmanager__v1__create_tasks_response__field_indices_by_name,
+  1,  taskmanager__v1__create_tasks_response__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__create_tasks_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__create_task_result__field_descriptors[4] =
+{
+  {
+    "code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CreateTaskResult, code),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "message",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CreateTaskResult, message),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "task",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CreateTaskResult, task),
+    &taskmanager__v1__task__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "deduplicated",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__CreateTaskResult, deduplicated),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__create_task_result__field_indices_by_name[] = {
+  0,   /* field[0] = code */
+  3,   /* field[3] = deduplicated */
+  1,   /* field[1] = message */
+  2,   /* field[2] = task */
+};
+static const ProtobufCIntRange taskmanager__v1__create_task_result__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__create_task_result__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.CreateTaskResult",
+  "CreateTaskResult",
+  "Taskmanager__V1__CreateTaskResult",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__CreateTaskResult),
+  4,
+  taskmanager__v1__create_task_result__field_descriptors,
+  taskmanager__v1__create_task_result__field_indices_by_name,
+  1,  taskmanager__v1__create_task_result__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__create_task_result__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__claim_tasks_request__field_descriptors[2] =
+{
+  {
+    "claim",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__ClaimTasksRequest, claim),
+    &taskmanager__v1__claim_task_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__ClaimTasksRequest, max),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__claim_tasks_request__field_indices_by_name[] = {
+  0,   /* field[0] = claim */
+  1,   /* field[1] = max */
+};
+static const ProtobufCIntRange taskmanager__v1__claim_tasks_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__claim_tasks_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.ClaimTasksRequest",
+  "ClaimTasksRequest",
+  "Taskmanager__V1__ClaimTasksRequest",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__ClaimTasksRequest),
+  2,
+  taskmanager__v1__claim_tasks_request__field_descriptors,
+  taskmanager__v1__claim_tasks_request__field_indices_by_name,
+  1,  taskmanager__v1__claim_tasks_request__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__claim_tasks_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__v1__claim_tasks_response__field_descriptors[1] =
+{
+  {
+    "tasks",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taskmanager__V1__ClaimTasksResponse, n_tasks),
+    offsetof(Taskmanager__V1__ClaimTasksResponse, tasks),
+    &taskmanager__v1__task__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__v1__claim_tasks_response__field_indices_by_name[] = {
+  0,   /* field[0] = tasks */
+};
+static const ProtobufCIntRange taskmanager__v1__claim_tasks_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor taskmanager__v1__claim_tasks_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.v1.ClaimTasksResponse",
+  "ClaimTasksResponse",
+  "Taskmanager__V1__ClaimTasksResponse",
+  "taskmanager.v1",
+  sizeof(Taskmanager__V1__ClaimTasksResponse),
+  1,
+  taskmanager__v1__claim_tasks_response__field_descriptors,
+  taskmanager__v1__claim_tasks_response__field_indices_by_name,
+  1,  taskmanager__v1__claim_tasks_response__number_ranges,
+  (ProtobufCMessageInit) taskmanager__v1__claim_tasks_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue taskmanager__v1__task_status__enum_values_by_number[6] =
 {
   { "TASK_STATUS_UNSPECIFIED", "TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED", 0 },
@@ -4703,7 +5170,7 @@ const ProtobufCEnumDescriptor taskmanager__v1__task_status__descriptor =
   taskmanager__v1__task_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor taskmanager__v1__task_service__method_descriptors[18] =
+static const ProtobufCMethodDescriptor taskmanager__v1__task_service__method_descriptors[20] =
 {
   { "Health", &taskmanager__v1__health_request__descriptor, &taskmanager__v1__health_response__descriptor },
   { "RegisterTaskType", &taskmanager__v1__register_task_type_request__descriptor, &taskmanager__v1__register_task_type_response__descriptor },
@@ -4723,12 +5190,16 @@ static const ProtobufCMethodDescriptor taskmanager__v1__task_service__method_des
   { "WatchTask", &taskmanager__v1__watch_task_request__descriptor, &taskmanager__v1__task_event__descriptor },
   { "WatchTasks", &taskmanager__v1__watch_tasks_request__descriptor, &taskmanager__v1__task_event__descriptor },
   { "GetStats", &taskmanager__v1__get_stats_request__descriptor, &taskmanager__v1__get_stats_response__descriptor },
+  { "CreateTasks", &taskmanager__v1__create_tasks_request__descriptor, &taskmanager__v1__create_tasks_response__descriptor },
+  { "ClaimTasks", &taskmanager__v1__claim_tasks_request__descriptor, &taskmanager__v1__claim_tasks_response__descriptor },
 };
 const unsigned taskmanager__v1__task_service__method_indices_by_name[] = {
   14,        /* CancelTask */
   6,        /* ClaimTask */
+  19,        /* ClaimTasks */
   8,        /* CompleteTask */
   5,        /* CreateTask */
+  18,        /* CreateTasks */
   9,        /* FailTask */
   17,        /* GetStats */
   10,        /* GetTask */
@@ -4751,7 +5222,7 @@ const ProtobufCServiceDescriptor taskmanager__v1__task_service__descriptor =
   "TaskService",
   "Taskmanager__V1__TaskService",
   "taskmanager.v1",
-  18,
+  20,
   taskmanager__v1__task_service__method_descriptors,
   taskmanager__v1__task_service__method_indices_by_name
 };
@@ -4898,6 +5369,22 @@ void taskmanager__v1__task_service__get_stats(ProtobufCService *service,
 {
   assert(service->descriptor == &taskmanager__v1__task_service__descriptor);
   service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taskmanager__v1__task_service__create_tasks(ProtobufCService *service,
+                                                 const Taskmanager__V1__CreateTasksRequest *input,
+                                                 Taskmanager__V1__CreateTasksResponse_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &taskmanager__v1__task_service__descriptor);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void taskmanager__v1__task_service__claim_tasks(ProtobufCService *service,
+                                                const Taskmanager__V1__ClaimTasksRequest *input,
+                                                Taskmanager__V1__ClaimTasksResponse_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &taskmanager__v1__task_service__descriptor);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void taskmanager__v1__task_service__init (Taskmanager__V1__TaskService_Service *service,
                                           Taskmanager__V1__TaskService_ServiceDestroy destroy)

@@ -54,6 +54,11 @@ typedef struct Taskmanager__V1__GetStatsResponse Taskmanager__V1__GetStatsRespon
 typedef struct Taskmanager__V1__StatusCount Taskmanager__V1__StatusCount;
 typedef struct Taskmanager__V1__TypeStats Taskmanager__V1__TypeStats;
 typedef struct Taskmanager__V1__MinuteCount Taskmanager__V1__MinuteCount;
+typedef struct Taskmanager__V1__CreateTasksRequest Taskmanager__V1__CreateTasksRequest;
+typedef struct Taskmanager__V1__CreateTasksResponse Taskmanager__V1__CreateTasksResponse;
+typedef struct Taskmanager__V1__CreateTaskResult Taskmanager__V1__CreateTaskResult;
+typedef struct Taskmanager__V1__ClaimTasksRequest Taskmanager__V1__ClaimTasksRequest;
+typedef struct Taskmanager__V1__ClaimTasksResponse Taskmanager__V1__ClaimTasksResponse;
 
 
 /* --- enums --- */
@@ -746,6 +751,81 @@ struct  Taskmanager__V1__MinuteCount
 #define TASKMANAGER__V1__MINUTE_COUNT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__minute_count__descriptor) \
     , 0, 0, 0 }
+
+
+struct  Taskmanager__V1__CreateTasksRequest
+{
+  ProtobufCMessage base;
+  /*
+   * 1..1000
+   */
+  size_t n_tasks;
+  Taskmanager__V1__CreateTaskRequest **tasks;
+};
+#define TASKMANAGER__V1__CREATE_TASKS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__create_tasks_request__descriptor) \
+    , 0,NULL }
+
+
+struct  Taskmanager__V1__CreateTasksResponse
+{
+  ProtobufCMessage base;
+  /*
+   * one per request item, in the same order
+   */
+  size_t n_results;
+  Taskmanager__V1__CreateTaskResult **results;
+};
+#define TASKMANAGER__V1__CREATE_TASKS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__create_tasks_response__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * The outcome of one item: code 0 with the task, or the error CreateTask would have returned.
+ */
+struct  Taskmanager__V1__CreateTaskResult
+{
+  ProtobufCMessage base;
+  int32_t code;
+  char *message;
+  Taskmanager__V1__Task *task;
+  protobuf_c_boolean deduplicated;
+};
+#define TASKMANAGER__V1__CREATE_TASK_RESULT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__create_task_result__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, NULL, 0 }
+
+
+struct  Taskmanager__V1__ClaimTasksRequest
+{
+  ProtobufCMessage base;
+  /*
+   * worker, type selection, order, wait_ms (waits only while none is claimable)
+   */
+  Taskmanager__V1__ClaimTaskRequest *claim;
+  /*
+   * 1..100
+   */
+  int32_t max;
+};
+#define TASKMANAGER__V1__CLAIM_TASKS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__claim_tasks_request__descriptor) \
+    , NULL, 0 }
+
+
+struct  Taskmanager__V1__ClaimTasksResponse
+{
+  ProtobufCMessage base;
+  /*
+   * 0..max tasks, in claim order
+   */
+  size_t n_tasks;
+  Taskmanager__V1__Task **tasks;
+};
+#define TASKMANAGER__V1__CLAIM_TASKS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__claim_tasks_response__descriptor) \
+    , 0,NULL }
 
 
 /* Taskmanager__V1__Task methods */
@@ -1489,6 +1569,101 @@ Taskmanager__V1__MinuteCount *
 void   taskmanager__v1__minute_count__free_unpacked
                      (Taskmanager__V1__MinuteCount *message,
                       ProtobufCAllocator *allocator);
+/* Taskmanager__V1__CreateTasksRequest methods */
+void   taskmanager__v1__create_tasks_request__init
+                     (Taskmanager__V1__CreateTasksRequest         *message);
+size_t taskmanager__v1__create_tasks_request__get_packed_size
+                     (const Taskmanager__V1__CreateTasksRequest   *message);
+size_t taskmanager__v1__create_tasks_request__pack
+                     (const Taskmanager__V1__CreateTasksRequest   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__create_tasks_request__pack_to_buffer
+                     (const Taskmanager__V1__CreateTasksRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__CreateTasksRequest *
+       taskmanager__v1__create_tasks_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__create_tasks_request__free_unpacked
+                     (Taskmanager__V1__CreateTasksRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__CreateTasksResponse methods */
+void   taskmanager__v1__create_tasks_response__init
+                     (Taskmanager__V1__CreateTasksResponse         *message);
+size_t taskmanager__v1__create_tasks_response__get_packed_size
+                     (const Taskmanager__V1__CreateTasksResponse   *message);
+size_t taskmanager__v1__create_tasks_response__pack
+                     (const Taskmanager__V1__CreateTasksResponse   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__create_tasks_response__pack_to_buffer
+                     (const Taskmanager__V1__CreateTasksResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__CreateTasksResponse *
+       taskmanager__v1__create_tasks_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__create_tasks_response__free_unpacked
+                     (Taskmanager__V1__CreateTasksResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__CreateTaskResult methods */
+void   taskmanager__v1__create_task_result__init
+                     (Taskmanager__V1__CreateTaskResult         *message);
+size_t taskmanager__v1__create_task_result__get_packed_size
+                     (const Taskmanager__V1__CreateTaskResult   *message);
+size_t taskmanager__v1__create_task_result__pack
+                     (const Taskmanager__V1__CreateTaskResult   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__create_task_result__pack_to_buffer
+                     (const Taskmanager__V1__CreateTaskResult   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__CreateTaskResult *
+       taskmanager__v1__create_task_result__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__create_task_result__free_unpacked
+                     (Taskmanager__V1__CreateTaskResult *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__ClaimTasksRequest methods */
+void   taskmanager__v1__claim_tasks_request__init
+                     (Taskmanager__V1__ClaimTasksRequest         *message);
+size_t taskmanager__v1__claim_tasks_request__get_packed_size
+                     (const Taskmanager__V1__ClaimTasksRequest   *message);
+size_t taskmanager__v1__claim_tasks_request__pack
+                     (const Taskmanager__V1__ClaimTasksRequest   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__claim_tasks_request__pack_to_buffer
+                     (const Taskmanager__V1__ClaimTasksRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__ClaimTasksRequest *
+       taskmanager__v1__claim_tasks_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__claim_tasks_request__free_unpacked
+                     (Taskmanager__V1__ClaimTasksRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Taskmanager__V1__ClaimTasksResponse methods */
+void   taskmanager__v1__claim_tasks_response__init
+                     (Taskmanager__V1__ClaimTasksResponse         *message);
+size_t taskmanager__v1__claim_tasks_response__get_packed_size
+                     (const Taskmanager__V1__ClaimTasksResponse   *message);
+size_t taskmanager__v1__claim_tasks_response__pack
+                     (const Taskmanager__V1__ClaimTasksResponse   *message,
+                      uint8_t             *out);
+size_t taskmanager__v1__claim_tasks_response__pack_to_buffer
+                     (const Taskmanager__V1__ClaimTasksResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Taskmanager__V1__ClaimTasksResponse *
+       taskmanager__v1__claim_tasks_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   taskmanager__v1__claim_tasks_response__free_unpacked
+                     (Taskmanager__V1__ClaimTasksResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Taskmanager__V1__Task_Closure)
@@ -1608,6 +1783,21 @@ typedef void (*Taskmanager__V1__TypeStats_Closure)
 typedef void (*Taskmanager__V1__MinuteCount_Closure)
                  (const Taskmanager__V1__MinuteCount *message,
                   void *closure_data);
+typedef void (*Taskmanager__V1__CreateTasksRequest_Closure)
+                 (const Taskmanager__V1__CreateTasksRequest *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__CreateTasksResponse_Closure)
+                 (const Taskmanager__V1__CreateTasksResponse *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__CreateTaskResult_Closure)
+                 (const Taskmanager__V1__CreateTaskResult *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__ClaimTasksRequest_Closure)
+                 (const Taskmanager__V1__ClaimTasksRequest *message,
+                  void *closure_data);
+typedef void (*Taskmanager__V1__ClaimTasksResponse_Closure)
+                 (const Taskmanager__V1__ClaimTasksResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1687,6 +1877,14 @@ struct Taskmanager__V1__TaskService_Service
                     const Taskmanager__V1__GetStatsRequest *input,
                     Taskmanager__V1__GetStatsResponse_Closure closure,
                     void *closure_data);
+  void (*create_tasks)(Taskmanager__V1__TaskService_Service *service,
+                       const Taskmanager__V1__CreateTasksRequest *input,
+                       Taskmanager__V1__CreateTasksResponse_Closure closure,
+                       void *closure_data);
+  void (*claim_tasks)(Taskmanager__V1__TaskService_Service *service,
+                      const Taskmanager__V1__ClaimTasksRequest *input,
+                      Taskmanager__V1__ClaimTasksResponse_Closure closure,
+                      void *closure_data);
 };
 typedef void (*Taskmanager__V1__TaskService_ServiceDestroy)(Taskmanager__V1__TaskService_Service *);
 void taskmanager__v1__task_service__init (Taskmanager__V1__TaskService_Service *service,
@@ -1712,7 +1910,9 @@ void taskmanager__v1__task_service__init (Taskmanager__V1__TaskService_Service *
       function_prefix__ ## cancel_task,\
       function_prefix__ ## watch_task,\
       function_prefix__ ## watch_tasks,\
-      function_prefix__ ## get_stats  }
+      function_prefix__ ## get_stats,\
+      function_prefix__ ## create_tasks,\
+      function_prefix__ ## claim_tasks  }
 void taskmanager__v1__task_service__health(ProtobufCService *service,
                                            const Taskmanager__V1__HealthRequest *input,
                                            Taskmanager__V1__HealthResponse_Closure closure,
@@ -1785,6 +1985,14 @@ void taskmanager__v1__task_service__get_stats(ProtobufCService *service,
                                               const Taskmanager__V1__GetStatsRequest *input,
                                               Taskmanager__V1__GetStatsResponse_Closure closure,
                                               void *closure_data);
+void taskmanager__v1__task_service__create_tasks(ProtobufCService *service,
+                                                 const Taskmanager__V1__CreateTasksRequest *input,
+                                                 Taskmanager__V1__CreateTasksResponse_Closure closure,
+                                                 void *closure_data);
+void taskmanager__v1__task_service__claim_tasks(ProtobufCService *service,
+                                                const Taskmanager__V1__ClaimTasksRequest *input,
+                                                Taskmanager__V1__ClaimTasksResponse_Closure closure,
+                                                void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1828,6 +2036,11 @@ extern const ProtobufCMessageDescriptor taskmanager__v1__get_stats_response__des
 extern const ProtobufCMessageDescriptor taskmanager__v1__status_count__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__v1__type_stats__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__v1__minute_count__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__create_tasks_request__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__create_tasks_response__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__create_task_result__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__claim_tasks_request__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__v1__claim_tasks_response__descriptor;
 extern const ProtobufCServiceDescriptor taskmanager__v1__task_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -1,0 +1,28 @@
+import TaskManagerCore
+
+/// One write call waiting for, or running in, a group commit: its body, its outcome, and the caller to answer.
+///
+/// The caller is answered only by `resume()`, which `GroupCommitWriter` calls after the batch's `COMMIT` (or after
+/// giving up on the batch), never straight after the body.
+// @unchecked: `outcome` is set and read only on the writer's queue; `continuation` is resumed exactly once.
+final class GroupCommitJob: @unchecked Sendable {
+    /// The call's work, run inside its own savepoint of the batch's transaction.
+    let body: @Sendable (SQLiteConnection) throws -> any Sendable
+    /// The body's result or its (already mapped) error; a storage error until the body has run.
+    var outcome: Result<any Sendable, any Error> = .failure(GroupCommitJob.notRun)
+    private let continuation: CheckedContinuation<any Sendable, any Error>
+
+    init(body: @escaping @Sendable (SQLiteConnection) throws -> any Sendable,
+         continuation: CheckedContinuation<any Sendable, any Error>) {
+        self.body = body
+        self.continuation = continuation
+    }
+
+    /// Answers the caller with `outcome`.
+    func resume() {
+        continuation.resume(with: outcome)
+    }
+
+    /// The answer of a job whose body never ran: should never happen.
+    private static let notRun = TaskManagerError(.internal, "Storage error (write not run)")
+}

@@ -1,0 +1,203 @@
+import Dispatch
+
+/// The one write connection of a store: commits the write calls that wait at the same time as one transaction.
+///
+/// Calls queue up as jobs. The writer takes every waiting job (up to `maxBatch`), runs them in arrival order inside
+/// one `BEGIN IMMEDIATE` transaction, each in its own savepoint (a job that throws is rolled back to its savepoint
+/// and gets its own error; the others are kept), commits once, and only then answers every job. Jobs that arrive
+/// while a batch runs wait for the next batch, so one caller gets one transaction per call and many callers share
+/// commits (and, with `synchronous = FULL`, the fsync of each commit).
+// @unchecked: `connection` is touched only on `queue`; `pending`, `isClosed`, `isScheduled`, `commits` and `onEvent`
+// only on `state`.
+final class GroupCommitWriter: @unchecked Sendable {
+    /// A step of a batch, reported to `onEvent`; for tests.
+    enum Event: Equatable, Sendable {
+        case begin, commit, rollback, resume
+    }
+
+    /// The most jobs one transaction takes by default.
+    static let defaultMaxBatch = 256
+
+    private let maxBatch: Int
+    /// Runs batches and `perform` bodies, one at a time.
+    private let queue = DispatchQueue(label: "TaskManagerStore.GroupCommitWriter")
+    /// Guards the job queue and the counters; never held while SQL runs.
+    private let state = DispatchQueue(label: "TaskManagerStore.GroupCommitWriter.state")
+    /// nil once closed.
+    private var connection: SQLiteConnection?
+    private var pending: [GroupCommitJob] = []
+    private var isClosed = false
+    /// Whether a `runNextBatch` is on `queue` (or running); it keeps rescheduling itself until `pending` is empty.
+    private var isScheduled = false
+    private var commits = 0
+    private var onEvent: (@Sendable (Event) -> Void)?
+
+    /// Takes ownership of `connection`, which must be open, migrated and outside any transaction.
+    init(connection: SQLiteConnection, maxBatch: Int = defaultMaxBatch) {
+        self.connection = connection
+        self.maxBatch = max(1, maxBatch)
+    }
+
+    // MARK: - Calls
+
+    /// Runs `body` in the next batch and returns its result once that batch has committed.
+    ///
+    /// - Throws: the body's own error (mapped); the batch's storage error when it could not commit;
+    ///   `UNAVAILABLE` "Database is closed" after `close()`.
+    func submit(_ body: @escaping @Sendable (SQLiteConnection) throws -> any Sendable) async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { continuation in
+            let job = GroupCommitJob(body: body, continuation: continuation)
+            let (accepted, schedule) = state.sync { () -> (Bool, Bool) in
+                guard !isClosed else { return (false, false) }
+                pending.append(job)
+                let schedule = !isScheduled
+                isScheduled = true
+                return (true, schedule)
+            }
+            guard accepted else { return continuation.resume(throwing: SQLiteTaskStore.closed) }
+            if schedule { queue.async { self.runNextBatch() } }
+        }
+    }
+
+    /// Runs `body` with the connection between batches, outside any transaction.
+    func perform<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result {
+                    guard let connection = self.connection else { throw SQLiteTaskStore.closed }
+                    return try SQLiteTaskStore.mapErrors { try body(connection) }
+                })
+            }
+        }
+    }
+
+    /// Runs the jobs already queued, then closes the connection; later calls throw `UNAVAILABLE`. Idempotent.
+    func close() {
+        state.sync { isClosed = true }
+        queue.sync {
+            // No job can join `pending` any more, so this ends.
+            while let batch = takeBatch() { runBatch(batch[...]) }
+            connection = nil
+        }
+    }
+
+    // MARK: - Test hooks
+
+    /// The number of batches committed so far.
+    var commitCount: Int { state.sync { commits } }
+
+    /// The number of jobs waiting for a batch.
+    var pendingCount: Int { state.sync { pending.count } }
+
+    /// Calls `hook` (on the writer's queue) at each step of every later batch; nil to stop.
+    func setEventHook(_ hook: (@Sendable (Event) -> Void)?) {
+        state.sync { onEvent = hook }
+    }
+
+    // MARK: - Batches (on `queue`)
+
+    /// Runs one batch, then gives way to other work on `queue` (`perform`, `close`) before the next one.
+    private func runNextBatch() {
+        guard let batch = takeBatch() else { return }
+        runBatch(batch[...])
+        queue.async { self.runNextBatch() }
+    }
+
+    /// The oldest waiting jobs, at most `maxBatch`; nil (and no longer scheduled) when none wait.
+    private func takeBatch() -> [GroupCommitJob]? {
+        state.sync {
+            guard !pending.isEmpty else {
+                isScheduled = false
+                return nil
+            }
+            let count = min(pending.count, maxBatch)
+            let batch = Array(pending.prefix(count))
+            pending.removeFirst(count)
+            return batch
+        }
+    }
+
+    /// Runs `batch` in one transaction and answers every job after the commit.
+    private func runBatch(_ batch: ArraySlice<GroupCommitJob>) {
+        guard !batch.isEmpty else { return }
+        guard let db = connection else { return fail(batch, with: SQLiteTaskStore.closed) }
+        do {
+            try db.execute("BEGIN IMMEDIATE")
+        } catch {
+            return fail(batch, with: SQLiteTaskStore.mapError(error))
+        }
+        emit(.begin)
+        for index in batch.indices {
+            do {
+                try runInSavepoint(batch[index], on: db)
+            } catch {
+                return abandon(batch, at: index, error: error, on: db)
+            }
+        }
+        do {
+            try db.execute("COMMIT")
+        } catch {
+            rollbackIfOpen(db)
+            return fail(batch, with: SQLiteTaskStore.mapError(error))
+        }
+        state.sync { commits += 1 }
+        emit(.commit)
+        for job in batch {
+            emit(.resume)
+            job.resume()
+        }
+    }
+
+    /// Runs `job` inside `SAVEPOINT job`: kept on success, rolled back to the savepoint when the body throws.
+    ///
+    /// - Throws: only when the transaction itself is lost (a savepoint statement failed, or SQLite rolled the whole
+    ///   transaction back as it does for some errors); the job's own error is kept in its `outcome`.
+    private func runInSavepoint(_ job: GroupCommitJob, on db: SQLiteConnection) throws {
+        try db.execute("SAVEPOINT job")
+        let outcome = Result { try job.body(db) }
+        job.outcome = outcome.mapError(SQLiteTaskStore.mapError)
+        if case .failure(let error) = outcome {
+            // "If certain kinds of errors occur within a transaction, the transaction may or may not be rolled back
+            // automatically" (SQLITE_FULL, SQLITE_IOERR, ...): then the earlier jobs' work is gone too.
+            guard !db.isAutocommit else { throw error }
+            try db.execute("ROLLBACK TO job")
+        }
+        try db.execute("RELEASE job")
+    }
+
+    /// Ends a batch whose transaction was lost at `index`: the jobs before it lost their work and fail with the
+    /// storage error, the job at `index` keeps its outcome, and the jobs after it run in a new transaction.
+    private func abandon(_ batch: ArraySlice<GroupCommitJob>, at index: Int, error: any Error, on db: SQLiteConnection) {
+        rollbackIfOpen(db)
+        let mapped = SQLiteTaskStore.mapError(error)
+        for job in batch[..<index] where (try? job.outcome.get()) != nil {
+            job.outcome = .failure(mapped)
+        }
+        for job in batch[...index] {
+            emit(.resume)
+            job.resume()
+        }
+        runBatch(batch[(index + 1)...])
+    }
+
+    /// Answers every job of `batch` with `error`.
+    private func fail(_ batch: ArraySlice<GroupCommitJob>, with error: any Error) {
+        for job in batch {
+            job.outcome = .failure(error)
+            emit(.resume)
+            job.resume()
+        }
+    }
+
+    private func rollbackIfOpen(_ db: SQLiteConnection) {
+        // A failed COMMIT or some errors may already have ended the transaction, and ROLLBACK would then fail with
+        // "no transaction is active"; the original error is the one worth reporting.
+        guard !db.isAutocommit else { return }
+        try? db.execute("ROLLBACK")
+        emit(.rollback)
+    }
+
+    private func emit(_ event: Event) {
+        state.sync { onEvent }?(event)
+    }
+}

@@ -1,0 +1,128 @@
+import Dispatch
+import Foundation
+import TaskManagerCore
+import XCTest
+
+@testable import TaskManagerStore
+
+/// Group commit: the writes waiting together share one transaction, each in its own savepoint, answered after COMMIT.
+final class GroupCommitTests: StoreTestCase {
+    func testAFailingCallInABatchLeavesTheOthersCommittedInOneTransaction() async throws {
+        let type = try await makeType()
+        let unclaimed = try await makeTask("unclaimed", typeID: type.id)
+        let store = self.store!
+        let completeUnclaimed = { @Sendable in
+            try await store.completeTask(ClaimCheck(id: unclaimed.id, workerID: "w1", attempt: 0, nowMs: 3_000,
+                                                    defaultLeaseMs: 60_000), resultJSON: "{}")
+        }
+        let expected = try await errorOf(completeUnclaimed)
+
+        let hold = try await holdWriter()
+        let commitsBefore = store.writer.commitCount
+        let first = try await enqueue { try await store.createTask(Self.newTask("first", typeID: type.id)).task }
+        let failing = try await enqueue(completeUnclaimed)
+        let second = try await enqueue { try await store.createTask(Self.newTask("second", typeID: type.id)).task }
+        try await hold.release()
+
+        let firstTask = try await first.value
+        let secondTask = try await second.value
+        let failure = try await errorOf { try await failing.value }
+        XCTAssertEqual(failure, expected)
+        let firstStored = try await store.task(id: firstTask.id)
+        let secondStored = try await store.task(id: secondTask.id)
+        XCTAssertEqual(firstStored, firstTask)
+        XCTAssertEqual(secondStored, secondTask)
+        let unclaimedStored = try await stored(unclaimed.id)
+        XCTAssertEqual(unclaimedStored.status, .pending)
+        // One commit for the holding batch, one for the three calls.
+        XCTAssertEqual(store.writer.commitCount, commitsBefore + 2)
+    }
+
+    func testCallsAreAnsweredOnlyAfterTheirBatchCommits() async throws {
+        let type = try await makeType()
+        let store = self.store!
+        let log = EventLog()
+        let hold = try await holdWriter()
+        let commitsBefore = store.writer.commitCount
+        store.writer.setEventHook { log.append($0) }
+        var calls: [_Concurrency.Task<Int, Error>] = []
+        for index in 0..<3 {
+            calls.append(try await enqueue {
+                _ = try await store.createTask(Self.newTask("t\(index)", typeID: type.id))
+                return store.writer.commitCount
+            })
+        }
+        try await hold.release()
+
+        for call in calls {
+            let commitsSeenByCaller = try await call.value
+            XCTAssertEqual(commitsSeenByCaller, commitsBefore + 2)
+        }
+        store.writer.setEventHook(nil)
+        XCTAssertEqual(log.events, [.commit, .resume, .begin, .commit, .resume, .resume, .resume])
+    }
+
+    func testALaterCallInTheSameBatchSeesAnEarlierOne() async throws {
+        let type = try await makeType()
+        let store = self.store!
+        let hold = try await holdWriter()
+        let commitsBefore = store.writer.commitCount
+        let create = try await enqueue { try await store.createTask(Self.newTask("a", typeID: type.id)).task }
+        let claim = try await enqueue {
+            try await store.claimTask(ClaimQuery(workerID: "w1", taskTypeID: type.id, typePattern: nil,
+                                                 order: .priorityThenAge, nowMs: 2_000, defaultLeaseMs: 60_000))
+        }
+        try await hold.release()
+
+        let created = try await create.value
+        let claimed = try await claim.value
+        XCTAssertEqual(claimed?.id, created.id)
+        XCTAssertEqual(claimed?.status, .claimed)
+        XCTAssertEqual(store.writer.commitCount, commitsBefore + 2)
+    }
+
+    func testAStorageErrorThatEndsTheTransactionFailsTheEarlierCallsAndRunsTheLaterOnesAgain() async throws {
+        let type = try await makeType()
+        let store = self.store!
+        let hold = try await holdWriter()
+        let first = try await enqueue { try await store.createTask(Self.newTask("first", typeID: type.id)).task }
+        // A body that ends the transaction itself, as SQLite does on some I/O errors.
+        let breaking = try await enqueue {
+            try await store.write { db throws -> Int in
+                try db.execute("ROLLBACK")
+                throw SQLiteError(code: 10, message: "disk I/O error")
+            }
+        }
+        let third = try await enqueue { try await store.createTask(Self.newTask("third", typeID: type.id)).task }
+        try await hold.release()
+
+        let storageError = TaskManagerError(.internal, "Storage error (SQLite code 10)")
+        let firstError = try await errorOf { try await first.value }
+        XCTAssertEqual(firstError, storageError)
+        let breakingError = try await errorOf { try await breaking.value }
+        XCTAssertEqual(breakingError, storageError)
+        let thirdTask = try await third.value
+        let tasks = try await store.listTasks(TaskFilter(limit: 10)).tasks
+        XCTAssertEqual(tasks.map(\.id), [thirdTask.id])
+    }
+
+    // MARK: - Helpers
+
+    static func newTask(_ key: String, typeID: Int64) -> NewTask {
+        NewTask(typeID: typeID, paramsJSON: "{}", priority: 0, dedupeKey: key, maxAttempts: 3, nowMs: 1_000,
+                runAtMs: 0, retryBackoff: RetryBackoff(baseMs: 0, capMs: 0))
+    }
+}
+
+/// Events of `GroupCommitWriter`, collected from its queue.
+final class EventLog: @unchecked Sendable {
+    // @unchecked: `recorded` is touched only under `lock`.
+    private let lock = NSLock()
+    private var recorded: [GroupCommitWriter.Event] = []
+
+    func append(_ event: GroupCommitWriter.Event) {
+        lock.withLock { recorded.append(event) }
+    }
+
+    var events: [GroupCommitWriter.Event] { lock.withLock { recorded } }
+}
