@@ -14,14 +14,17 @@ extension TaskService {
         var cursor = max(request.afterHistoryID, 0)
         while true {
             let generation = historyNotifier.generation
+            // The state is read before the entries: the entry that finished the task is written together with
+            // the final status, so once the status is final, this round's read includes that entry.
+            let finished = try await store.task(id: request.id).map { Self.isFinished($0.status) } ?? true
             let events = try await store.events(afterID: cursor, taskID: request.id, type: nil, limit: Self.watchBatch)
             for event in events {
                 try sink.send(event)
                 cursor = event.entry?.id ?? cursor
             }
             if events.count == Self.watchBatch { continue }
-            // Deleted by retention, or finished: the stream is complete.
-            guard let task = try await store.task(id: request.id), !Self.isFinished(task.status) else { return }
+            // Finished, or deleted by retention: the stream is complete.
+            if finished { return }
             await historyNotifier.wait(after: generation, timeout: Self.watchIdleRecheck)
             try _Concurrency.Task.checkCancellation()
         }
