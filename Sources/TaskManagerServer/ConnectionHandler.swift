@@ -30,6 +30,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var inFlight: [UInt64: InFlightCall] = [:]
     private var lastCallID: UInt64 = 0
     private var draining = false
+    private var flushScheduled = false
 
     init(dispatcher: Dispatcher, maxConcurrentCalls: Int, streamBacklogLimit: Int, logger: Logger) {
         self.dispatcher = dispatcher
@@ -102,6 +103,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         } else if !(error is ChannelError) {
             logger.debug("Closing connection after error: \(error)")
         }
+        context.flush()
         context.close(promise: nil)
     }
 
@@ -174,6 +176,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     private func closeIfDrained() {
         if draining && inFlight.isEmpty {
+            context?.flush()
             context?.close(promise: nil)
         }
     }
@@ -190,6 +193,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         buffer.writeFrame(frame)
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        // One flush (one syscall) for every response written in this turn of the event loop.
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolated().execute { [self] in
+            flushScheduled = false
+            self.context?.flush()
+        }
     }
 }
