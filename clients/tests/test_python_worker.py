@@ -1,6 +1,5 @@
 """The Python client library (clients/python/taskmanager_client) and its worker, against a real server."""
 import json
-import signal
 import socket
 import struct
 import threading
@@ -8,8 +7,8 @@ import time
 
 import pytest
 
-from conftest import ROOT, run_worker, start_server, start_worker, summary
-from examples_batch import batch_size, check_batch, create_batch, register_examples
+from conftest import ROOT, run_worker, start_server, summary
+from examples_batch import register_examples
 from taskmanager_client import Client, TaskManagerError, TaskManagerWorker
 from taskmanager_client.handlers import EXAMPLE_TASK_TYPES, sleep, uppercase
 from taskmanager.rpc.v1 import rpc_pb2
@@ -19,33 +18,6 @@ COMPLETED, PENDING, CLAIMED, FAILED = 3, 1, 2, 4
 
 
 # The worker and its example types
-
-def test_python_worker_processes_every_example_type(server):
-    created = create_batch(server.client, "python")
-    result = run_worker("python", server, "--stop-when-idle", "--poll-interval", "0.1")
-    assert result.returncode == 0, result.stderr
-    assert summary(result.stdout) == (batch_size(created), 4)
-    check_batch(server.client, created, "python")
-
-
-def test_python_minimal_worker_completes_one_echo_task(server):
-    register_examples(server.client)
-    task_id = server.client.create_task("example.echo", {"message": "minimal"}).task.id
-    result = run_worker("python", server, minimal=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == str(task_id)
-    task = server.client.get_task(task_id)
-    assert (task.status, task.progress, task.claimed_by) == (COMPLETED, 50, "minimal-python")
-    assert json.loads(task.result_json) == {"echoed": "minimal"}
-    messages = [e.message for e in server.client.get_task_history(task_id)]
-    assert "Progress: 50% - half way" in messages
-
-
-def test_python_minimal_worker_exits_1_when_nothing_is_claimable(server):
-    register_examples(server.client)
-    result = run_worker("python", server, minimal=True)
-    assert result.returncode == 1
-
 
 def test_example_task_types_mirror_task_types_json():
     expected = json.loads((ROOT / "clients" / "examples" / "task_types.json").read_text())
@@ -71,38 +43,6 @@ def test_sleep_reports_floor_percentages_of_each_step():
     assert recorder.reports == [(7, 33, "Step 1/3"), (7, 66, "Step 2/3"), (7, 100, "Step 3/3")]
 
 
-def test_max_runs_stops_after_one_task(server):
-    register_examples(server.client)
-    ids = [server.client.create_task("example.echo", {"message": f"run {n}"}).task.id for n in range(3)]
-    result = run_worker("python", server, "--max-runs", "1", "--poll-interval", "0.1")
-    assert result.returncode == 0, result.stderr
-    assert summary(result.stdout) == (1, 0)
-    statuses = sorted(server.client.get_task(task_id).status for task_id in ids)
-    assert statuses == [PENDING, PENDING, COMPLETED]
-
-
-def test_task_type_ids_claim_only_those_types(server):
-    register_examples(server.client)
-    echo = server.client.create_task("example.echo", {"message": "by id"}).task
-    upper = server.client.create_task("example.uppercase", {"text": "by id"}).task
-    add = server.client.create_task("example.math.add", {"a": 1, "b": 2}).task
-    result = run_worker("python", server, "--stop-when-idle", "--poll-interval", "0.1",
-                        "--task-type-ids", f"{echo.type_id},{upper.type_id}")
-    assert result.returncode == 0, result.stderr
-    assert summary(result.stdout) == (2, 0)
-    assert [server.client.get_task(t.id).status for t in (echo, upper, add)] == [COMPLETED, COMPLETED, PENDING]
-
-
-def test_task_of_unknown_type_is_failed(server):
-    server.client.register_task_type("example.unknown", "1.0.0", {"type": "object"})
-    task_id = server.client.create_task("example.unknown", {}, max_attempts=1).task.id
-    result = run_worker("python", server, "--stop-when-idle", "--poll-interval", "0.1")
-    assert result.returncode == 0, result.stderr
-    assert summary(result.stdout) == (1, 1)
-    task = server.client.get_task(task_id)
-    assert (task.status, task.error_message) == (FAILED, "Unknown task type: example.unknown")
-
-
 def test_failed_progress_update_does_not_fail_the_task(server, capsys):
     server.client.register_task_type("test.progress", "1.0.0", {"type": "object"})
     task_id = server.client.create_task("test.progress", {}).task.id
@@ -116,27 +56,6 @@ def test_failed_progress_update_does_not_fail_the_task(server, capsys):
     assert json.loads(task.result_json) == {"report": True}
     changes = [e.status_change for e in server.client.get_task_history(task_id)]
     assert changes == ["created", "claimed", "completed"]
-
-
-def test_sigterm_lets_the_current_sleep_task_finish(server, tmp_path):
-    register_examples(server.client)
-    task_id = server.client.create_task("example.sleep", {"seconds": 2}).task.id
-    log = tmp_path / "worker.log"
-    worker = start_worker("python", server, "--poll-interval", "0.1", log=log)
-    try:
-        deadline = time.monotonic() + 20
-        while server.client.get_task(task_id).status != CLAIMED:
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
-        worker.send_signal(signal.SIGTERM)
-        assert worker.wait(timeout=20) == 0, log.read_text()
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-    task = server.client.get_task(task_id)
-    assert (task.status, task.progress) == (COMPLETED, 100)
-    assert json.loads(task.result_json) == {"slept": 2, "steps": 4}
-    assert summary(log.read_text()) == (1, 0)
 
 
 def test_failed_health_check_exits_1(server):
