@@ -129,7 +129,9 @@ public final class TaskService: Sendable {
         guard request.retryBackoffBaseMs >= 0, request.retryBackoffCapMs >= 0 else {
             throw TaskManagerError(.invalidArgument, "Retry backoff must not be negative")
         }
-        guard let taskType = try await store.taskType(named: typeName) else { throw TaskManagerError.taskTypeNotFound }
+        guard let taskType = try await store.taskType(named: typeName, includingUsage: false) else {
+            throw TaskManagerError.taskTypeNotFound
+        }
         guard taskType.isActive else { throw TaskManagerError.taskTypeInactive }
         if options.schemaValidation, let schema = try? JSONValue.parse(taskType.paramSchemaJSON) {
             let violations = JSONSchemaValidator.validate(params, against: schema)

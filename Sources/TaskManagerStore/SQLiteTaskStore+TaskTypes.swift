@@ -30,8 +30,8 @@ extension SQLiteTaskStore {
         }
     }
 
-    public func taskType(named name: String) async throws -> TaskType? {
-        try await read { db in try TaskTypeRow.fetch(name: name, in: db) }
+    public func taskType(named name: String, includingUsage: Bool) async throws -> TaskType? {
+        try await read { db in try TaskTypeRow.fetch(name: name, includingUsage: includingUsage, in: db) }
     }
 
     public func listTaskTypes(activeOnly: Bool) async throws -> [TaskType] {

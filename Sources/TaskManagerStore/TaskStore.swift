@@ -14,8 +14,9 @@ public protocol TaskStore: Sendable {
     func registerTaskType(name: String, version: String, paramSchemaJSON: String, settings: TaskTypeSettings, nowMs: Int64)
         async throws -> (taskType: TaskType, created: Bool)
 
-    /// The type with this name, with its usage count, or nil.
-    func taskType(named name: String) async throws -> TaskType?
+    /// The type with this name, or nil; with its usage count only when `includingUsage` (counting its tasks
+    /// grows with the queue, so the create path, which needs only the type, leaves it out).
+    func taskType(named name: String, includingUsage: Bool) async throws -> TaskType?
 
     /// All types (or only the active ones) with their usage counts, most used first, then by name.
     func listTaskTypes(activeOnly: Bool) async throws -> [TaskType]
@@ -201,5 +202,12 @@ public struct TaskFilter: Sendable, Hashable {
         self.stalledOnly = stalledOnly
         self.limit = limit
         self.offset = offset
+    }
+}
+
+extension TaskStore {
+    /// The type with this name and its usage count, or nil.
+    public func taskType(named name: String) async throws -> TaskType? {
+        try await taskType(named: name, includingUsage: true)
     }
 }

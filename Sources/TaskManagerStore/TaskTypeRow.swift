@@ -3,13 +3,20 @@ import TaskManagerCore
 /// How a `TaskType` is read from `task_types`, with its usage count.
 enum TaskTypeRow {
     /// The SELECT of every column `read` expects, from `task_types tt`; append WHERE/ORDER BY.
-    static let select = """
+    static let select = select(usage: "(SELECT COUNT(*) FROM tasks t WHERE t.type_id = tt.id)")
+
+    /// `select` with a usage count of 0: no scan of the type's tasks.
+    static let selectWithoutUsage = select(usage: "0")
+
+    private static func select(usage: String) -> String {
+        """
         SELECT tt.id, tt.name, tt.version, tt.param_schema_json, tt.is_active, tt.created_at_ms, tt.updated_at_ms,
-               (SELECT COUNT(*) FROM tasks t WHERE t.type_id = tt.id) AS usage_count,
+               \(usage) AS usage_count,
                tt.lease_seconds, tt.max_attempts, tt.stall_after_seconds, tt.retry_backoff_base_ms,
                tt.retry_backoff_cap_ms
         FROM task_types tt
         """
+    }
 
     /// The type in the current row of a statement made from `select`.
     static func read(_ row: SQLiteStatement) -> TaskType {
@@ -28,8 +35,8 @@ enum TaskTypeRow {
         return type
     }
 
-    /// The type with this name, or nil.
-    static func fetch(name: String, in db: SQLiteConnection) throws -> TaskType? {
-        try db.prepare(select + " WHERE tt.name = ?").firstRow([name], read)
+    /// The type with this name (with its usage count unless told otherwise), or nil.
+    static func fetch(name: String, includingUsage: Bool = true, in db: SQLiteConnection) throws -> TaskType? {
+        try db.prepare((includingUsage ? select : selectWithoutUsage) + " WHERE tt.name = ?").firstRow([name], read)
     }
 }

@@ -20,7 +20,9 @@ struct DelayingStore: TaskStore {
     {
         try await base.registerTaskType(name: name, version: version, paramSchemaJSON: paramSchemaJSON, settings: settings, nowMs: nowMs)
     }
-    func taskType(named name: String) async throws -> TaskType? { try await base.taskType(named: name) }
+    func taskType(named name: String, includingUsage: Bool) async throws -> TaskType? {
+        try await base.taskType(named: name, includingUsage: includingUsage)
+    }
     func listTaskTypes(activeOnly: Bool) async throws -> [TaskType] { try await base.listTaskTypes(activeOnly: activeOnly) }
     func setTaskTypeActive(name: String, active: Bool, nowMs: Int64) async throws -> TaskType? {
         try await base.setTaskTypeActive(name: name, active: active, nowMs: nowMs)

@@ -34,8 +34,8 @@ final class TaskbenchSmokeTests: ServerTestCase {
     private func taskbench(_ arguments: String...) async throws -> [String: Any] {
         let output = directory.appendingPathComponent("taskbench-\(UUID().uuidString).out")
         let errors = directory.appendingPathComponent("taskbench-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         let process = Process()
         process.executableURL = try Self.binary()
         process.arguments = arguments + ["--server", "127.0.0.1:\(server.port)"]
