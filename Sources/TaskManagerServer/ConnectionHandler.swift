@@ -17,7 +17,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private struct InFlightCall {
         var task: _Concurrency.Task<Void, Never>
         var deadline: Scheduled<Void>?
-        var sink: RawStreamSink
+        /// Only streaming calls have one.
+        var sink: RawStreamSink?
         /// Stream items the connection could not take yet (it was not writable).
         var backlog: [ByteBuffer] = []
     }
@@ -69,7 +70,7 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         for call in inFlight.values {
-            call.sink.end()
+            call.sink?.end()
             call.task.cancel()
             call.deadline?.cancel()
         }
@@ -126,7 +127,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         let eventLoop = context.eventLoop
         let this = NIOLoopBound(self, eventLoop: eventLoop)
         let dispatcher = self.dispatcher
-        let sink = RawStreamSink { item in
+        let sink = !dispatcher.isStreaming(request.method) ? nil : RawStreamSink { item in
             eventLoop.execute { this.value.streamItem(request.callID, item) }
         }
         let task = _Concurrency.Task {
@@ -161,7 +162,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// Ends a call with its one final response; later endings of the same call are ignored.
     private func finish(_ callID: UInt64, _ status: RPCStatus, _ payload: ByteBuffer, dropBacklog: Bool = false) {
         guard let call = inFlight.removeValue(forKey: callID) else { return }
-        call.sink.end()
+        call.sink?.end()
         call.deadline?.cancel()
         let abandoned = status.code == .cancelled || status.code == .deadlineExceeded || dropBacklog
         if abandoned {

@@ -37,9 +37,15 @@ public struct Dispatcher: Sendable {
         self.logger = logger
     }
 
+    /// Whether `method` is server-streaming, so that only such calls get a stream sink.
+    func isStreaming(_ method: String) -> Bool {
+        if case .serverStreaming = handlers[method] { return true }
+        return false
+    }
+
     /// Runs one call and returns its final status and, for a unary call that succeeded, the encoded response
-    /// message. A streaming call sends its items to `sink` as it goes.
-    func dispatch(_ request: RPCRequest, sink: RawStreamSink) async -> (RPCStatus, ByteBuffer) {
+    /// message. A streaming call sends its items to `sink` as it goes (unary calls get none: see `isStreaming`).
+    func dispatch(_ request: RPCRequest, sink: RawStreamSink?) async -> (RPCStatus, ByteBuffer) {
         do {
             // Authentication comes before the method lookup, so unknown methods reveal nothing to strangers.
             if !unauthenticatedPaths.contains(request.method) {
@@ -54,6 +60,7 @@ public struct Dispatcher: Sendable {
             case .unary(let body):
                 payload = try await body(request.payload, context)
             case .serverStreaming(let body):
+                guard let sink else { throw TaskManagerError(.internal, "Internal error") }
                 try await body(request.payload, context, sink)
                 return (.ok, ByteBuffer())
             }
