@@ -39,7 +39,7 @@ struct ClaimSQL: Hashable {
                     ORDER BY \(orderBy) LIMIT 1)
                 UNION ALL
                 SELECT * FROM (
-                    SELECT \(columns) FROM tasks
+                    SELECT \(columns) FROM tasks INDEXED BY tasks_leases
                     WHERE status = 'claimed' AND lease_expires_at_ms < ?3\(typeFilter)
                     ORDER BY \(orderBy) LIMIT 1)
             )

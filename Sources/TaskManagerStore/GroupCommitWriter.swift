@@ -122,7 +122,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         guard !batch.isEmpty else { return }
         guard let db = connection else { return fail(batch, with: SQLiteTaskStore.closed) }
         do {
-            try db.execute("BEGIN IMMEDIATE")
+            try db.run("BEGIN IMMEDIATE")
         } catch {
             return fail(batch, with: SQLiteTaskStore.mapError(error))
         }
@@ -135,7 +135,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
         }
         do {
-            try db.execute("COMMIT")
+            try db.run("COMMIT")
         } catch {
             rollbackIfOpen(db)
             return fail(batch, with: SQLiteTaskStore.mapError(error))
@@ -153,16 +153,16 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// - Throws: only when the transaction itself is lost (a savepoint statement failed, or SQLite rolled the whole
     ///   transaction back as it does for some errors); the job's own error is kept in its `outcome`.
     private func runInSavepoint(_ job: GroupCommitJob, on db: SQLiteConnection) throws {
-        try db.execute("SAVEPOINT job")
+        try db.run("SAVEPOINT job")
         let outcome = Result { try job.body(db) }
         job.outcome = outcome.mapError(SQLiteTaskStore.mapError)
         if case .failure(let error) = outcome {
             // "If certain kinds of errors occur within a transaction, the transaction may or may not be rolled back
             // automatically" (SQLITE_FULL, SQLITE_IOERR, ...): then the earlier jobs' work is gone too.
             guard !db.isAutocommit else { throw error }
-            try db.execute("ROLLBACK TO job")
+            try db.run("ROLLBACK TO job")
         }
-        try db.execute("RELEASE job")
+        try db.run("RELEASE job")
     }
 
     /// Ends a batch whose transaction was lost at `index`: the jobs before it lost their work and fail with the
@@ -193,7 +193,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         // A failed COMMIT or some errors may already have ended the transaction, and ROLLBACK would then fail with
         // "no transaction is active"; the original error is the one worth reporting.
         guard !db.isAutocommit else { return }
-        try? db.execute("ROLLBACK")
+        try? db.run("ROLLBACK")
         emit(.rollback)
     }
 

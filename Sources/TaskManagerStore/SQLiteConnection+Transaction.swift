@@ -11,10 +11,10 @@ extension SQLiteConnection {
 
     /// Runs `body` inside one transaction: committed when it returns, rolled back when it (or the commit) throws.
     func inTransaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
-        try execute(kind.rawValue)
+        try run(kind.rawValue)
         do {
             let result = try body()
-            try execute("COMMIT")
+            try run("COMMIT")
             return result
         } catch {
             rollbackIfOpen()
@@ -26,6 +26,6 @@ extension SQLiteConnection {
         // Some errors (SQLITE_FULL, SQLITE_IOERR, ...) already rolled the transaction back, and ROLLBACK would then
         // fail with "no transaction is active"; the original error is the one worth reporting.
         guard !isAutocommit else { return }
-        try? execute("ROLLBACK")
+        try? run("ROLLBACK")
     }
 }

@@ -48,6 +48,12 @@ final class SQLiteConnection {
         guard rc == SQLITE_OK else { throw SQLiteError(code: rc, db: db) }
     }
 
+    /// Runs one parameterless statement through the statement cache: for the transaction statements
+    /// (`BEGIN`, `COMMIT`, `SAVEPOINT`, ...) that every call runs, so that they are parsed once, not per call.
+    func run(_ sql: String) throws {
+        try prepare(sql).run()
+    }
+
     /// The prepared statement for `sql`, prepared on first use and cached by its text; reset and unbound.
     func prepare(_ sql: String) throws -> SQLiteStatement {
         if let cached = statementCache[sql] {

@@ -14,7 +14,7 @@ extension SQLiteTaskStore {
 
     /// The ids of the claimed tasks whose lease ended before `?1`, earliest first.
     static let expiredLeases = """
-        SELECT id FROM tasks WHERE status = 'claimed' AND lease_expires_at_ms < ?1 ORDER BY lease_expires_at_ms, id
+        SELECT id FROM tasks INDEXED BY tasks_leases WHERE status = 'claimed' AND lease_expires_at_ms < ?1 ORDER BY lease_expires_at_ms, id
         """
 
     /// Ends the expired lease of the claimed task `id`: the one code path of the reaper and of claims.

@@ -4,19 +4,20 @@ extension SQLiteTaskStore {
     public func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String) async throws -> Task {
         try await write { db in
             let claimed = try Self.requireClaim(db, claim)
-            try Self.renewLease(db, claim)
-            if progress != claimed.progress {
-                // Moving progress restarts the stall clock, clears a stall already marked, and adds a point to the
-                // progress rate (`ProgressRate`): the new point is (progress, now).
-                let rate = claimed.progressRate?.adding(progress: progress, atMs: claim.nowMs).rate
-                try db.prepare("""
-                    UPDATE tasks SET progress_changed_at_ms = ?1, stalled_since_ms = NULL,
-                                     progress_rate = ?2
-                    WHERE id = ?3
-                    """).run([claim.nowMs, TaskRow.progressRateValue(rate), claim.id])
-            }
-            try db.prepare("UPDATE tasks SET progress = ?, progress_message = ?, updated_at_ms = ? WHERE id = ?")
-                .run([progress, message.isEmpty ? nil : message, claim.nowMs, claim.id])
+            // Moving progress restarts the stall clock, clears a stall already marked, and adds a point to the
+            // progress rate (`ProgressRate`): the new point is (progress, now). One UPDATE renews the lease too:
+            // every statement on the row costs a row rewrite.
+            let moved = progress != claimed.progress
+            let rate = moved ? claimed.progressRate?.adding(progress: progress, atMs: claim.nowMs).rate : nil
+            try db.prepare("""
+                UPDATE tasks SET lease_expires_at_ms = ?1 + \(TaskRow.leaseMs(defaultParameter: "?2")), updated_at_ms = ?1,
+                                 progress = ?4, progress_message = ?5,
+                                 progress_changed_at_ms = CASE WHEN ?6 THEN ?1 ELSE progress_changed_at_ms END,
+                                 stalled_since_ms = CASE WHEN ?6 THEN NULL ELSE stalled_since_ms END,
+                                 progress_rate = CASE WHEN ?6 THEN ?7 ELSE progress_rate END
+                WHERE id = ?3
+                """).run([claim.nowMs, claim.defaultLeaseMs, claim.id, progress, message.isEmpty ? nil : message, moved,
+                          TaskRow.progressRateValue(rate)])
             let text = message.isEmpty ? "Progress: \(progress)%" : "Progress: \(progress)% - \(message)"
             try self.addHistory(db, taskID: claim.id, change: HistoryEntry.Change.progressUpdate,
                                 workerID: claim.workerID, message: text, nowMs: claim.nowMs)

@@ -46,7 +46,7 @@ enum StatsSQL {
 
     /// `minute (completed_at_ms / 60000), status, COUNT(*)` of the tasks completed or failed in [`?1`, `?2`).
     ///
-    /// A range on the covering index `tasks_status_completed (status, completed_at_ms)` for each of the two
+    /// A range on the covering index `tasks_finished (status, completed_at_ms)` for each of the two
     /// statuses; only the final status is stored, so a failed attempt that was retried is not counted.
     static let finishedPerMinute = """
         SELECT completed_at_ms / 60000 AS minute, status, COUNT(*) FROM tasks

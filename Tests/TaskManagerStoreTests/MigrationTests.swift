@@ -7,7 +7,7 @@ final class MigrationTests: StoreTestCase {
     func testNewDatabaseHasCurrentUserVersion() async throws {
         let version = try await store.withConnection { db in try Migrations.userVersion(of: db) }
         XCTAssertEqual(version, Migrations.currentVersion)
-        XCTAssertEqual(version, 3)
+        XCTAssertEqual(version, 4)
     }
 
     func testReopeningKeepsTasksProgressAndHistory() async throws {

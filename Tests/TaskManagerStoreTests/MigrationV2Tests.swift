@@ -137,7 +137,7 @@ final class MigrationV2Tests: StoreTestCase {
         }
         XCTAssertEqual(Set(names), [
             "tasks_claim", "tasks_created", "tasks_status_created", "tasks_claimed_by",
-            "tasks_status_lease", "tasks_status_progress_changed", "tasks_status_completed",
+            "tasks_leases", "tasks_finished",
         ])
     }
 

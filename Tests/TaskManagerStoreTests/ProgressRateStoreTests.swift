@@ -175,9 +175,9 @@ final class MigrationV3Tests: StoreTestCase {
         store = try SQLiteTaskStore(path: v2Path)
     }
 
-    func testTheMigratedFileHasVersionThree() async throws {
+    func testTheMigratedFileHasTheCurrentVersion() async throws {
         let version = try await store.withConnection { db in try Migrations.userVersion(of: db) }
-        XCTAssertEqual(version, 3)
+        XCTAssertEqual(version, 4)
         XCTAssertEqual(version, Migrations.currentVersion)
     }
 

@@ -267,7 +267,7 @@ final class StatsTests: StoreTestCase {
         assertNoFullScan(plan)
         XCTAssertTrue(
             plan.contains {
-                $0.contains("COVERING INDEX tasks_status_completed (status=? AND completed_at_ms>? AND completed_at_ms<?)")
+                $0.contains("COVERING INDEX tasks_finished (status=? AND completed_at_ms>? AND completed_at_ms<?)")
             }, plan.joined(separator: "\n"))
     }
 
