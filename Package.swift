@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "TaskManager",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "taskmanager", targets: ["taskmanager"]),
         .library(name: "TaskManagerClient", targets: ["TaskManagerClient"]),

@@ -40,6 +40,16 @@ public final class TaskManagerServer: Sendable {
         self.logger = logger
     }
 
+    /// Runs Swift concurrency's jobs on the event loops (`MultiThreadedEventLoopGroup.singleton`) instead of a
+    /// separate thread pool, so that a call's task runs on its connection's event loop with no thread switch.
+    ///
+    /// Call it once, first thing in the process, before any task starts; `taskmanager serve` does.
+    /// - Returns: whether the event loops were installed.
+    @discardableResult
+    public static func installEventLoopsAsGlobalExecutor() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }
+
     /// Opens the store, builds the dispatcher and binds the listening socket.
     ///
     /// - Parameters:

@@ -1,11 +1,14 @@
 import Dispatch
+import Synchronization
 
-/// One read-only connection on its own serial queue; reads on different readers run in parallel.
-// @unchecked: `connection` is touched only on `queue`.
-final class SQLiteReader: @unchecked Sendable {
+/// One read-only connection, used by one thread at a time: a read either runs at once on the caller's thread
+/// when the connection is free (`readIfIdle`), or waits its turn on the reader's serial queue (`read`).
+final class SQLiteReader: Sendable {
     private let queue: DispatchQueue
-    /// nil once closed.
-    private var connection: SQLiteConnection?
+    /// Held for the whole of each read, and to close.
+    private let lock = Mutex(())
+    /// nil once closed; touched only under `lock`.
+    nonisolated(unsafe) private var connection: SQLiteConnection?
 
     /// Opens `path` read-only; the file must already exist with its schema migrated.
     init(path: String, label: String) throws {
@@ -13,20 +16,33 @@ final class SQLiteReader: @unchecked Sendable {
         queue = DispatchQueue(label: label)
     }
 
-    /// Runs `body` on this reader's queue inside one deferred transaction, so all its reads see one snapshot.
+    /// Runs `body` now, on this thread, when no other read holds the connection; nil when one does.
+    ///
+    /// For short reads (a lookup by key): the caller's thread, often an event loop, is blocked while it runs,
+    /// and in exchange the read costs no thread switch.
+    func readIfIdle<T: Sendable>(_ body: (SQLiteConnection) throws -> T) throws -> T? {
+        try lock.withLockIfAvailable { _ throws -> T in try Self.run(body, on: connection) }
+    }
+
+    /// Runs `body` on this reader's queue, after the reads before it.
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result {
-                    guard let connection = self.connection else { throw SQLiteTaskStore.closed }
-                    return try SQLiteTaskStore.mapErrors { try connection.inTransaction(.deferred) { try body(connection) } }
+                    try self.lock.withLock { _ throws -> T in try Self.run(body, on: self.connection) }
                 })
             }
         }
     }
 
-    /// Closes the connection after the reads already queued; later reads throw `UNAVAILABLE`. Idempotent.
+    /// Closes the connection after the read in progress, if any; later reads throw `UNAVAILABLE`. Idempotent.
     func close() {
-        queue.sync { connection = nil }
+        lock.withLock { _ in connection = nil }
+    }
+
+    /// Runs `body` in one deferred transaction, so all its reads see one snapshot.
+    private static func run<T>(_ body: (SQLiteConnection) throws -> T, on connection: SQLiteConnection?) throws -> T {
+        guard let connection else { throw SQLiteTaskStore.closed }
+        return try SQLiteTaskStore.mapErrors { try connection.inTransaction(.deferred) { try body(connection) } }
     }
 }

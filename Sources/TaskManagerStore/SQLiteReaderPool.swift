@@ -1,35 +1,44 @@
-import Dispatch
+import Synchronization
 
-/// The read-only connections of a store; each read goes to the reader with the fewest reads in flight.
-// @unchecked: `inFlight` is touched only on `state`; `readers` is never mutated.
-final class SQLiteReaderPool: @unchecked Sendable {
+/// The read-only connections of a store.
+///
+/// A lookup runs at once on the caller's thread on the first free connection; other reads, and lookups that find
+/// every connection busy, queue on the reader with the fewest reads in flight.
+final class SQLiteReaderPool: Sendable {
     private let readers: [SQLiteReader]
-    private let state = DispatchQueue(label: "TaskManagerStore.SQLiteReaderPool")
-    /// Reads queued or running on each reader.
-    private var inFlight: [Int]
+    /// Reads queued or running on each reader's queue.
+    private let queued: Mutex<[Int]>
 
     /// Opens `count` read-only connections to `path`.
     init(path: String, count: Int) throws {
         readers = try (0..<count).map { try SQLiteReader(path: path, label: "TaskManagerStore.SQLiteReader.\($0)") }
-        inFlight = Array(repeating: 0, count: count)
+        queued = Mutex(Array(repeating: 0, count: count))
     }
 
     /// Whether the pool has no connections (reads must then go elsewhere).
     var isEmpty: Bool { readers.isEmpty }
 
-    /// Runs `body` in one read transaction on the least busy reader.
+    /// Runs the short read `body` on the caller's thread when a connection is free, else queues it like `read`.
+    func lookup<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        for reader in readers {
+            if let value = try reader.readIfIdle(body) { return value }
+        }
+        return try await read(body)
+    }
+
+    /// Runs `body` in one read transaction on the reader with the fewest queued reads.
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        let index = state.sync { () -> Int in
+        let index = queued.withLock { queued -> Int in
             // Non-empty: the store sends reads here only when `isEmpty` is false.
-            let index = inFlight.indices.min { inFlight[$0] < inFlight[$1] }!
-            inFlight[index] += 1
+            let index = queued.indices.min { queued[$0] < queued[$1] }!
+            queued[index] += 1
             return index
         }
-        defer { state.sync { inFlight[index] -= 1 } }
+        defer { queued.withLock { $0[index] -= 1 } }
         return try await readers[index].read(body)
     }
 
-    /// Closes every reader after the reads already queued on it.
+    /// Closes every reader after the read in progress on it.
     func close() {
         for reader in readers { reader.close() }
     }

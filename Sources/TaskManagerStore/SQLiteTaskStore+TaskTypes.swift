@@ -31,7 +31,11 @@ extension SQLiteTaskStore {
     }
 
     public func taskType(named name: String, includingUsage: Bool) async throws -> TaskType? {
-        try await read { db in try TaskTypeRow.fetch(name: name, includingUsage: includingUsage, in: db) }
+        // The usage count reads every task of the type: not a lookup.
+        let body: @Sendable (SQLiteConnection) throws -> TaskType? = { db in
+            try TaskTypeRow.fetch(name: name, includingUsage: includingUsage, in: db)
+        }
+        return try await includingUsage ? read(body) : lookup(body)
     }
 
     public func listTaskTypes(activeOnly: Bool) async throws -> [TaskType] {

@@ -24,7 +24,7 @@ extension SQLiteTaskStore {
     }
 
     public func task(id: Int64) async throws -> Task? {
-        try await read { db in try TaskRow.fetch(id: id, in: db) }
+        try await lookup { db in try TaskRow.fetch(id: id, in: db) }
     }
 
     public func listTasks(_ filter: TaskFilter) async throws -> (tasks: [Task], total: Int64) {

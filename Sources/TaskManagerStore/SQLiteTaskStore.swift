@@ -5,8 +5,8 @@ import TaskManagerCore
 ///
 /// Writes go through one `GroupCommitWriter`: the write calls waiting at the same time run, in arrival order and
 /// each in its own savepoint, inside one `BEGIN IMMEDIATE` transaction that commits once before any of them is
-/// answered. Reads run in parallel on a small pool of read-only connections (`SQLiteReaderPool`), each in one
-/// deferred transaction (one WAL snapshot); a read that starts after a write was answered sees it. Other processes
+/// answered. Reads run in parallel on a small pool of read-only connections (`SQLiteReaderPool`; lookups on the
+/// caller's thread when one is free), each in one deferred transaction (one WAL snapshot); a read that starts after a write was answered sees it. Other processes
 /// opening the same file are kept consistent by SQLite's locks (WAL mode, 5 s busy timeout).
 public final class SQLiteTaskStore: TaskStore, Sendable {
     /// Whether history rows are written; when false, no new rows are written (rows written before are kept).
@@ -17,7 +17,7 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     private let readers: SQLiteReaderPool
 
     /// The read connections opened when the caller does not say.
-    public static let defaultReadConnections = 2
+    public static let defaultReadConnections = 4
 
     /// Opens (creating if needed) the database file at `path` and brings its schema up to date.
     ///
@@ -51,7 +51,7 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     }
 
     public func ping() async throws {
-        try await read { db in
+        try await lookup { db in
             _ = try db.prepare("SELECT 1").firstRow { $0.int64(at: 0) }
         }
     }
@@ -72,6 +72,15 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
             return try await writer.perform { db in try db.inTransaction(.deferred) { try body(db) } }
         }
         return try await readers.read(body)
+    }
+
+    /// Runs the short read `body` (a lookup by key, a few rows) in one read transaction, on the caller's thread
+    /// when a read connection is free: no thread switch. Longer reads use `read`, which never blocks the caller.
+    func lookup<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        if readers.isEmpty {
+            return try await writer.perform { db in try db.inTransaction(.deferred) { try body(db) } }
+        }
+        return try await readers.lookup(body)
     }
 
     /// Runs `body` on the write connection, between batches and outside any transaction; for tests.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 import TaskManagerClient
 
 /// `taskbench`: drives a TaskManager server (or beanstalkd, for comparison) with a fixed scenario for a while
@@ -56,6 +58,8 @@ struct TaskbenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // The load generator's own tasks run on its event loops: fewer thread switches competing with the server.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let defaultAddress = target == .beanstalkd ? "127.0.0.1:11300" : "127.0.0.1:\(ServerAddress.defaultPort)"
         let (host, port) = try ServerAddress.parse(server ?? defaultAddress)
         let key = apiKey ?? ProcessInfo.processInfo.environment["TASKMANAGER_API_KEY"]

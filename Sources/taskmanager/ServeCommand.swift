@@ -94,6 +94,8 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Before the server starts any task: calls then run on their connection's event loop.
+        TaskManagerServer.installEventLoopsAsGlobalExecutor()
         let configuration = try serverConfiguration()
         let level = try resolvedLogLevel()
         LoggingSystem.bootstrap { label in
