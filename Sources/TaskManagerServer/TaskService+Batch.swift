@@ -1,23 +1,39 @@
 import TaskManagerCore
+import TaskManagerStore
 
 extension TaskService {
     static let maxCreateBatch = 1000
     static let maxClaimBatch: Int32 = 100
 
-    /// Runs CreateTask for every item, in order; each item succeeds or fails on its own.
+    /// Runs CreateTask for every item, in order, in one store write (one commit); each item succeeds or fails on
+    /// its own.
     func createTasks(_ request: CreateTasksRequest, _ context: CallContext) async throws -> CreateTasksResponse {
         guard (1...Self.maxCreateBatch).contains(request.tasks.count) else {
             throw TaskManagerError(.invalidArgument, "tasks must hold 1 to \(Self.maxCreateBatch) items")
         }
-        var results: [CreateTaskResult] = []
-        results.reserveCapacity(request.tasks.count)
+        var checked: [Result<NewTask, TaskManagerError>] = []
+        checked.reserveCapacity(request.tasks.count)
         for item in request.tasks {
             do {
-                let created = try await createTask(item, context)
-                results.append(CreateTaskResult(task: created.task, deduplicated: created.deduplicated))
+                let new: NewTask = try await newTask(item)
+                checked.append(.success(new))
             } catch let error as TaskManagerError {
-                results.append(CreateTaskResult(code: error.code, message: error.message))
+                checked.append(.failure(error))
             }
+        }
+        let valid = checked.compactMap { try? $0.get() }
+        let outcomes = valid.isEmpty ? [] : try await store.createTasks(valid)
+        // One outcome per valid item, in order.
+        var next = outcomes.makeIterator()
+        let results = checked.map { item -> CreateTaskResult in
+            switch item.flatMap({ _ in next.next()! }) {
+            case .success(let outcome): return CreateTaskResult(task: outcome.task, deduplicated: outcome.deduplicated)
+            case .failure(let error): return CreateTaskResult(code: error.code, message: error.message)
+            }
+        }
+        if results.contains(where: { $0.task != nil && !$0.deduplicated }) {
+            claimNotifier.notify()
+            historyNotifier.notify()
         }
         return CreateTasksResponse(results: results)
     }

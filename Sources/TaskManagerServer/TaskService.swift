@@ -117,6 +117,16 @@ public final class TaskService: Sendable {
     // MARK: Tasks
 
     func createTask(_ request: CreateTaskRequest, _ context: CallContext) async throws -> CreateTaskResponse {
+        let (task, deduplicated) = try await store.createTask(try await newTask(request))
+        if !deduplicated {
+            claimNotifier.notify()
+            historyNotifier.notify()
+        }
+        return CreateTaskResponse(task: task, deduplicated: deduplicated)
+    }
+
+    /// Checks a CreateTask request against its type and the server's settings and makes the row to insert.
+    func newTask(_ request: CreateTaskRequest) async throws -> NewTask {
         let typeName = try required(request.type, "type")
         let params = try Self.parseParams(request.paramsJSON)
         guard request.maxAttempts >= 0 else { throw TaskManagerError(.invalidArgument, "max_attempts must not be negative") }
@@ -146,16 +156,10 @@ public final class TaskService: Sendable {
         let backoff = RetryBackoff(
             baseMs: Int64(Self.first(request.retryBackoffBaseMs, settings.retryBackoffBaseMs) ?? Int32(clamping: options.retryBackoff.baseMs)),
             capMs: Int64(Self.first(request.retryBackoffCapMs, settings.retryBackoffCapMs) ?? Int32(clamping: options.retryBackoff.capMs)))
-        let (task, deduplicated) = try await store.createTask(
-            NewTask(
-                typeID: taskType.id, paramsJSON: canonical, priority: request.priority, dedupeKey: dedupeKey,
-                maxAttempts: Self.first(request.maxAttempts, settings.maxAttempts) ?? options.maxAttempts, nowMs: now,
-                runAtMs: request.runAtMs > 0 ? request.runAtMs : Self.saturatingSum(now, request.delayMs), retryBackoff: backoff))
-        if !deduplicated {
-            claimNotifier.notify()
-            historyNotifier.notify()
-        }
-        return CreateTaskResponse(task: task, deduplicated: deduplicated)
+        return NewTask(
+            typeID: taskType.id, paramsJSON: canonical, priority: request.priority, dedupeKey: dedupeKey,
+            maxAttempts: Self.first(request.maxAttempts, settings.maxAttempts) ?? options.maxAttempts, nowMs: now,
+            runAtMs: request.runAtMs > 0 ? request.runAtMs : Self.saturatingSum(now, request.delayMs), retryBackoff: backoff)
     }
 
     func claimTask(_ request: ClaimTaskRequest, _ context: CallContext) async throws -> ClaimTaskResponse {

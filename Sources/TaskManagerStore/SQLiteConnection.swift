@@ -30,6 +30,9 @@ final class SQLiteConnection {
         // Fully initialised from here on: a throw below releases self, and deinit closes the handle.
         sqlite3_extended_result_codes(db, 1)
         try execute("PRAGMA busy_timeout = 5000")
+        // SQLite's default page cache is 2 MB; with a large queue the indexes' hot pages (the claim index, the
+        // random-keyed dedupe index) no longer fit and every call reads pages back from the OS.
+        try execute("PRAGMA cache_size = -\(readOnly ? 16_384 : 65_536)")
         guard !readOnly else { return }
         try execute("PRAGMA journal_mode = WAL")
         try execute("PRAGMA foreign_keys = ON")

@@ -27,6 +27,9 @@ public protocol TaskStore: Sendable {
     /// Inserts a pending task with history `created`, or returns the task that has the same dedupe key.
     func createTask(_ task: NewTask) async throws -> (task: Task, deduplicated: Bool)
 
+    /// `createTask` for each of `tasks`, in order, as one write; an item that fails leaves the others.
+    func createTasks(_ tasks: [NewTask]) async throws -> [Result<(task: Task, deduplicated: Bool), TaskManagerError>]
+
     /// Atomically claims the first claimable task matching the query (history `claimed`) and gives it a lease;
     /// nil when none. Claimable: pending and due (`run_at_ms <= now`), or claimed with an expired lease (which is
     /// ended first exactly as `reapExpiredLeases` would).
@@ -206,6 +209,19 @@ public struct TaskFilter: Sendable, Hashable {
 }
 
 extension TaskStore {
+    /// One `createTask` after another: for stores that cannot do better.
+    public func createTasks(_ tasks: [NewTask]) async throws -> [Result<(task: Task, deduplicated: Bool), TaskManagerError>] {
+        var results: [Result<(task: Task, deduplicated: Bool), TaskManagerError>] = []
+        for task in tasks {
+            do {
+                results.append(.success(try await createTask(task)))
+            } catch let error as TaskManagerError {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
     /// The type with this name and its usage count, or nil.
     public func taskType(named name: String) async throws -> TaskType? {
         try await taskType(named: name, includingUsage: true)
