@@ -9,8 +9,9 @@ public struct ServerConfiguration: Sendable {
     public var port = 7411
     /// SQLite database file.
     public var databasePath = "./taskmanager.db"
-    /// `.full` (SQLite synchronous=FULL): an acknowledged call survives power loss. `.normal`: it survives a crash
-    /// of the server, and the last commits may be lost on power loss (WAL stays consistent).
+    /// `.full`: an acknowledged call survives power loss (its commit's WAL frames are synced before it is answered;
+    /// see `WALSync`). `.normal`: it survives a crash of the server, and the last commits may be lost on power loss
+    /// (WAL stays consistent).
     public var durability = SQLiteTaskStore.Synchronous.full
     /// The lease a claim gets, in seconds, unless its task type sets `lease_seconds`: renewed by every
     /// UpdateProgress and Heartbeat; when it runs out, the task goes back to pending (a new attempt).

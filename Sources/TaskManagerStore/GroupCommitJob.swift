@@ -4,7 +4,8 @@ import TaskManagerCore
 ///
 /// The caller is answered only by `resume()`, which `GroupCommitWriter` calls after the batch's `COMMIT` (or after
 /// giving up on the batch), never straight after the body.
-// @unchecked: `outcome` is set and read only on the writer's queue; `continuation` is resumed exactly once.
+// @unchecked: `outcome` is set and read on the writer's queue, then (handed over under `WALSync`'s lock) on the
+// sync queue; `continuation` is resumed exactly once.
 final class GroupCommitJob: @unchecked Sendable {
     /// The call's work, run inside its own savepoint of the batch's transaction.
     let body: @Sendable (SQLiteConnection) throws -> any Sendable

@@ -6,13 +6,14 @@ import Dispatch
 /// one `BEGIN IMMEDIATE` transaction, each in its own savepoint (a job that throws is rolled back to its savepoint
 /// and gets its own error; the others are kept), commits once, and only then answers every job. Jobs that arrive
 /// while a batch runs wait for the next batch, so one caller gets one transaction per call and many callers share
-/// commits (and, with `synchronous = FULL`, the fsync of each commit).
+/// commits. With a `WALSync`, a committed batch is answered after the sync of the WAL that covers it, which runs
+/// on its own queue while the next batch runs here.
 // @unchecked: `connection` is touched only on `queue`; `pending`, `isClosed`, `isScheduled`, `commits` and `onEvent`
 // only on `state`.
 final class GroupCommitWriter: @unchecked Sendable {
     /// A step of a batch, reported to `onEvent`; for tests.
     enum Event: Equatable, Sendable {
-        case begin, commit, rollback, resume
+        case begin, commit, rollback, sync, resume
     }
 
     /// The most jobs one transaction takes by default.
@@ -31,11 +32,26 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var isScheduled = false
     private var commits = 0
     private var onEvent: (@Sendable (Event) -> Void)?
+    /// Set when commits are not synced by SQLite itself; see `WALSync`.
+    private var walSync: WALSync?
 
     /// Takes ownership of `connection`, which must be open, migrated and outside any transaction.
-    init(connection: SQLiteConnection, maxBatch: Int = defaultMaxBatch) {
+    ///
+    /// - Parameter syncingWAL: the WAL file to sync after each commit before answering its calls, when the
+    ///   connection runs `synchronous = NORMAL` and calls must still be durable when answered.
+    init(connection: SQLiteConnection, maxBatch: Int = defaultMaxBatch, syncingWAL walPath: String? = nil) {
         self.connection = connection
         self.maxBatch = max(1, maxBatch)
+        if let walPath {
+            walSync = WALSync(walPath: walPath) { [unowned self] jobs, syncError in
+                self.emit(.sync)
+                for job in jobs {
+                    if let syncError, (try? job.outcome.get()) != nil { job.outcome = .failure(syncError) }
+                    self.emit(.resume)
+                    job.resume()
+                }
+            }
+        }
     }
 
     // MARK: - Calls
@@ -79,6 +95,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             while let batch = takeBatch() { runBatch(batch[...]) }
             connection = nil
         }
+        walSync?.close()
     }
 
     // MARK: - Test hooks
@@ -142,6 +159,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         state.sync { commits += 1 }
         emit(.commit)
+        if let walSync { return walSync.submit(batch) }
         for job in batch {
             emit(.resume)
             job.resume()

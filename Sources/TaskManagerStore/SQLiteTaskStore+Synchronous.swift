@@ -5,7 +5,8 @@ extension SQLiteTaskStore {
         case off = "OFF"
         /// In WAL mode, commits survive an application crash but the latest may be lost on power loss.
         case normal = "NORMAL"
-        /// Every commit is synced: durable across power loss.
+        /// Every commit is synced before its calls are answered: durable across power loss. On a file database the
+        /// store syncs the WAL itself after each commit, on its own queue (`WALSync`), with SQLite at NORMAL.
         case full = "FULL"
     }
 }

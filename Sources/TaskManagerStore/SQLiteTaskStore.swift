@@ -34,12 +34,14 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     {
         self.recordHistory = recordHistory
         // Migrated before any reader opens, so readers never see an older schema.
+        // FULL is kept by syncing the WAL after each commit on another queue (`WALSync`), not inside the commit.
+        let syncsItself = synchronous == .full && !Self.isInMemory(path)
         let connection = try Self.mapErrors {
-            let connection = try SQLiteConnection(path: path, synchronous: synchronous)
+            let connection = try SQLiteConnection(path: path, synchronous: syncsItself ? .normal : synchronous)
             try Migrations.apply(to: connection)
             return connection
         }
-        writer = GroupCommitWriter(connection: connection)
+        writer = GroupCommitWriter(connection: connection, syncingWAL: syncsItself ? path + "-wal" : nil)
         let count = Self.isInMemory(path) ? 0 : max(0, readConnections)
         readers = try Self.mapErrors { try SQLiteReaderPool(path: path, count: count) }
     }

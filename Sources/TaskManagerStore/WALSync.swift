@@ -1,0 +1,98 @@
+import Dispatch
+import Synchronization
+import TaskManagerCore
+
+#if canImport(Glibc)
+import Glibc
+
+private let closeFile = Glibc.close
+private let syncData = Glibc.fdatasync
+#elseif canImport(Darwin)
+import Darwin
+
+private let closeFile = Darwin.close
+private let syncData = Darwin.fsync
+#endif
+
+/// Makes committed batches durable off the writer's thread, for `synchronous = FULL` without its wait.
+///
+/// The write connection then runs `synchronous = NORMAL`: a commit writes its WAL frames without syncing them. The
+/// writer hands each committed batch here and starts the next one; this queue calls `fdatasync` on the WAL file and
+/// only then answers the batch's calls. One sync covers every batch committed before it began, so a call is
+/// answered only once its commit is on disk, as with `FULL`, while the writer never waits for the disk.
+///
+/// SQLite keeps the WAL file consistent on its own in this mode (checkpoints sync the WAL before copying it into
+/// the database and sync the database before the WAL starts over), so a sync here only decides when calls are
+/// answered. A reader may see a commit up to one sync before its caller is answered; a power loss in that window
+/// loses it, and its caller was never told it succeeded.
+final class WALSync: Sendable {
+    private struct State {
+        var waiting: [GroupCommitJob] = []
+        var isDraining = false
+    }
+
+    private let walPath: String
+    private let queue = DispatchQueue(label: "TaskManagerStore.WALSync")
+    private let state = Mutex(State())
+    /// Answers jobs once their sync is done, with the sync's error if it failed; set once by the writer.
+    private let answer: @Sendable (_ jobs: [GroupCommitJob], _ syncError: (any Error)?) -> Void
+    /// The WAL file, opened at the first sync; touched only on `queue`.
+    nonisolated(unsafe) private var descriptor: Int32 = -1
+
+    /// - Parameters:
+    ///   - walPath: the database path followed by `-wal`.
+    ///   - answer: called on this object's queue, in order, with every batch after the sync that covers it.
+    init(walPath: String, answer: @escaping @Sendable (_ jobs: [GroupCommitJob], _ syncError: (any Error)?) -> Void) {
+        self.walPath = walPath
+        self.answer = answer
+    }
+
+    /// Queues the jobs of a batch whose transaction has committed; they are answered after the next sync.
+    func submit(_ jobs: ArraySlice<GroupCommitJob>) {
+        let start = state.withLock { state -> Bool in
+            state.waiting.append(contentsOf: jobs)
+            guard !state.isDraining else { return false }
+            state.isDraining = true
+            return true
+        }
+        if start { queue.async { self.drain() } }
+    }
+
+    /// Waits until every submitted job is answered, then closes the file.
+    func close() {
+        queue.sync {
+            if descriptor >= 0 { _ = closeFile(descriptor) }
+            descriptor = -1
+        }
+    }
+
+    /// Syncs and answers until no job waits; each turn takes every job submitted before its sync began.
+    private func drain() {
+        while true {
+            let jobs = state.withLock { state -> [GroupCommitJob]? in
+                guard !state.waiting.isEmpty else {
+                    state.isDraining = false
+                    return nil
+                }
+                defer { state.waiting.removeAll(keepingCapacity: true) }
+                return state.waiting
+            }
+            guard let jobs else { return }
+            answer(jobs, syncWAL())
+        }
+    }
+
+    /// `fdatasync` of the WAL file; nil on success.
+    private func syncWAL() -> (any Error)? {
+        if descriptor < 0 {
+            descriptor = open(walPath, O_RDWR | O_CLOEXEC)
+            if descriptor < 0 { return WALSync.failed }
+        }
+        // "fdatasync() is similar to fsync(), but does not flush modified metadata unless that metadata is needed
+        // in order to allow a subsequent data retrieval to be correctly handled": a grown file's size is flushed.
+        return syncData(descriptor) == 0 ? nil : WALSync.failed
+    }
+
+    /// The answer to calls whose commit could not be made durable: they may or may not survive a power loss.
+    static let failed = TaskManagerError(.internal, "Storage error (sync failed)")
+}
