@@ -16,12 +16,16 @@ final class SQLiteReader: Sendable {
         queue = DispatchQueue(label: label)
     }
 
-    /// Runs `body` now, on this thread, when no other read holds the connection; nil when one does.
+    /// Runs the one-statement read `body` now, on this thread, when no other read holds the connection; nil
+    /// when one does.
     ///
     /// For short reads (a lookup by key): the caller's thread, often an event loop, is blocked while it runs,
-    /// and in exchange the read costs no thread switch.
+    /// and in exchange the read costs no thread switch. No explicit transaction: one statement is its own snapshot.
     func readIfIdle<T: Sendable>(_ body: (SQLiteConnection) throws -> T) throws -> T? {
-        try lock.withLockIfAvailable { _ throws -> T in try Self.run(body, on: connection) }
+        try lock.withLockIfAvailable { _ throws -> T in
+            guard let connection else { throw SQLiteTaskStore.closed }
+            return try SQLiteTaskStore.mapErrors { try body(connection) }
+        }
     }
 
     /// Runs `body` on this reader's queue, after the reads before it.

@@ -18,7 +18,8 @@ final class SQLiteReaderPool: Sendable {
     /// Whether the pool has no connections (reads must then go elsewhere).
     var isEmpty: Bool { readers.isEmpty }
 
-    /// Runs the short read `body` on the caller's thread when a connection is free, else queues it like `read`.
+    /// Runs the one-statement read `body` on the caller's thread when a connection is free, else queues it like
+    /// `read`.
     func lookup<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         for reader in readers {
             if let value = try reader.readIfIdle(body) { return value }

@@ -76,8 +76,8 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
         return try await readers.read(body)
     }
 
-    /// Runs the short read `body` (a lookup by key, a few rows) in one read transaction, on the caller's thread
-    /// when a read connection is free: no thread switch. Longer reads use `read`, which never blocks the caller.
+    /// Runs the short read `body`, one statement (a lookup by key), on the caller's thread when a read connection
+    /// is free: no thread switch. Longer reads use `read`, which never blocks the caller.
     func lookup<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         if readers.isEmpty {
             return try await writer.perform { db in try db.inTransaction(.deferred) { try body(db) } }

@@ -83,6 +83,9 @@ final class WALSync: Sendable {
     }
 
     /// `fdatasync` of the WAL file; nil on success.
+    ///
+    /// Through a descriptor of our own: syncing a file flushes its data whichever descriptor names it. SQLite locks
+    /// the database and `-shm` files, never the WAL, so closing this descriptor cannot drop one of its POSIX locks.
     private func syncWAL() -> (any Error)? {
         if descriptor < 0 {
             descriptor = open(walPath, O_RDWR | O_CLOEXEC)
