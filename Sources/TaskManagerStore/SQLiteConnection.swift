@@ -8,6 +8,8 @@ final class SQLiteConnection {
     private let db: OpaquePointer
     /// Statements prepared once per SQL text and reused; finalized before the handle is closed.
     private var statementCache: [String: SQLiteStatement] = [:]
+    /// The closure `sqlite3_wal_hook` calls, kept alive as long as the handle.
+    private var walHook: WALHook?
 
     /// Opens (creating if needed) the database at `path` and configures it for the store:
     /// WAL journal, foreign keys on, `synchronous` as given, and a 5 s busy timeout.
@@ -68,6 +70,23 @@ final class SQLiteConnection {
         return statement
     }
 
+    /// Calls `hook` after every commit with the handle and the number of pages in the WAL, instead of SQLite's
+    /// automatic checkpoint (which is such a hook). The hook runs inside the commit, on this connection's thread.
+    func setWALHook(_ hook: @escaping (OpaquePointer, Int32) -> Void) {
+        let box = WALHook(hook)
+        walHook = box
+        sqlite3_wal_hook(db, { context, db, _, pages in
+            guard let context, let db else { return SQLITE_OK }
+            Unmanaged<WALHook>.fromOpaque(context).takeUnretainedValue().body(db, pages)
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(box).toOpaque())
+    }
+
+    /// Copies as much of the WAL into the database as readers and writers allow, without waiting for them.
+    func checkpointPassive() {
+        sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+    }
+
     /// The number of rows changed by the last INSERT, UPDATE or DELETE.
     var changes: Int64 {
         Int64(sqlite3_changes64(db))
@@ -82,4 +101,10 @@ final class SQLiteConnection {
     var isAutocommit: Bool {
         sqlite3_get_autocommit(db) != 0
     }
+}
+
+/// A WAL hook's closure, boxed for the C callback's context pointer.
+private final class WALHook {
+    let body: (OpaquePointer, Int32) -> Void
+    init(_ body: @escaping (OpaquePointer, Int32) -> Void) { self.body = body }
 }

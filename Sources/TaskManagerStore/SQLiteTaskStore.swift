@@ -15,6 +15,8 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     /// The one write connection; internal for tests (`commitCount`, `pendingCount`, `setEventHook`).
     let writer: GroupCommitWriter
     private let readers: SQLiteReaderPool
+    /// nil for an in-memory database.
+    let checkpointer: WALCheckpointer?
 
     /// The read connections opened when the caller does not say.
     public static let defaultReadConnections = 4
@@ -29,8 +31,16 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     ///     the write connection, between batches.
     /// - Throws: `TaskManagerError` (`UNAVAILABLE` when the file is locked, `INTERNAL` otherwise,
     ///   `FAILED_PRECONDITION` when the file has a newer schema).
-    public init(path: String, recordHistory: Bool = true, synchronous: Synchronous = .full,
-                readConnections: Int = defaultReadConnections) throws
+    public convenience init(path: String, recordHistory: Bool = true, synchronous: Synchronous = .full,
+                            readConnections: Int = defaultReadConnections) throws
+    {
+        try self.init(path: path, recordHistory: recordHistory, synchronous: synchronous,
+                      readConnections: readConnections, checkpointLimits: WALCheckpointer.Limits())
+    }
+
+    /// `init(path:recordHistory:synchronous:readConnections:)` with the WAL sizes that start checkpoints; for tests.
+    init(path: String, recordHistory: Bool, synchronous: Synchronous, readConnections: Int,
+         checkpointLimits: WALCheckpointer.Limits) throws
     {
         self.recordHistory = recordHistory
         // Migrated before any reader opens, so readers never see an older schema.
@@ -41,6 +51,13 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
             try Migrations.apply(to: connection)
             return connection
         }
+        if Self.isInMemory(path) {
+            checkpointer = nil
+        } else {
+            let checkpointer = try Self.mapErrors { try WALCheckpointer(path: path, limits: checkpointLimits) }
+            checkpointer.attach(to: connection)
+            self.checkpointer = checkpointer
+        }
         writer = GroupCommitWriter(connection: connection, syncingWAL: syncsItself ? path + "-wal" : nil)
         let count = Self.isInMemory(path) ? 0 : max(0, readConnections)
         readers = try Self.mapErrors { try SQLiteReaderPool(path: path, count: count) }
@@ -50,6 +67,7 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     public func close() {
         writer.close()
         readers.close()
+        checkpointer?.close()
     }
 
     public func ping() async throws {
