@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// The one write connection of a store: commits the write calls that wait at the same time as one transaction.
 ///
@@ -8,10 +9,10 @@ import Dispatch
 /// while a batch runs wait for the next batch, so one caller gets one transaction per call and many callers share
 /// commits. With a `WALSync`, a committed batch is answered after the sync of the WAL that covers it, which runs
 /// on its own queue while the next batch runs here.
-// @unchecked: `connection` is touched only on `queue`; `pending`, `isClosed`, `isScheduled`, `commits` and `onEvent`
-// only on `state`.
+// @unchecked: `connection` is touched only on `queue`; `pending`, `isClosed`, `isScheduled` and `commits` only on
+// `state`.
 final class GroupCommitWriter: @unchecked Sendable {
-    /// A step of a batch, reported to `onEvent`; for tests.
+    /// A step of a batch, reported to the event hook; for tests.
     enum Event: Equatable, Sendable {
         case begin, commit, rollback, sync, resume
     }
@@ -31,9 +32,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Whether a `runNextBatch` is on `queue` (or running); it keeps rescheduling itself until `pending` is empty.
     private var isScheduled = false
     private var commits = 0
-    private var onEvent: (@Sendable (Event) -> Void)?
+    /// Where events go; shared with `walSync`'s answers, which must not keep the writer alive.
+    private let events = EventHook()
     /// Set when commits are not synced by SQLite itself; see `WALSync`.
-    private var walSync: WALSync?
+    private let walSync: WALSync?
 
     /// Takes ownership of `connection`, which must be open, migrated and outside any transaction.
     ///
@@ -42,12 +44,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     init(connection: SQLiteConnection, maxBatch: Int = defaultMaxBatch, syncingWAL walPath: String? = nil) {
         self.connection = connection
         self.maxBatch = max(1, maxBatch)
-        if let walPath {
-            walSync = WALSync(walPath: walPath) { [unowned self] jobs, syncError in
-                self.emit(.sync)
+        walSync = walPath.map { [events] walPath in
+            WALSync(walPath: walPath) { jobs, syncError in
+                events.emit(.sync)
                 for job in jobs {
                     if let syncError, (try? job.outcome.get()) != nil { job.outcome = .failure(syncError) }
-                    self.emit(.resume)
+                    events.emit(.resume)
                     job.resume()
                 }
             }
@@ -108,7 +110,7 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Calls `hook` (on the writer's queue) at each step of every later batch; nil to stop.
     func setEventHook(_ hook: (@Sendable (Event) -> Void)?) {
-        state.sync { onEvent = hook }
+        events.hook.withLock { $0 = hook }
     }
 
     // MARK: - Batches (on `queue`)
@@ -216,6 +218,15 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     private func emit(_ event: Event) {
-        state.sync { onEvent }?(event)
+        events.emit(event)
+    }
+
+    /// The test hook that events go to.
+    private final class EventHook: Sendable {
+        let hook = Mutex<(@Sendable (Event) -> Void)?>(nil)
+
+        func emit(_ event: Event) {
+            hook.withLock { $0 }?(event)
+        }
     }
 }
