@@ -33,6 +33,8 @@ public final class TaskService: Sendable {
     let claimNotifier = ChangeNotifier()
     /// Wakes watch streams; everything that writes history calls `notify()`.
     let historyNotifier = ChangeNotifier()
+    /// The parsed parameter schemas of the types tasks are created for.
+    let schemas = SchemaCache()
 
     public init(store: any TaskStore, options: Options, clock: any WallClock = SystemClock()) {
         self.store = store
@@ -143,7 +145,7 @@ public final class TaskService: Sendable {
             throw TaskManagerError.taskTypeNotFound
         }
         guard taskType.isActive else { throw TaskManagerError.taskTypeInactive }
-        if options.schemaValidation, let schema = try? JSONValue.parse(taskType.paramSchemaJSON) {
+        if options.schemaValidation, let schema = schemas.schema(taskType.paramSchemaJSON) {
             let violations = JSONSchemaValidator.validate(params, against: schema)
             if !violations.isEmpty {
                 throw TaskManagerError(.invalidArgument, "Parameter validation failed: " + violations.joined(separator: ", "))
