@@ -5,9 +5,11 @@ import TaskManagerCore
 ///
 /// Writes go through one `GroupCommitWriter`: the write calls waiting at the same time run, in arrival order and
 /// each in its own savepoint, inside one `BEGIN IMMEDIATE` transaction that commits once before any of them is
-/// answered. Reads run in parallel on a small pool of read-only connections (`SQLiteReaderPool`; lookups on the
-/// caller's thread when one is free), each in one deferred transaction (one WAL snapshot); a read that starts after a write was answered sees it. Other processes
-/// opening the same file are kept consistent by SQLite's locks (WAL mode, 5 s busy timeout).
+/// answered (with `.full`, once `WALSync` has synced the commit). Reads run in parallel on a small pool of
+/// read-only connections (`SQLiteReaderPool`; one-statement lookups on the caller's thread when one is free),
+/// each in one deferred transaction (one WAL snapshot); a read that starts after a write was answered sees it.
+/// `WALCheckpointer` copies the WAL into the database beside the writer. Other processes opening the same file
+/// are kept consistent by SQLite's locks (WAL mode, 5 s busy timeout).
 public final class SQLiteTaskStore: TaskStore, Sendable {
     /// Whether history rows are written; when false, no new rows are written (rows written before are kept).
     public let recordHistory: Bool
