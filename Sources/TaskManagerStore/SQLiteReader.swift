@@ -21,6 +21,7 @@ final class SQLiteReader: Sendable {
     ///
     /// For short reads (a lookup by key): the caller's thread, often an event loop, is blocked while it runs,
     /// and in exchange the read costs no thread switch. No explicit transaction: one statement is its own snapshot.
+    /// (A WAL reader waits only while another process holds the file exclusively, up to the busy timeout.)
     func readIfIdle<T: Sendable>(_ body: (SQLiteConnection) throws -> T) throws -> T? {
         try lock.withLockIfAvailable { _ throws -> T in
             guard let connection else { throw SQLiteTaskStore.closed }

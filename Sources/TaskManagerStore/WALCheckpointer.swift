@@ -7,11 +7,10 @@ import Synchronization
 /// SQLite's automatic checkpoint runs inside the commit that takes the WAL past 1,000 pages: the writer, and every
 /// call waiting for it, then waits for the copy and two syncs. Instead the write connection's WAL hook asks this
 /// checkpointer for a PASSIVE checkpoint, which runs beside the next batches. The WAL only starts over once a
-/// checkpoint has copied all of it, which a checkpoint running beside the writer may never do under steady load;
-/// so past `writerCheckpointPages` the writer runs one itself, as SQLite would, short since most pages are
-/// already copied. (Under steady writes that is every time: a checkpoint beside the writer finishes after the
-/// writer has appended more.) The writer's checkpoints then cost mainly their two syncs, once per 8,000 pages
-/// instead of SQLite's once per 1,000.
+/// checkpoint has copied all of it, which a checkpoint running beside the writer may never do under steady load
+/// (it ends after the writer has appended more); so past `Limits.writer` pages the writer runs one itself, as
+/// SQLite would, short since most pages are already copied. Its cost is then mainly its two syncs, once per
+/// 8,000 pages instead of SQLite's once per 1,000.
 final class WALCheckpointer: Sendable {
     /// WAL sizes, in pages (4 KiB), that start checkpoints.
     struct Limits: Sendable {
