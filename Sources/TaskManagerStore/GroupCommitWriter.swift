@@ -39,13 +39,16 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Takes ownership of `connection`, which must be open, migrated and outside any transaction.
     ///
-    /// - Parameter syncingWAL: the WAL file to sync after each commit before answering its calls, when the
-    ///   connection runs `synchronous = NORMAL` and calls must still be durable when answered.
-    init(connection: SQLiteConnection, maxBatch: Int = defaultMaxBatch, syncingWAL walPath: String? = nil) {
+    /// - Parameters:
+    ///   - syncingWAL: the WAL file to sync after each commit before answering its calls, when the connection
+    ///     runs `synchronous = NORMAL` and calls must still be durable when answered.
+    ///   - syncFile: how that file is synced (`fdatasync` unless a test says otherwise).
+    init(connection: SQLiteConnection, maxBatch: Int = defaultMaxBatch, syncingWAL walPath: String? = nil,
+         syncFile: (@Sendable (Int32) -> Int32)? = nil) {
         self.connection = connection
         self.maxBatch = max(1, maxBatch)
         walSync = walPath.map { [events] walPath in
-            WALSync(walPath: walPath) { jobs, syncError in
+            WALSync(walPath: walPath, syncFile: syncFile) { jobs, syncError in
                 events.emit(.sync)
                 for job in jobs {
                     if let syncError, (try? job.outcome.get()) != nil { job.outcome = .failure(syncError) }
@@ -140,6 +143,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func runBatch(_ batch: ArraySlice<GroupCommitJob>) {
         guard !batch.isEmpty else { return }
         guard let db = connection else { return fail(batch, with: SQLiteTaskStore.closed) }
+        if let failure = walSync?.failure { return fail(batch, with: failure) }
         do {
             try db.run("BEGIN IMMEDIATE")
         } catch {

@@ -40,9 +40,10 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
                       readConnections: readConnections, checkpointLimits: WALCheckpointer.Limits())
     }
 
-    /// `init(path:recordHistory:synchronous:readConnections:)` with the WAL sizes that start checkpoints; for tests.
+    /// `init(path:recordHistory:synchronous:readConnections:)` with the WAL sizes that start checkpoints and the
+    /// function that syncs the WAL (`fdatasync` when nil); for tests.
     init(path: String, recordHistory: Bool, synchronous: Synchronous, readConnections: Int,
-         checkpointLimits: WALCheckpointer.Limits) throws
+         checkpointLimits: WALCheckpointer.Limits, syncFile: (@Sendable (Int32) -> Int32)? = nil) throws
     {
         self.recordHistory = recordHistory
         // Migrated before any reader opens, so readers never see an older schema.
@@ -60,7 +61,7 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
             checkpointer.attach(to: connection)
             self.checkpointer = checkpointer
         }
-        writer = GroupCommitWriter(connection: connection, syncingWAL: syncsItself ? path + "-wal" : nil)
+        writer = GroupCommitWriter(connection: connection, syncingWAL: syncsItself ? path + "-wal" : nil, syncFile: syncFile)
         let count = Self.isInMemory(path) ? 0 : max(0, readConnections)
         readers = try Self.mapErrors { try SQLiteReaderPool(path: path, count: count) }
     }

@@ -25,10 +25,16 @@ private let syncData = Darwin.fsync
 /// the database and sync the database before the WAL starts over), so a sync here only decides when calls are
 /// answered. A reader may see a commit up to one sync before its caller is answered; a power loss in that window
 /// loses it, and its caller was never told it succeeded.
+///
+/// A failed sync is final (`failure`): the calls it covered are answered with an error, and the writer runs no
+/// further batch, since after a failed `fdatasync` the kernel may have dropped the unwritten pages and a later
+/// sync that succeeds proves nothing about them. Restarting the server (SQLite's recovery of the WAL) is the way
+/// back.
 final class WALSync: Sendable {
     private struct State {
         var waiting: [GroupCommitJob] = []
         var isDraining = false
+        var failure: TaskManagerError?
     }
 
     private let walPath: String
@@ -36,16 +42,24 @@ final class WALSync: Sendable {
     private let state = Mutex(State())
     /// Answers jobs once their sync is done, with the sync's error if it failed; set once by the writer.
     private let answer: @Sendable (_ jobs: [GroupCommitJob], _ syncError: (any Error)?) -> Void
+    /// Syncs a file descriptor; 0 on success, as `fdatasync`.
+    private let syncFile: @Sendable (Int32) -> Int32
     /// The WAL file, opened at the first sync; touched only on `queue`.
     nonisolated(unsafe) private var descriptor: Int32 = -1
 
     /// - Parameters:
     ///   - walPath: the database path followed by `-wal`.
+    ///   - syncFile: `fdatasync`; tests pass one that fails.
     ///   - answer: called on this object's queue, in order, with every batch after the sync that covers it.
-    init(walPath: String, answer: @escaping @Sendable (_ jobs: [GroupCommitJob], _ syncError: (any Error)?) -> Void) {
+    init(walPath: String, syncFile: (@Sendable (Int32) -> Int32)? = nil,
+         answer: @escaping @Sendable (_ jobs: [GroupCommitJob], _ syncError: (any Error)?) -> Void) {
         self.walPath = walPath
+        self.syncFile = syncFile ?? { syncData($0) }
         self.answer = answer
     }
+
+    /// Set once a sync has failed: no later commit can be trusted to be durable.
+    var failure: TaskManagerError? { state.withLock { $0.failure } }
 
     /// Queues the jobs of a batch whose transaction has committed; they are answered after the next sync.
     func submit(_ jobs: ArraySlice<GroupCommitJob>) {
@@ -69,16 +83,19 @@ final class WALSync: Sendable {
     /// Syncs and answers until no job waits; each turn takes every job submitted before its sync began.
     private func drain() {
         while true {
-            let jobs = state.withLock { state -> [GroupCommitJob]? in
+            let taken = state.withLock { state -> (jobs: [GroupCommitJob], failure: TaskManagerError?)? in
                 guard !state.waiting.isEmpty else {
                     state.isDraining = false
                     return nil
                 }
                 defer { state.waiting.removeAll(keepingCapacity: true) }
-                return state.waiting
+                return (state.waiting, state.failure)
             }
-            guard let jobs else { return }
-            answer(jobs, syncWAL())
+            guard let taken else { return }
+            // After a failed sync, a later one that succeeds proves nothing: its batches fail too.
+            let error = taken.failure ?? syncWAL()
+            if error != nil { state.withLock { $0.failure = WALSync.failedEarlier } }
+            answer(taken.jobs, error)
         }
     }
 
@@ -93,9 +110,12 @@ final class WALSync: Sendable {
         }
         // "fdatasync() is similar to fsync(), but does not flush modified metadata unless that metadata is needed
         // in order to allow a subsequent data retrieval to be correctly handled": a grown file's size is flushed.
-        return syncData(descriptor) == 0 ? nil : WALSync.failed
+        return syncFile(descriptor) == 0 ? nil : WALSync.failed
     }
 
     /// The answer to calls whose commit could not be made durable: they may or may not survive a power loss.
     static let failed = TaskManagerError(.internal, "Storage error (sync failed)")
+
+    /// The answer to every write after a failed sync.
+    static let failedEarlier = TaskManagerError(.internal, "Storage error (a sync failed; restart the server)")
 }

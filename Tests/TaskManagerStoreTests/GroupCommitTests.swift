@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import TaskManagerCore
 import XCTest
 
@@ -175,4 +176,32 @@ final class EventLog: @unchecked Sendable {
     }
 
     var events: [GroupCommitWriter.Event] { lock.withLock { recorded } }
+}
+
+/// A failed sync of the WAL fails the calls it covered and stops the writer: no later write is trusted.
+final class WALSyncFailureTests: StoreTestCase {
+    func testAFailedSyncFailsItsCallsAndEveryLaterWrite() async throws {
+        let syncWorks = Mutex(true)
+        store.close()
+        store = try SQLiteTaskStore(
+            path: path, recordHistory: true, synchronous: .full, readConnections: 2,
+            checkpointLimits: WALCheckpointer.Limits(), syncFile: { descriptor in
+                syncWorks.withLock { $0 } ? fdatasync(descriptor) : -1
+            })
+        let type = try await makeType()
+        _ = try await makeTask("before", typeID: type.id)
+
+        syncWorks.withLock { $0 = false }
+        await assertThrows(TaskManagerError(.internal, "Storage error (sync failed)")) {
+            try await store.createTask(GroupCommitTests.newTask("during", typeID: type.id))
+        }
+        syncWorks.withLock { $0 = true }
+        let commitsAfterFailure = store.writer.commitCount
+        await assertThrows(TaskManagerError(.internal, "Storage error (a sync failed; restart the server)")) {
+            try await store.createTask(GroupCommitTests.newTask("after", typeID: type.id))
+        }
+        XCTAssertEqual(store.writer.commitCount, commitsAfterFailure, "no batch runs after a failed sync")
+        let keys = try await store.listTasks(TaskFilter(limit: 10)).tasks.map(\.dedupeKey)
+        XCTAssertFalse(keys.contains("after"))
+    }
 }
