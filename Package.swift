@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // System libraries (Debian: libprotobuf-c-dev, libsqlite3-dev).
@@ -30,7 +31,9 @@ let package = Package(
             path: "Generated", sources: ["c"], publicHeadersPath: "c"),
 
         .target(name: "TaskManagerCore"),
-        .target(name: "TaskManagerStore", dependencies: ["TaskManagerCore", "CSQLite"]),
+        .target(
+            name: "TaskManagerStore",
+            dependencies: ["TaskManagerCore", "CSQLite", .product(name: "HeapModule", package: "swift-collections")]),
         .target(
             name: "TaskManagerProtocol",
             dependencies: [

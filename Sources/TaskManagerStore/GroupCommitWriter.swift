@@ -9,8 +9,8 @@ import Synchronization
 /// while a batch runs wait for the next batch, so one caller gets one transaction per call and many callers share
 /// commits. With a `WALSync`, a committed batch is answered after the sync of the WAL that covers it, which runs
 /// on its own queue while the next batch runs here.
-// @unchecked: `connection` is touched only on `queue`; `pending`, `isClosed`, `isScheduled` and `commits` only on
-// `state`.
+// @unchecked: `connection` and `rollbackHook` are touched only on `queue`; `pending`, `isClosed`, `isScheduled`
+// and `commits` only on `state`.
 final class GroupCommitWriter: @unchecked Sendable {
     /// A step of a batch, reported to the event hook; for tests.
     enum Event: Equatable, Sendable {
@@ -36,6 +36,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let events = EventHook()
     /// Set when commits are not synced by SQLite itself; see `WALSync`.
     private let walSync: WALSync?
+    /// Called on `queue` after work was rolled back: one job's (false) or a whole transaction's (true).
+    private var rollbackHook: ((SQLiteConnection, Bool) -> Void)?
 
     /// Takes ownership of `connection`, which must be open, migrated and outside any transaction.
     ///
@@ -103,6 +105,13 @@ final class GroupCommitWriter: @unchecked Sendable {
         walSync?.close()
     }
 
+    /// Calls `hook` on the writer's queue after every rollback, with whether the whole transaction was lost (else
+    /// only the job that threw, back to its savepoint); the connection is then inside the transaction, or outside
+    /// any. Set before the first call.
+    func setRollbackHook(_ hook: @escaping (SQLiteConnection, Bool) -> Void) {
+        queue.sync { rollbackHook = hook }
+    }
+
     // MARK: - Test hooks
 
     /// The number of batches committed so far.
@@ -161,6 +170,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             try db.run("COMMIT")
         } catch {
             rollbackIfOpen(db)
+            rollbackHook?(db, true)
             return fail(batch, with: SQLiteTaskStore.mapError(error))
         }
         state.sync { commits += 1 }
@@ -185,6 +195,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             // automatically" (SQLITE_FULL, SQLITE_IOERR, ...): then the earlier jobs' work is gone too.
             guard !db.isAutocommit else { throw error }
             try db.run("ROLLBACK TO job")
+            rollbackHook?(db, false)
         }
         try db.run("RELEASE job")
     }
@@ -193,6 +204,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// storage error, the job at `index` keeps its outcome, and the jobs after it run in a new transaction.
     private func abandon(_ batch: ArraySlice<GroupCommitJob>, at index: Int, error: any Error, on db: SQLiteConnection) {
         rollbackIfOpen(db)
+        rollbackHook?(db, true)
         let mapped = SQLiteTaskStore.mapError(error)
         for job in batch[..<index] where (try? job.outcome.get()) != nil {
             job.outcome = .failure(mapped)

@@ -21,6 +21,7 @@ enum Migrations {
         Step(sql: schemaV2, foreignKeysOff: true),
         Step(sql: schemaV3),
         Step(sql: schemaV4),
+        Step(sql: schemaV5),
     ]
 
     /// The version a fully migrated database has.
@@ -238,5 +239,32 @@ enum Migrations {
         DROP INDEX tasks_status_completed;
         CREATE INDEX tasks_leases ON tasks (lease_expires_at_ms) WHERE status = 'claimed';
         CREATE INDEX tasks_finished ON tasks (status, completed_at_ms) WHERE completed_at_ms IS NOT NULL;
+        """
+
+    /// Version 5: the store keeps live tasks in memory (`LiveTasks`) over an event log. Progress reports,
+    /// heartbeats, stalls and cancel requests no longer rewrite the task row: each appends one `task_history` row
+    /// that carries the attempt's state, which recovery reads back (`attempt` NULL = a row without it, such as
+    /// every row written before this version). Rows that are not history (heartbeats, and every row while history
+    /// is off) have `visible = 0` and are deleted when their task finishes.
+    ///
+    /// Claims are decided in memory, so the claim, lease and claimed-by indexes go; the finished index gains the
+    /// type, so that the dashboard's counts of finished tasks read the index alone. Existing rows keep their
+    /// values: a claim made before this version is recovered from its task row.
+    private static let schemaV5 = """
+        ALTER TABLE task_history ADD COLUMN visible INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE task_history ADD COLUMN attempt INTEGER;
+        ALTER TABLE task_history ADD COLUMN progress INTEGER;
+        ALTER TABLE task_history ADD COLUMN progress_message TEXT;
+        ALTER TABLE task_history ADD COLUMN lease_expires_at_ms INTEGER;
+        ALTER TABLE task_history ADD COLUMN progress_changed_at_ms INTEGER;
+        ALTER TABLE task_history ADD COLUMN progress_rate REAL;
+        ALTER TABLE task_history ADD COLUMN stalled_since_ms INTEGER;
+        ALTER TABLE task_history ADD COLUMN cancel_requested INTEGER;
+        ALTER TABLE task_history ADD COLUMN cancel_reason TEXT;
+        DROP INDEX tasks_claim;
+        DROP INDEX tasks_leases;
+        DROP INDEX tasks_claimed_by;
+        DROP INDEX tasks_finished;
+        CREATE INDEX tasks_finished ON tasks (status, completed_at_ms, type_id) WHERE completed_at_ms IS NOT NULL;
         """
 }

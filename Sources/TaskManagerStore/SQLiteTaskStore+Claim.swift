@@ -3,22 +3,25 @@ import TaskManagerCore
 extension SQLiteTaskStore {
     public func claimTask(_ query: ClaimQuery) async throws -> Task? {
         try await write { db in
-            let pick = ClaimSQL(query).pick
-            // Each turn either claims, returns nil, or ends one expired lease (which then no longer matches),
-            // so the loop ends.
-            while true {
-                let picked = try db.prepare(pick).firstRow(ClaimSQL.pickValues(query)) {
-                    (id: $0.int64(at: 0), status: $0.string(at: 1))
-                }
-                guard let picked else { return nil }
-                if picked.status == TaskStatus.claimed.name {
-                    // An expired lease ends exactly as the reaper ends it; only a task back in pending is claimable.
-                    let status = try self.endExpiredLease(db, id: picked.id, nowMs: query.nowMs)
-                    guard status == .pending else { continue }
-                }
-                return try self.claim(db, id: picked.id, query: query)
+            let typeIDs = try self.claimTypeIDs(query, db)
+            // An expired lease ends exactly as the reaper ends it; a task it puts back in pending then competes
+            // with the others.
+            for id in self.live.withLock({ $0.expiredLeases(of: typeIDs, nowMs: query.nowMs) }) {
+                _ = try self.endExpiredLease(db, id: id, nowMs: query.nowMs)
             }
+            guard let id = self.live.withLock({ $0.pick(of: typeIDs, order: query.order, nowMs: query.nowMs) }) else {
+                return nil
+            }
+            return try self.claim(db, id: id, query: query)
         }
+    }
+
+    /// The types a claim may take from: the one it names, or those whose name matches its pattern, or both.
+    private func claimTypeIDs(_ query: ClaimQuery, _ db: SQLiteConnection) throws -> [Int64] {
+        let ids = query.taskTypeID.map { [$0] } ?? live.withLock { Array($0.types.keys) }
+        guard let pattern = query.typePattern else { return ids }
+        let matching = Set(try Self.typeIDs(matching: pattern, like: true, db))
+        return ids.filter(matching.contains)
     }
 
     /// Claims the pending task `id` for `query.workerID`: a new attempt with a fresh lease, progress starting over.
@@ -26,28 +29,48 @@ extension SQLiteTaskStore {
     /// Progress 0 at `progress_changed_at_ms` = now with `progress_rate` NULL is `ProgressRate.claimed(atMs:)`:
     /// the first point of the attempt, with no rate and so no ETA yet.
     private func claim(_ db: SQLiteConnection, id: Int64, query: ClaimQuery) throws -> Task {
-        try db.prepare("""
-            UPDATE tasks SET status = 'claimed', claimed_by = ?1, claimed_at_ms = ?2, attempts = attempts + 1,
-                             progress = 0, progress_message = NULL, updated_at_ms = ?2,
-                             lease_expires_at_ms = ?2 + \(TaskRow.leaseMs(defaultParameter: "?3")),
+        let (typeID, attempt) = try live.withLock { live -> (Int64, Int32) in
+            guard let task = live.tasks[id] else { throw Self.vanished }
+            return (task.typeID, task.attempts + 1)
+        }
+        let leaseExpiresAtMs = leaseEnd(typeID: typeID, nowMs: query.nowMs, defaultLeaseMs: query.defaultLeaseMs)
+        let texts = try db.prepare("""
+            UPDATE tasks SET status = 'claimed', claimed_by = ?1, claimed_at_ms = ?2, attempts = ?3,
+                             progress = 0, progress_message = NULL, updated_at_ms = ?2, lease_expires_at_ms = ?4,
                              progress_changed_at_ms = ?2, progress_rate = NULL, stalled_since_ms = NULL,
                              lease_expired_attempt = NULL, cancel_requested = 0, cancel_reason = NULL
-            WHERE id = ?4
-            """).run([query.workerID, query.nowMs, query.defaultLeaseMs, id])
-        try addHistory(db, taskID: id, change: HistoryEntry.Change.claimed, workerID: query.workerID,
-                       message: "Task claimed by worker", nowMs: query.nowMs)
-        guard let task = try TaskRow.fetch(id: id, in: db) else { throw Self.vanished }
-        return task
-    }
-
-    /// `EXPLAIN QUERY PLAN` of the statement that picks a task for `query`; for tests of index use.
-    func claimQueryPlan(_ query: ClaimQuery) async throws -> [String] {
-        try await withConnection { db in try db.queryPlan(ClaimSQL(query).pick) }
+            WHERE id = ?5
+            RETURNING params_json, dedupe_key, error_message
+            """).firstRow([query.workerID, query.nowMs, attempt, leaseExpiresAtMs, id]) {
+                (params: $0.string(at: 0) ?? "", dedupeKey: $0.string(at: 1) ?? "", error: $0.string(at: 2) ?? "")
+            }
+        guard let texts else { throw Self.vanished }
+        let claim = LiveClaim(
+            workerID: query.workerID, claimedAtMs: query.nowMs, leaseExpiresAtMs: leaseExpiresAtMs, progress: 0,
+            progressMessage: "", progressChangedAtMs: query.nowMs, progressRate: nil, stalledSinceMs: nil,
+            cancelRequested: false, cancelReason: "", paramsJSON: texts.params, dedupeKey: texts.dedupeKey,
+            errorMessage: texts.error)
+        try appendEvent(db, taskID: id, change: HistoryEntry.Change.claimed, workerID: query.workerID,
+                        message: "Task claimed by worker", nowMs: query.nowMs, snapshot: (attempt, claim))
+        return try live.withLock { live in
+            live.claim(id, claim, nowMs: query.nowMs)
+            guard let task = live.claimedTask(id) else { throw Self.vanished }
+            return task
+        }
     }
 
     public func nextDueTime(_ query: ClaimQuery) async throws -> Int64? {
-        try await read { db in
-            try db.prepare(ClaimSQL(query).nextDue).firstRow(ClaimSQL.pickValues(query)) { $0.isNull(at: 0) ? nil : $0.int64(at: 0) } ?? nil
-        }
+        // Memory alone when no pattern needs matching: tidying the queues' tops changes no decision, so it needs
+        // no write job.
+        let typeIDs = query.typePattern == nil
+            ? (query.taskTypeID.map { [$0] } ?? live.withLock { Array($0.types.keys) })
+            : try await read { db in try self.claimTypeIDs(query, db) }
+        return live.withLock { $0.nextDueTime(of: typeIDs, nowMs: query.nowMs) }
+    }
+
+    /// `time + delay`, saturating at `Int64.max` instead of trapping (a backoff or lease may be huge).
+    static func adding(_ delayMs: Int64, to time: Int64) -> Int64 {
+        let (sum, overflow) = time.addingReportingOverflow(delayMs)
+        return overflow ? Int64.max : sum
     }
 }

@@ -7,7 +7,7 @@ extension SQLiteTaskStore {
                 SELECT h.id, h.task_id, h.status_change, h.worker_id, h.message, h.created_at_ms FROM task_history h
                 """
             var values: [(any SQLiteBindable)?] = [afterID]
-            var conditions = ["h.id > ?"]
+            var conditions = ["h.id > ?", "h.visible = 1"]
             if let taskID {
                 conditions.append("h.task_id = ?")
                 values.append(taskID)
@@ -24,6 +24,13 @@ extension SQLiteTaskStore {
             var tasks: [Int64: Task] = [:]
             for id in Set(entries.map(\.taskID)) {
                 tasks[id] = try TaskRow.fetch(id: id, in: db)
+            }
+            tasks = self.live.withLock { live in
+                tasks.mapValues { task in
+                    var task = task
+                    live.overlay(&task)
+                    return task
+                }
             }
             return entries.compactMap { entry in tasks[entry.taskID].map { TaskEvent(entry: entry, task: $0) } }
         }

@@ -10,18 +10,9 @@ extension SQLiteTaskStore {
         }
     }
 
-    /// The history of the task `?1`, oldest first.
+    /// The visible history of the task `?1`, oldest first.
     static let historyOfTask = """
         SELECT id, task_id, status_change, worker_id, message, created_at_ms FROM task_history
-        WHERE task_id = ? ORDER BY id ASC
+        WHERE task_id = ? AND visible = 1 ORDER BY id ASC
         """
-
-    /// Appends one history row, unless history is off. Call inside the write transaction of the change it records.
-    func addHistory(_ db: SQLiteConnection, taskID: Int64, change: String, workerID: String?, message: String,
-                    nowMs: Int64) throws {
-        guard recordHistory else { return }
-        try db.prepare("""
-            INSERT INTO task_history (task_id, status_change, worker_id, message, created_at_ms) VALUES (?, ?, ?, ?, ?)
-            """).run([taskID, change, workerID, message, nowMs])
-    }
 }

@@ -2,66 +2,71 @@ import TaskManagerCore
 
 extension SQLiteTaskStore {
     public func stats(nowMs: Int64, slowAfterMs: Int64) async throws -> GetStatsResponse {
-        try await read { db in
-            var response = GetStatsResponse()
-            response.timeMs = nowMs
-            (response.byStatus, response.byType) = try Self.counts(db, nowMs: nowMs)
+        // Finished tasks are counted in SQLite; live ones, and the lists (all claimed), come from memory.
+        let (names, finished, lastHour) = try await read { db in
+            let names = Dictionary(uniqueKeysWithValues: try db.prepare("SELECT id, name FROM task_types").rows {
+                ($0.int64(at: 0), $0.string(at: 1) ?? "")
+            })
+            let finished = try db.prepare(StatsSQL.finishedByTypeAndStatus).rows { row in
+                (typeID: row.int64(at: 0), status: row.string(at: 1).flatMap { TaskStatus(name: $0) }, count: row.int64(at: 2))
+            }
+            return (names, finished, try Self.lastHour(db, nowMs: nowMs))
+        }
+        var response = GetStatsResponse()
+        response.timeMs = nowMs
+        response.lastHour = lastHour
+        live.withLock { live in
+            var counts: [Int64: TypeStats] = [:]
+            var progressSums: [Int64: Int64] = [:]
+            for task in live.tasks.values {
+                var stats = counts[task.typeID] ?? TypeStats()
+                if let claim = live.claims[task.id] {
+                    stats.claimed += 1
+                    progressSums[task.typeID, default: 0] += Int64(claim.progress)
+                } else {
+                    stats.pending += 1
+                    // A clock set back could date a task after now: an age is never negative.
+                    stats.oldestPendingAgeMs = max(stats.oldestPendingAgeMs, max(0, nowMs - task.createdAtMs))
+                }
+                counts[task.typeID] = stats
+            }
+            for row in finished {
+                guard let status = row.status else { continue }
+                var stats = counts[row.typeID] ?? TypeStats()
+                switch status {
+                case .completed: stats.completed += row.count
+                case .failed: stats.failed += row.count
+                case .cancelled: stats.cancelled += row.count
+                default: break
+                }
+                counts[row.typeID] = stats
+            }
+            var totals: [TaskStatus: Int64] = [:]
+            response.byType = counts.compactMap { typeID, stats -> TypeStats? in
+                var stats = stats
+                stats.type = names[typeID] ?? live.types[typeID]?.name ?? ""
+                if stats.claimed > 0 { stats.averageProgress = Double(progressSums[typeID] ?? 0) / Double(stats.claimed) }
+                for (status, count) in [(TaskStatus.pending, stats.pending), (.claimed, stats.claimed),
+                                        (.completed, stats.completed), (.failed, stats.failed), (.cancelled, stats.cancelled)]
+                where count > 0 {
+                    totals[status, default: 0] += count
+                }
+                return stats
+            }.sorted { $0.type < $1.type }
+            response.byStatus = TaskStatus.allCases.compactMap { status in
+                totals[status].map { StatusCount(status: status, count: $0) }
+            }
+            let claimed = live.claims.compactMap { id, claim in live.tasks[id].map { live.makeTask($0, claim) } }
             let limit = StatsSQL.listLimit
-            response.inProgress = try db.prepare(StatsSQL.inProgress).rows([limit], TaskRow.read)
+            response.inProgress = Array(claimed.sorted { ($0.claimedAtMs, $0.id) > ($1.claimedAtMs, $1.id) }.prefix(limit))
             // A threshold too large to subtract means no claim is old enough.
             let (claimedBefore, overflow) = nowMs.subtractingReportingOverflow(slowAfterMs)
-            response.slow = try db.prepare(StatsSQL.slow)
-                .rows([overflow ? Int64.min : claimedBefore, limit], TaskRow.read)
-            response.stalled = try db.prepare(StatsSQL.stalled).rows([limit], TaskRow.read)
-            response.lastHour = try Self.lastHour(db, nowMs: nowMs)
-            return response
+            response.slow = Array(claimed.filter { !overflow && $0.claimedAtMs < claimedBefore && $0.progress < 100 }
+                .sorted { ($0.claimedAtMs, $0.id) < ($1.claimedAtMs, $1.id) }.prefix(limit))
+            response.stalled = Array(claimed.filter(\.stalled)
+                .sorted { ($0.stalledSinceMs, $0.id) < ($1.stalledSinceMs, $1.id) }.prefix(limit))
         }
-    }
-
-    /// The task counts per status (the statuses that have tasks, in `TaskStatus` order) and per type (by name).
-    private static func counts(_ db: SQLiteConnection, nowMs: Int64) throws -> ([StatusCount], [TypeStats]) {
-        let rows = try db.prepare(StatsSQL.countsByTypeAndStatus).rows { row in
-            (typeID: row.int64(at: 0), type: row.string(at: 1) ?? "",
-             status: row.string(at: 2).flatMap { TaskStatus(name: $0) }, count: row.int64(at: 3),
-             oldestCreatedAtMs: row.int64(at: 4))
-        }
-        let claimed = try db.prepare(StatsSQL.claimedProgressByType).rows { row in
-            (typeID: row.int64(at: 0), progressSum: row.int64(at: 1), count: row.int64(at: 2))
-        }
-        var averageProgress: [Int64: Double] = [:]
-        for row in claimed where row.count > 0 {
-            averageProgress[row.typeID] = Double(row.progressSum) / Double(row.count)
-        }
-
-        var totals: [TaskStatus: Int64] = [:]
-        var byType: [TypeStats] = []
-        // The rows come ordered by type name, so each type's rows are consecutive.
-        for row in rows {
-            guard let status = row.status else { continue }
-            if byType.last?.type != row.type {
-                var stats = TypeStats()
-                stats.type = row.type
-                stats.averageProgress = averageProgress[row.typeID] ?? 0
-                byType.append(stats)
-            }
-            totals[status, default: 0] += row.count
-            let last = byType.count - 1
-            switch status {
-            case .pending:
-                byType[last].pending = row.count
-                // A clock set back could date a task after now: an age is never negative.
-                byType[last].oldestPendingAgeMs = max(0, nowMs - row.oldestCreatedAtMs)
-            case .claimed: byType[last].claimed = row.count
-            case .completed: byType[last].completed = row.count
-            case .failed: byType[last].failed = row.count
-            case .cancelled: byType[last].cancelled = row.count
-            case .unspecified: break
-            }
-        }
-        let byStatus = TaskStatus.allCases.compactMap { status in
-            totals[status].map { StatusCount(status: status, count: $0) }
-        }
-        return (byStatus, byType)
+        return response
     }
 
     /// 60 minutes of completed and failed counts, oldest first, ending with the minute that holds `nowMs`.

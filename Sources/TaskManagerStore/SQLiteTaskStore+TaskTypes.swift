@@ -25,7 +25,12 @@ extension SQLiteTaskStore {
                     VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
                     """).run([name, version, paramSchemaJSON, nowMs, nowMs] + settingValues)
             }
-            guard let type = try TaskTypeRow.fetch(name: name, in: db) else { throw Self.vanished }
+            guard let type = try TaskTypeRow.fetch(name: name, includingUsage: false, in: db) else { throw Self.vanished }
+            self.live.withLock { live in
+                live.types[type.id] = LiveType(name: type.name, leaseMs: Int64(settings.leaseSeconds) * 1_000,
+                                               stallAfterMs: Int64(settings.stallAfterSeconds) * 1_000)
+                live.changed = true
+            }
             return (type, existing == nil)
         }
     }

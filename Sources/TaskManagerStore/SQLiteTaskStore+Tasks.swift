@@ -8,7 +8,8 @@ extension SQLiteTaskStore {
     public func createTasks(_ tasks: [NewTask]) async throws -> [Result<(task: Task, deduplicated: Bool), TaskManagerError>] {
         try await write { db in
             try tasks.map { new in
-                // Nested in the job's own savepoint: an item that fails is rolled back alone.
+                // Nested in the job's own savepoint: an item that fails is rolled back alone. Memory changes only
+                // after an item's rows are written, so a failed item leaves it as it was.
                 try db.run("SAVEPOINT item")
                 do {
                     let created = try self.insertTask(new, db)
@@ -27,31 +28,64 @@ extension SQLiteTaskStore {
 
     /// Inserts `new` (history `created`), or returns the task with its dedupe key; inside a write transaction.
     private func insertTask(_ new: NewTask, _ db: SQLiteConnection) throws -> (task: Task, deduplicated: Bool) {
-        // Check and insert under one write lock, so a duplicate never reaches the UNIQUE constraint.
-        if let existing = try TaskRow.fetch(dedupeKey: new.dedupeKey, in: db) {
-            return (existing, true)
-        }
+        // The UNIQUE index answers the dedupe check and the insert in one search, under the write lock.
         try db.prepare("""
             INSERT INTO tasks (type_id, status, params_json, dedupe_key, priority, progress, attempts, max_attempts,
                                created_at_ms, updated_at_ms, run_at_ms, retry_backoff_base_ms, retry_backoff_cap_ms)
             VALUES (?, 'pending', ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (dedupe_key) DO NOTHING
             """).run([
                 new.typeID, new.paramsJSON, new.dedupeKey, new.priority, new.maxAttempts, new.nowMs, new.nowMs,
                 max(new.runAtMs, 0), new.retryBackoff.baseMs, new.retryBackoff.capMs,
             ])
+        guard db.changes > 0 else {
+            guard var existing = try TaskRow.fetch(dedupeKey: new.dedupeKey, in: db) else { throw Self.vanished }
+            live.withLock { $0.overlay(&existing) }
+            return (existing, true)
+        }
         let id = db.lastInsertRowID
-        try self.addHistory(db, taskID: id, change: HistoryEntry.Change.created, workerID: nil,
-                            message: "Task created", nowMs: new.nowMs)
-        guard let task = try TaskRow.fetch(id: id, in: db) else { throw Self.vanished }
-        return (task, false)
+        if recordHistory {
+            try TaskEventRow(taskID: id, change: HistoryEntry.Change.created, message: "Task created", nowMs: new.nowMs,
+                             visible: true).append(to: db)
+        }
+        let typeName = try self.typeName(new.typeID, db)
+        let task = LiveTask(
+            id: id, typeID: new.typeID, priority: new.priority, createdAtMs: new.nowMs, maxAttempts: new.maxAttempts,
+            retryBackoff: new.retryBackoff, isClaimed: false, attempts: 0, runAtMs: max(new.runAtMs, 0),
+            leaseExpiredAttempt: 0, updatedAtMs: new.nowMs, hasHiddenEvents: false)
+        live.withLock { $0.insertPending(task, nowMs: new.nowMs) }
+        var created = Task()
+        created.id = id
+        created.type = typeName
+        created.typeID = new.typeID
+        created.status = .pending
+        created.priority = new.priority
+        created.maxAttempts = new.maxAttempts
+        created.createdAtMs = new.nowMs
+        created.updatedAtMs = new.nowMs
+        created.paramsJSON = new.paramsJSON
+        created.dedupeKey = new.dedupeKey
+        created.runAtMs = max(new.runAtMs, 0)
+        return (created, false)
+    }
+
+    /// The name of the type `id`, from memory, or from the database for a type memory does not know yet.
+    func typeName(_ id: Int64, _ db: SQLiteConnection) throws -> String {
+        if let name = live.withLock({ $0.types[id]?.name }) { return name }
+        return try db.prepare("SELECT name FROM task_types WHERE id = ?").firstRow([id]) { $0.string(at: 0) ?? "" } ?? ""
     }
 
     public func task(id: Int64) async throws -> Task? {
-        try await lookup { db in try TaskRow.fetch(id: id, in: db) }
+        // A claimed task is all in memory; the row of any other is exact.
+        if let claimed = live.withLock({ $0.claimedTask(id) }) { return claimed }
+        guard var task = try await lookup({ db in try TaskRow.fetch(id: id, in: db) }) else { return nil }
+        live.withLock { $0.overlay(&task) }
+        return task
     }
 
     public func listTasks(_ filter: TaskFilter) async throws -> (tasks: [Task], total: Int64) {
-        try await read { db in
+        if filter.stalledOnly { return try await listStalledTasks(filter) }
+        var (tasks, total) = try await read { db in
             // Only fixed clause texts are joined here; every value is a bound parameter.
             var clauses: [String] = []
             var values: [(any SQLiteBindable)?] = []
@@ -67,9 +101,6 @@ extension SQLiteTaskStore {
                 clauses.append("t.claimed_by = ?")
                 values.append(claimedBy)
             }
-            if filter.stalledOnly {
-                clauses.append("t.status = 'claimed' AND t.stalled_since_ms IS NOT NULL")
-            }
             let whereSQL = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
             let tasks = try db.prepare(TaskRow.select + whereSQL + " ORDER BY t.created_at_ms DESC, t.id DESC LIMIT ? OFFSET ?")
                 .rows(values + [filter.limit, filter.offset], TaskRow.read)
@@ -77,5 +108,33 @@ extension SQLiteTaskStore {
                 .firstRow(values) { $0.int64(at: 0) } ?? 0
             return (tasks, total)
         }
+        live.withLock { live in
+            for index in tasks.indices { live.overlay(&tasks[index]) }
+        }
+        return (tasks, total)
+    }
+
+    /// A listing of stalled tasks: all claimed, so all in memory.
+    private func listStalledTasks(_ filter: TaskFilter) async throws -> (tasks: [Task], total: Int64) {
+        if let status = filter.status, status != .unspecified, status != .claimed { return ([], 0) }
+        var typeIDs: Set<Int64>?
+        if let type = filter.type {
+            typeIDs = Set(try await read { db in try Self.typeIDs(matching: type, like: type.contains("%"), db) })
+        }
+        var matching = live.withLock { live in
+            live.claims.compactMap { id, claim -> Task? in
+                guard claim.stalledSinceMs != nil, filter.claimedBy.map({ $0 == claim.workerID }) ?? true,
+                      let task = live.tasks[id], typeIDs.map({ $0.contains(task.typeID) }) ?? true else { return nil }
+                return live.makeTask(task, claim)
+            }
+        }
+        matching.sort { ($0.createdAtMs, $0.id) > ($1.createdAtMs, $1.id) }
+        let page = matching.dropFirst(filter.offset).prefix(filter.limit)
+        return (Array(page), Int64(matching.count))
+    }
+
+    /// The ids of the types whose name is `type`, or matches it as an SQL LIKE pattern when `like`.
+    static func typeIDs(matching type: String, like: Bool, _ db: SQLiteConnection) throws -> [Int64] {
+        try db.prepare("SELECT id FROM task_types WHERE name \(like ? "LIKE" : "=") ?").rows([type]) { $0.int64(at: 0) }
     }
 }

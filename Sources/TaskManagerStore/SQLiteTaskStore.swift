@@ -1,7 +1,15 @@
 import Dispatch
+import Synchronization
 import TaskManagerCore
 
-/// The `TaskStore` kept in one SQLite file.
+/// The `TaskStore` kept in one SQLite file, with the state of every live task in memory.
+///
+/// The store owns its file (`DatabaseLock`): `LiveTasks` holds every pending and claimed task, and claims,
+/// renewals and outcomes are decided there and made durable by the same write job, mostly as one appended
+/// `task_history` row per call (`TaskEventRow`); the task row is written when a task is created, claimed,
+/// put back in pending and finished. On open the memory is rebuilt from the rows of the live tasks and the last
+/// event of each claimed one. A job that fails after changing the memory, or a batch that is rolled back, makes
+/// the store read its memory again from the database.
 ///
 /// Writes go through one `GroupCommitWriter`: the write calls waiting at the same time run, in arrival order and
 /// each in its own savepoint, inside one `BEGIN IMMEDIATE` transaction that commits once before any of them is
@@ -19,6 +27,12 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     private let readers: SQLiteReaderPool
     /// nil for an in-memory database.
     let checkpointer: WALCheckpointer?
+    /// The live tasks; changed only by write jobs, on the writer's queue.
+    let live: Mutex<LiveTasks>
+    /// Held while open; nil for an in-memory database and after `close()`.
+    private let lock: Mutex<DatabaseLock?>
+    /// Set when the memory could not be read again after a failed write: every later write fails.
+    private let memoryLost = Mutex(false)
 
     /// The read connections opened when the caller does not say.
     public static let defaultReadConnections = 4
@@ -31,8 +45,9 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     ///   - synchronous: how often SQLite syncs to disk; `.full` survives power loss.
     ///   - readConnections: read-only connections for parallel reads; 0 (or an in-memory `path`) runs reads on
     ///     the write connection, between batches.
-    /// - Throws: `TaskManagerError` (`UNAVAILABLE` when the file is locked, `INTERNAL` otherwise,
-    ///   `FAILED_PRECONDITION` when the file has a newer schema).
+    /// - Throws: `TaskManagerError` (`FAILED_PRECONDITION` "database FILE is in use by another server" when
+    ///   another store has it open, or when the file has a newer schema; `UNAVAILABLE` when SQLite finds the file
+    ///   locked, `INTERNAL` otherwise).
     public convenience init(path: String, recordHistory: Bool = true, synchronous: Synchronous = .full,
                             readConnections: Int = defaultReadConnections) throws
     {
@@ -46,14 +61,16 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
          checkpointLimits: WALCheckpointer.Limits, syncFile: (@Sendable (Int32) -> Int32)? = nil) throws
     {
         self.recordHistory = recordHistory
+        lock = Mutex(Self.isInMemory(path) ? nil : try DatabaseLock(databasePath: path))
         // Migrated before any reader opens, so readers never see an older schema.
         // FULL is kept by syncing the WAL after each commit on another queue (`WALSync`), not inside the commit.
         let syncsItself = synchronous == .full && !Self.isInMemory(path)
-        let connection = try Self.mapErrors {
+        let (connection, memory) = try Self.mapErrors {
             let connection = try SQLiteConnection(path: path, synchronous: syncsItself ? .normal : synchronous)
             try Migrations.apply(to: connection)
-            return connection
+            return (connection, try LiveTasks.load(from: connection, nowMs: SystemClock().nowMs()))
         }
+        live = Mutex(memory)
         if Self.isInMemory(path) {
             checkpointer = nil
         } else {
@@ -64,6 +81,9 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
         writer = GroupCommitWriter(connection: connection, syncingWAL: syncsItself ? path + "-wal" : nil, syncFile: syncFile)
         let count = Self.isInMemory(path) ? 0 : max(0, readConnections)
         readers = try Self.mapErrors { try SQLiteReaderPool(path: path, count: count) }
+        writer.setRollbackHook { [weak self] db, wholeTransaction in
+            self?.reloadMemory(db, wholeTransaction: wholeTransaction)
+        }
     }
 
     /// Closes the database after the calls already queued; later calls throw `UNAVAILABLE`. Safe to call twice.
@@ -71,6 +91,7 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
         writer.close()
         readers.close()
         checkpointer?.close()
+        lock.withLock { $0 = nil }
     }
 
     public func ping() async throws {
@@ -84,7 +105,11 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     /// Runs `body` as one job of the writer's next batch: in its own savepoint of one `BEGIN IMMEDIATE`
     /// transaction, answered after that transaction commits.
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        let result = try await writer.submit { db in try body(db) }
+        let result = try await writer.submit { db in
+            guard !self.memoryLost.withLock({ $0 }) else { throw Self.lostMemory }
+            self.live.withLock { $0.changed = false }
+            return try body(db)
+        }
         // The job returns exactly what `body` returned.
         return result as! T
     }
@@ -106,6 +131,18 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
         return try await readers.lookup(body)
     }
 
+    /// Reads the memory again from `db` after a rollback that may have undone changes it holds: after a job that
+    /// changed it failed, or whenever a whole transaction was lost. Runs on the writer's queue.
+    private func reloadMemory(_ db: SQLiteConnection, wholeTransaction: Bool) {
+        guard wholeTransaction || live.withLock({ $0.changed }) else { return }
+        do {
+            let memory = try LiveTasks.load(from: db, nowMs: SystemClock().nowMs())
+            live.withLock { $0 = memory }
+        } catch {
+            memoryLost.withLock { $0 = true }
+        }
+    }
+
     /// Runs `body` on the write connection, between batches and outside any transaction; for tests.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await writer.perform(body)
@@ -119,6 +156,9 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     // MARK: - Errors
 
     static let closed = TaskManagerError(.unavailable, "Database is closed")
+
+    /// Every write after the memory could not be rebuilt from the database.
+    static let lostMemory = TaskManagerError(.internal, "Storage error (state lost after a failed write; restart the server)")
 
     /// A row written in this transaction could not be read back: should never happen.
     static let vanished = TaskManagerError(.internal, "Storage error (row not found after write)")

@@ -67,13 +67,4 @@ enum TaskRow {
     static func fetch(dedupeKey: String, in db: SQLiteConnection) throws -> Task? {
         try db.prepare(select + " WHERE t.dedupe_key = ?").firstRow([dedupeKey], read)
     }
-
-    /// The SQL expression of the lease a claim or renewal of the task in `tasks` grants, in ms: its type's
-    /// `lease_seconds` when set, else the bound parameter `defaultParameter` (for example `?3`).
-    static func leaseMs(defaultParameter: String) -> String {
-        """
-        COALESCE((SELECT lease_seconds * 1000 FROM task_types WHERE id = tasks.type_id AND lease_seconds > 0), \
-        \(defaultParameter))
-        """
-    }
 }

@@ -25,6 +25,7 @@ final class ClaimOrderTests: StoreTestCase {
             let task = try await makeTask(key, typeID: typeID, priority: priority, nowMs: createdAt)
             try await sql("UPDATE tasks SET attempts = \(attempts) WHERE id = \(task.id)")
         }
+        try reopen()
     }
 
     /// Claims until nothing is left and returns the dedupe keys in claim order.
@@ -89,6 +90,7 @@ final class ClaimOrderTests: StoreTestCase {
                              lease_expires_at_ms = 50
             WHERE dedupe_key = 'b'
             """)
+        try reopen()
         let keys = try await claimAll(.priorityThenAge)
         XCTAssertEqual(keys, ["e", "b", "d", "c", "a"])
     }

@@ -37,32 +37,4 @@ final class ConcurrencyTests: StoreTestCase {
         }
         XCTAssertEqual(claimedRows, 200)
     }
-
-    func testTwoStoresOnOneFileNeverHandOutTheSameTask() async throws {
-        let type = try await makeType()
-        for index in 0..<60 {
-            try await makeTask("t\(index)", typeID: type.id)
-        }
-        let second = try SQLiteTaskStore(path: path)
-        defer { second.close() }
-
-        let stores: [SQLiteTaskStore] = [store, second]
-        let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for worker in 0..<4 {
-                let store = stores[worker % 2]
-                group.addTask {
-                    var mine: [Int64] = []
-                    let query = ClaimQuery(workerID: "w\(worker)", taskTypeID: type.id, typePattern: nil,
-                                           order: .priorityThenAge, nowMs: 2_000, defaultLeaseMs: 60_000)
-                    while let task = try await store.claimTask(query) {
-                        mine.append(task.id)
-                    }
-                    return mine
-                }
-            }
-            return try await group.reduce(into: [Int64]()) { $0 += $1 }
-        }
-        XCTAssertEqual(claims.count, 60)
-        XCTAssertEqual(Set(claims).count, 60)
-    }
 }

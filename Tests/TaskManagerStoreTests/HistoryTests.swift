@@ -40,9 +40,14 @@ final class HistoryTests: StoreTestCase {
 
         let history = try await store.history(taskID: task.id)
         XCTAssertEqual(history, [])
+        // While the task lives, its claimed attempts left rows that durability needs; they go when it finishes.
+        _ = try await claim("w2", typeID: type.id, nowMs: 2_300)
+        try await complete(task.id, "w2", nowMs: 2_400)
         let rows = try await store.withConnection { db in
             try db.prepare("SELECT COUNT(*) FROM task_history").firstRow { $0.int64(at: 0) }
         }
         XCTAssertEqual(rows, 0)
+        let finished = try await store.history(taskID: task.id)
+        XCTAssertEqual(finished, [])
     }
 }

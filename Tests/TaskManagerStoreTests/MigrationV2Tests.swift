@@ -135,10 +135,7 @@ final class MigrationV2Tests: StoreTestCase {
             try db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks' AND sql IS NOT NULL")
                 .rows { $0.string(at: 0) ?? "" }
         }
-        XCTAssertEqual(Set(names), [
-            "tasks_claim", "tasks_created", "tasks_status_created", "tasks_claimed_by",
-            "tasks_leases", "tasks_finished",
-        ])
+        XCTAssertEqual(Set(names), ["tasks_created", "tasks_status_created", "tasks_finished"])
     }
 
     func testTheSchemaMatchesAFreshDatabase() async throws {

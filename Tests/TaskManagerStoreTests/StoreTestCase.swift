@@ -98,9 +98,16 @@ class StoreTestCase: XCTestCase {
         return try XCTUnwrap(task, file: file, line: line)
     }
 
-    /// Runs raw SQL on the store's connection, for setting up states the API cannot reach directly.
+    /// Runs raw SQL on the store's connection, for setting up states the API cannot reach directly. The store's
+    /// memory of live tasks does not see such changes: `reopen()` after them.
     func sql(_ text: String) async throws {
         try await store.withConnection { db in try db.execute(text) }
+    }
+
+    /// Closes the store and opens a new one on the same file, which reads its memory from the rows.
+    func reopen(recordHistory: Bool = true) throws {
+        store.close()
+        store = try SQLiteTaskStore(path: path, recordHistory: recordHistory)
     }
 
     /// The (status change, worker, message) triples of a task's history.

@@ -1,0 +1,286 @@
+import HeapModule
+import TaskManagerCore
+
+/// The embedded store's scheduler: every pending and claimed task, with per-type ready queues in claim order,
+/// delayed tasks (and retries waiting out a backoff) by due time, and leases by expiry.
+///
+/// It is the authority on live tasks: the writer's jobs decide claims, renewals and outcomes here and make each
+/// decision durable as rows in the same job; finished tasks live only in SQLite. Only writer jobs change it, under
+/// `SQLiteTaskStore`'s lock; reads copy from it. Queue entries are removed lazily: an entry whose task left the
+/// queue (claimed, finished, or queued again, which changes its ticket) is dropped when it reaches the top.
+struct LiveTasks: Sendable {
+    private(set) var tasks: [Int64: LiveTask] = [:]
+    private(set) var claims: [Int64: LiveClaim] = [:]
+    private var queues: [Int64: TypeQueue] = [:]
+    /// Every task type, by id.
+    var types: [Int64: LiveType] = [:]
+    /// Set by every change to a task; the store clears it before each write job, so that a job that failed after
+    /// changing the memory is known and the memory is read again from the database.
+    var changed = false
+
+    init() {}
+
+    /// Builds the memory of `tasks` (pending and claimed) and `claims` at once, with heapified queues.
+    init(types: [Int64: LiveType], tasks: [Int64: LiveTask], claims: [Int64: LiveClaim], nowMs: Int64) {
+        self.types = types
+        self.tasks = tasks
+        self.claims = claims
+        var ready: [Int64: [ReadyEntry]] = [:]
+        var delayed: [Int64: [TimedEntry]] = [:]
+        var leases: [Int64: [TimedEntry]] = [:]
+        for task in tasks.values {
+            if let claim = claims[task.id] {
+                leases[task.typeID, default: []].append(TimedEntry(claim.leaseExpiresAtMs, task.id, UInt32(task.attempts)))
+            } else if task.runAtMs <= nowMs {
+                ready[task.typeID, default: []].append(ReadyEntry(task))
+            } else {
+                delayed[task.typeID, default: []].append(TimedEntry(task.runAtMs, task.id, task.queueTicket))
+            }
+        }
+        for typeID in Set(ready.keys).union(delayed.keys).union(leases.keys) {
+            queues[typeID] = TypeQueue(
+                ready: Heap(ready[typeID] ?? []), delayed: Heap(delayed[typeID] ?? []), leases: Heap(leases[typeID] ?? []))
+        }
+    }
+
+    // MARK: - Changes
+
+    /// Adds a new pending task (its `queueTicket` is set here).
+    mutating func insertPending(_ task: LiveTask, nowMs: Int64) {
+        tasks[task.id] = task
+        enqueue(task.id, nowMs: nowMs)
+        changed = true
+    }
+
+    /// Marks the pending task `id` claimed: a new attempt with `claim` as its state.
+    mutating func claim(_ id: Int64, _ claim: LiveClaim, nowMs: Int64) {
+        guard var task = tasks[id] else { return }
+        task.isClaimed = true
+        task.attempts += 1
+        task.leaseExpiredAttempt = 0
+        task.updatedAtMs = nowMs
+        tasks[id] = task
+        claims[id] = claim
+        queues[task.typeID, default: TypeQueue()].leases.insert(TimedEntry(claim.leaseExpiresAtMs, id, UInt32(task.attempts)))
+        changed = true
+    }
+
+    /// Replaces the state of the claimed task `id`'s attempt (progress, lease, stall, cancel request).
+    ///
+    /// A later lease needs no new queue entry: an entry that comes due before the lease is moved on then.
+    mutating func update(_ id: Int64, _ claim: LiveClaim, nowMs: Int64) {
+        guard claims[id] != nil else { return }
+        claims[id] = claim
+        tasks[id]?.updatedAtMs = nowMs
+        changed = true
+    }
+
+    /// Puts the claimed task `id` back in pending, claimable from `runAtMs`.
+    mutating func release(_ id: Int64, runAtMs: Int64, leaseExpiredAttempt: Int32, nowMs: Int64) {
+        guard var task = tasks[id] else { return }
+        task.isClaimed = false
+        task.runAtMs = runAtMs
+        task.leaseExpiredAttempt = leaseExpiredAttempt
+        task.updatedAtMs = nowMs
+        tasks[id] = task
+        claims[id] = nil
+        enqueue(id, nowMs: nowMs)
+        changed = true
+    }
+
+    /// Forgets the task `id`: it finished, and lives on only in SQLite.
+    mutating func remove(_ id: Int64) {
+        tasks[id] = nil
+        claims[id] = nil
+        changed = true
+    }
+
+    /// Records that the task `id` now has rows that only durability needs.
+    mutating func noteHiddenEvent(_ id: Int64) {
+        guard tasks[id]?.hasHiddenEvents == false else { return }
+        tasks[id]?.hasHiddenEvents = true
+        changed = true
+    }
+
+    private mutating func enqueue(_ id: Int64, nowMs: Int64) {
+        guard var task = tasks[id] else { return }
+        task.queueTicket &+= 1
+        tasks[id] = task
+        if task.runAtMs <= nowMs {
+            queues[task.typeID, default: TypeQueue()].ready.insert(ReadyEntry(task))
+        } else {
+            queues[task.typeID, default: TypeQueue()].delayed.insert(TimedEntry(task.runAtMs, id, task.queueTicket))
+        }
+    }
+
+    // MARK: - Claims
+
+    /// The claimed tasks of the types `typeIDs` (nil = all) whose lease ended before `nowMs`, earliest first.
+    ///
+    /// Their lease entries are taken off the queue: the caller ends every one of them (or the job fails and the
+    /// memory is read again).
+    mutating func expiredLeases(of typeIDs: [Int64]?, nowMs: Int64) -> [Int64] {
+        var expired: [(atMs: Int64, id: Int64)] = []
+        for typeID in typeIDs ?? Array(queues.keys) {
+            guard var queue = queues[typeID] else { continue }
+            while let top = queue.leases.min, top.atMs < nowMs {
+                queue.leases.removeMin()
+                guard let task = tasks[top.id], task.isClaimed, UInt32(task.attempts) == top.ticket,
+                      let claim = claims[top.id] else { continue }
+                if claim.leaseExpiresAtMs < nowMs {
+                    expired.append((claim.leaseExpiresAtMs, top.id))
+                } else {
+                    // Renewed since the entry was made: it comes due again at the new lease.
+                    queue.leases.insert(TimedEntry(claim.leaseExpiresAtMs, top.id, top.ticket))
+                }
+            }
+            queues[typeID] = queue
+        }
+        return expired.sorted { ($0.atMs, $0.id) < ($1.atMs, $1.id) }.map(\.id)
+    }
+
+    /// The pending task a claim of the types `typeIDs` takes first in `order` at `nowMs`, if any.
+    ///
+    /// The default order reads the top of each type's ready queue; the other orders look at every due task.
+    mutating func pick(of typeIDs: [Int64], order: ClaimOrder, nowMs: Int64) -> Int64? {
+        var best: LiveTask?
+        for typeID in typeIDs {
+            guard var queue = queues[typeID] else { continue }
+            promoteDue(&queue, nowMs: nowMs)
+            if order == .priorityThenAge {
+                if let top = readyTop(&queue, nowMs: nowMs), best.map({ ReadyEntry(top) < ReadyEntry($0) }) ?? true {
+                    best = top
+                }
+            } else {
+                for entry in queue.ready.unordered {
+                    guard let task = readyTask(entry, nowMs: nowMs) else { continue }
+                    if best.map({ Self.precedes(task, $0, in: order) }) ?? true { best = task }
+                }
+            }
+            queues[typeID] = queue
+        }
+        return best?.id
+    }
+
+    /// When the next pending task of the types `typeIDs` that is not due at `nowMs` becomes due, if any.
+    mutating func nextDueTime(of typeIDs: [Int64], nowMs: Int64) -> Int64? {
+        var earliest: Int64?
+        for typeID in typeIDs {
+            guard var queue = queues[typeID] else { continue }
+            promoteDue(&queue, nowMs: nowMs)
+            while let top = queue.delayed.min, !isQueued(top.id, ticket: top.ticket) {
+                queue.delayed.removeMin()
+            }
+            if let top = queue.delayed.min { earliest = min(earliest ?? top.atMs, top.atMs) }
+            queues[typeID] = queue
+        }
+        return earliest
+    }
+
+    /// Moves the delayed tasks that are due into the ready queue.
+    private func promoteDue(_ queue: inout TypeQueue, nowMs: Int64) {
+        while let top = queue.delayed.min, top.atMs <= nowMs {
+            queue.delayed.removeMin()
+            if let task = tasks[top.id], isQueued(top.id, ticket: top.ticket) { queue.ready.insert(ReadyEntry(task)) }
+        }
+    }
+
+    /// The first valid, due entry of the ready queue; stale entries above it are dropped, and an entry not due
+    /// (a clock set back) goes back to the delayed queue.
+    private func readyTop(_ queue: inout TypeQueue, nowMs: Int64) -> LiveTask? {
+        while let top = queue.ready.min {
+            guard let task = tasks[top.id], isQueued(top.id, ticket: top.ticket) else {
+                queue.ready.removeMin()
+                continue
+            }
+            guard task.runAtMs <= nowMs else {
+                queue.ready.removeMin()
+                queue.delayed.insert(TimedEntry(task.runAtMs, task.id, top.ticket))
+                continue
+            }
+            return task
+        }
+        return nil
+    }
+
+    private func readyTask(_ entry: ReadyEntry, nowMs: Int64) -> LiveTask? {
+        guard let task = tasks[entry.id], isQueued(entry.id, ticket: entry.ticket), task.runAtMs <= nowMs else { return nil }
+        return task
+    }
+
+    private func isQueued(_ id: Int64, ticket: UInt32) -> Bool {
+        guard let task = tasks[id] else { return false }
+        return !task.isClaimed && task.queueTicket == ticket
+    }
+
+    /// Whether `a` comes before `b` in a claim order other than the default; ties by id ascending.
+    static func precedes(_ a: LiveTask, _ b: LiveTask, in order: ClaimOrder) -> Bool {
+        switch order {
+        case .priorityThenAge:
+            return ReadyEntry(a) < ReadyEntry(b)
+        case .by(.id, let ascending):
+            return ascending ? a.id < b.id : a.id > b.id
+        case .by(let key, let ascending):
+            let (x, y) = Self.sortValues(a, b, key)
+            if x != y { return ascending ? x < y : x > y }
+            return a.id < b.id
+        }
+    }
+
+    private static func sortValues(_ a: LiveTask, _ b: LiveTask, _ key: ClaimSortKey) -> (Int64, Int64) {
+        switch key {
+        case .createdAt: return (a.createdAtMs, b.createdAtMs)
+        case .priority: return (Int64(a.priority), Int64(b.priority))
+        case .id: return (a.id, b.id)
+        case .attempts: return (Int64(a.attempts), Int64(b.attempts))
+        }
+    }
+}
+
+/// The queues of one task type.
+struct TypeQueue: Sendable {
+    /// Due pending tasks, best first in the default claim order.
+    var ready = Heap<ReadyEntry>()
+    /// Pending tasks not yet due, by due time.
+    var delayed = Heap<TimedEntry>()
+    /// Claimed tasks by lease expiry; the ticket is the attempt.
+    var leases = Heap<TimedEntry>()
+}
+
+/// A ready queue entry, ordered as the default claim order: priority DESC, created ASC, id ASC.
+struct ReadyEntry: Comparable, Sendable {
+    var priority: Int32
+    var ticket: UInt32
+    var createdAtMs: Int64
+    var id: Int64
+
+    init(_ task: LiveTask) {
+        priority = task.priority
+        ticket = task.queueTicket
+        createdAtMs = task.createdAtMs
+        id = task.id
+    }
+
+    static func < (a: ReadyEntry, b: ReadyEntry) -> Bool {
+        if a.priority != b.priority { return a.priority > b.priority }
+        if a.createdAtMs != b.createdAtMs { return a.createdAtMs < b.createdAtMs }
+        return a.id < b.id
+    }
+}
+
+/// A queue entry due at a time, ordered by (time, id).
+struct TimedEntry: Comparable, Sendable {
+    var atMs: Int64
+    var id: Int64
+    var ticket: UInt32
+
+    init(_ atMs: Int64, _ id: Int64, _ ticket: UInt32) {
+        self.atMs = atMs
+        self.id = id
+        self.ticket = ticket
+    }
+
+    static func < (a: TimedEntry, b: TimedEntry) -> Bool {
+        a.atMs != b.atMs ? a.atMs < b.atMs : a.id < b.id
+    }
+}
