@@ -163,6 +163,9 @@ struct LiveTasks: Sendable {
     }
 
     /// When the next pending task of the types `typeIDs` that is not due at `nowMs` becomes due, if any.
+    ///
+    /// A task queued as due under a later clock (a clock set back since) is found by claims, which check each
+    /// task's due time, but not here until a claim has met it.
     mutating func nextDueTime(of typeIDs: [Int64], nowMs: Int64) -> Int64? {
         var earliest: Int64?
         for typeID in typeIDs {
