@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "taskbench",
             dependencies: [
-                "TaskManagerClient", "TaskManagerCore",
+                "TaskManagerClient", "TaskManagerCore", "TaskManagerStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

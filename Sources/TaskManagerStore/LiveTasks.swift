@@ -121,20 +121,20 @@ struct LiveTasks: Sendable {
     /// memory is read again).
     mutating func expiredLeases(of typeIDs: [Int64]?, nowMs: Int64) -> [Int64] {
         var expired: [(atMs: Int64, id: Int64)] = []
+        // The queues are changed in place (`queues[id]?.…`): a copy taken out and put back would make every
+        // change copy the whole heap, which the dictionary still shares.
         for typeID in typeIDs ?? Array(queues.keys) {
-            guard var queue = queues[typeID] else { continue }
-            while let top = queue.leases.min, top.atMs < nowMs {
-                queue.leases.removeMin()
+            while let top = queues[typeID]?.leases.min, top.atMs < nowMs {
+                queues[typeID]?.leases.removeMin()
                 guard let task = tasks[top.id], task.isClaimed, UInt32(task.attempts) == top.ticket,
                       let claim = claims[top.id] else { continue }
                 if claim.leaseExpiresAtMs < nowMs {
                     expired.append((claim.leaseExpiresAtMs, top.id))
                 } else {
                     // Renewed since the entry was made: it comes due again at the new lease.
-                    queue.leases.insert(TimedEntry(claim.leaseExpiresAtMs, top.id, top.ticket))
+                    queues[typeID]?.leases.insert(TimedEntry(claim.leaseExpiresAtMs, top.id, top.ticket))
                 }
             }
-            queues[typeID] = queue
         }
         return expired.sorted { ($0.atMs, $0.id) < ($1.atMs, $1.id) }.map(\.id)
     }
@@ -144,20 +144,20 @@ struct LiveTasks: Sendable {
     /// The default order reads the top of each type's ready queue; the other orders look at every due task.
     mutating func pick(of typeIDs: [Int64], order: ClaimOrder, nowMs: Int64) -> Int64? {
         var best: LiveTask?
-        for typeID in typeIDs {
-            guard var queue = queues[typeID] else { continue }
-            promoteDue(&queue, nowMs: nowMs)
+        for typeID in typeIDs where queues[typeID] != nil {
+            Self.promoteDue(&queues[typeID, default: TypeQueue()], tasks: tasks, nowMs: nowMs)
             if order == .priorityThenAge {
-                if let top = readyTop(&queue, nowMs: nowMs), best.map({ ReadyEntry(top) < ReadyEntry($0) }) ?? true {
+                if let top = Self.readyTop(&queues[typeID, default: TypeQueue()], tasks: tasks, nowMs: nowMs),
+                   best.map({ ReadyEntry(top) < ReadyEntry($0) }) ?? true {
                     best = top
                 }
             } else {
-                for entry in queue.ready.unordered {
-                    guard let task = readyTask(entry, nowMs: nowMs) else { continue }
+                for entry in queues[typeID]?.ready.unordered ?? [] {
+                    guard let task = Self.queuedTask(entry.id, ticket: entry.ticket, in: tasks), task.runAtMs <= nowMs
+                    else { continue }
                     if best.map({ Self.precedes(task, $0, in: order) }) ?? true { best = task }
                 }
             }
-            queues[typeID] = queue
         }
         return best?.id
     }
@@ -168,31 +168,29 @@ struct LiveTasks: Sendable {
     /// task's due time, but not here until a claim has met it.
     mutating func nextDueTime(of typeIDs: [Int64], nowMs: Int64) -> Int64? {
         var earliest: Int64?
-        for typeID in typeIDs {
-            guard var queue = queues[typeID] else { continue }
-            promoteDue(&queue, nowMs: nowMs)
-            while let top = queue.delayed.min, !isQueued(top.id, ticket: top.ticket) {
-                queue.delayed.removeMin()
+        for typeID in typeIDs where queues[typeID] != nil {
+            Self.promoteDue(&queues[typeID, default: TypeQueue()], tasks: tasks, nowMs: nowMs)
+            while let top = queues[typeID]?.delayed.min, Self.queuedTask(top.id, ticket: top.ticket, in: tasks) == nil {
+                queues[typeID]?.delayed.removeMin()
             }
-            if let top = queue.delayed.min { earliest = min(earliest ?? top.atMs, top.atMs) }
-            queues[typeID] = queue
+            if let top = queues[typeID]?.delayed.min { earliest = min(earliest ?? top.atMs, top.atMs) }
         }
         return earliest
     }
 
     /// Moves the delayed tasks that are due into the ready queue.
-    private func promoteDue(_ queue: inout TypeQueue, nowMs: Int64) {
+    private static func promoteDue(_ queue: inout TypeQueue, tasks: [Int64: LiveTask], nowMs: Int64) {
         while let top = queue.delayed.min, top.atMs <= nowMs {
             queue.delayed.removeMin()
-            if let task = tasks[top.id], isQueued(top.id, ticket: top.ticket) { queue.ready.insert(ReadyEntry(task)) }
+            if let task = queuedTask(top.id, ticket: top.ticket, in: tasks) { queue.ready.insert(ReadyEntry(task)) }
         }
     }
 
     /// The first valid, due entry of the ready queue; stale entries above it are dropped, and an entry not due
     /// (a clock set back) goes back to the delayed queue.
-    private func readyTop(_ queue: inout TypeQueue, nowMs: Int64) -> LiveTask? {
+    private static func readyTop(_ queue: inout TypeQueue, tasks: [Int64: LiveTask], nowMs: Int64) -> LiveTask? {
         while let top = queue.ready.min {
-            guard let task = tasks[top.id], isQueued(top.id, ticket: top.ticket) else {
+            guard let task = queuedTask(top.id, ticket: top.ticket, in: tasks) else {
                 queue.ready.removeMin()
                 continue
             }
@@ -206,14 +204,10 @@ struct LiveTasks: Sendable {
         return nil
     }
 
-    private func readyTask(_ entry: ReadyEntry, nowMs: Int64) -> LiveTask? {
-        guard let task = tasks[entry.id], isQueued(entry.id, ticket: entry.ticket), task.runAtMs <= nowMs else { return nil }
+    /// The pending task `id` when a queue entry with `ticket` is its current one; nil for a stale entry.
+    private static func queuedTask(_ id: Int64, ticket: UInt32, in tasks: [Int64: LiveTask]) -> LiveTask? {
+        guard let task = tasks[id], !task.isClaimed, task.queueTicket == ticket else { return nil }
         return task
-    }
-
-    private func isQueued(_ id: Int64, ticket: UInt32) -> Bool {
-        guard let task = tasks[id] else { return false }
-        return !task.isClaimed && task.queueTicket == ticket
     }
 
     /// Whether `a` comes before `b` in a claim order other than the default; ties by id ascending.

@@ -32,6 +32,10 @@ struct BenchReport: Encodable, Sendable {
     var stillServing: Bool?
     /// Anything the reader should know about the run (a claim pool that ran dry, ...).
     var notes: [String]?
+    /// `--target store`: this process's CPU time per call, µs.
+    var cpuUsPerCall: Double?
+    /// With `--server-pid`: the server's CPU time per call over the run (from /proc/PID/stat), µs.
+    var serverCPUUsPerCall: Double?
 
     enum CodingKeys: String, CodingKey {
         case target, scenario, connections, tasks, calls, pipeline, preload, notes
@@ -43,6 +47,8 @@ struct BenchReport: Encodable, Sendable {
         case idleOpen = "idle_open"
         case serverRSSKB = "server_rss_kb"
         case stillServing = "still_serving"
+        case cpuUsPerCall = "cpu_us_per_call"
+        case serverCPUUsPerCall = "server_cpu_us_per_call"
     }
 
     init(target: Target, scenario: Scenario, connections: Int, duration: Double, elapsed: Double, result: WorkerResult) {
@@ -82,6 +88,8 @@ struct BenchReport: Encodable, Sendable {
         if let idleOpen { lines.append("idle open    \(idleOpen)") }
         if let serverRSSKB { lines.append("server RSS   \(serverRSSKB / 1024) MiB") }
         if let stillServing { lines.append("serving      \(stillServing ? "yes" : "NO")") }
+        if let cpuUsPerCall { lines.append("CPU          \(cpuUsPerCall) µs per call (this process)") }
+        if let serverCPUUsPerCall { lines.append("server CPU   \(serverCPUUsPerCall) µs per call") }
         for note in notes ?? [] { lines.append("note         \(note)") }
         if !latencyUs.isEmpty {
             lines.append("")

@@ -4,6 +4,8 @@ import ArgumentParser
 enum Target: String, CaseIterable, ExpressibleByArgument, Sendable {
     case taskmanager
     case beanstalkd
+    /// The embedded store in this process, without a server (lifecycle only).
+    case store
 }
 
 /// What each connection does in a loop until the run's duration is over.

@@ -17,7 +17,7 @@ struct TaskbenchCommand: AsyncParsableCommand {
             Tasks use the type bench.task (registered if missing) and parameters unique per task, so dedupe never hits.
             """)
 
-    @Option(help: "taskmanager or beanstalkd (beanstalkd: lifecycle only).")
+    @Option(help: "taskmanager, beanstalkd or store (beanstalkd and store: lifecycle only; store: the embedded store in this process, no server).")
     var target: Target = .taskmanager
 
     @Option(help: "host:port (default 127.0.0.1:7411 for taskmanager, 127.0.0.1:11300 for beanstalkd).")
@@ -44,17 +44,21 @@ struct TaskbenchCommand: AsyncParsableCommand {
     @Option(help: "API key sent with every call (env TASKMANAGER_API_KEY).")
     var apiKey: String?
 
-    @Option(help: "idle: the server's process id, to report its VmRSS while the connections are held.")
+    @Option(help: "The server's process id: idle reports its VmRSS while the connections are held, the other scenarios its CPU time per call.")
     var serverPID: Int32?
+
+    @Option(help: "store: the store's durability, full or normal.")
+    var durability: String = "normal"
 
     func validate() throws {
         guard connections > 0 else { throw ValidationError("--connections must be at least 1") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard pipeline > 0 else { throw ValidationError("--pipeline must be at least 1") }
         guard preload >= 0 else { throw ValidationError("--preload must not be negative") }
-        if target == .beanstalkd && scenario != .lifecycle {
-            throw ValidationError("--target beanstalkd runs only --scenario lifecycle")
+        if target != .taskmanager && scenario != .lifecycle {
+            throw ValidationError("--target \(target.rawValue) runs only --scenario lifecycle")
         }
+        guard durability == "full" || durability == "normal" else { throw ValidationError("--durability is full or normal") }
     }
 
     func run() async throws {
@@ -66,8 +70,13 @@ struct TaskbenchCommand: AsyncParsableCommand {
         let log: @Sendable (String) -> Void = { message in
             FileHandle.standardError.write(Data("taskbench: \(message)\n".utf8))
         }
-        let report: BenchReport
+        let cpuBefore = serverPID.flatMap(ProcessCPU.micros(of:))
+        var report: BenchReport
         switch (target, scenario) {
+        case (.store, _):
+            report = try await StoreBench(
+                callers: connections, duration: duration, synchronous: durability == "full" ? .full : .normal, log: log
+            ).run()
         case (.beanstalkd, _):
             report = try await BeanstalkBench(host: host, port: port, connections: connections, duration: duration).run()
         case (.taskmanager, .idle):
@@ -80,6 +89,10 @@ struct TaskbenchCommand: AsyncParsableCommand {
                 host: host, port: port, apiKey: key, connections: connections, duration: duration, pipeline: pipeline,
                 preload: preload, log: log
             ).run(scenario)
+        }
+        if scenario != .idle, preload == 0, let cpuBefore, let pid = serverPID, let cpuAfter = ProcessCPU.micros(of: pid),
+           report.calls > 0 {
+            report.serverCPUUsPerCall = (Double(cpuAfter - cpuBefore) / Double(report.calls) * 10).rounded() / 10
         }
         print(json ? try report.json() : report.text())
         if report.stillServing == false { throw ExitCode(2) }
