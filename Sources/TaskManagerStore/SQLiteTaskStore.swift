@@ -86,6 +86,9 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
         }
     }
 
+    /// The group commits so far: write calls per commit tell how well calls share transactions.
+    public var commitCount: Int { writer.commitCount }
+
     /// Closes the database after the calls already queued; later calls throw `UNAVAILABLE`. Safe to call twice.
     public func close() {
         writer.close()

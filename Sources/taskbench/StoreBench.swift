@@ -28,6 +28,7 @@ struct StoreBench: Sendable {
             settings: TaskTypeSettings(), nowMs: SystemClock().nowMs()
         ).taskType
         let cpuBefore = Self.processCPUMicros()
+        let commitsBefore = store.commitCount
         let outcome = try await WorkerPool.run(count: callers, duration: duration) { worker, deadline in
             try await lifecycle(store, worker: worker, typeID: type.id, deadline: deadline)
         }
@@ -35,6 +36,8 @@ struct StoreBench: Sendable {
         var report = BenchReport(target: .store, scenario: .lifecycle, connections: callers, duration: duration,
                                  elapsed: outcome.elapsed, result: outcome.result)
         report.cpuUsPerCall = report.calls > 0 ? (Double(cpu) / Double(report.calls) * 10).rounded() / 10 : nil
+        let commits = store.commitCount - commitsBefore
+        report.notes = ["\(commits) group commits, \(commits > 0 ? Int(report.calls) / commits : 0) calls per commit"]
         return report
     }
 
