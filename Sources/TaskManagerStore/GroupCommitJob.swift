@@ -7,7 +7,7 @@ import TaskManagerCore
 // @unchecked: `outcome` is set and read on the writer's queue, then (handed over under `WALSync`'s lock) on the
 // sync queue; `continuation` is resumed exactly once.
 final class GroupCommitJob: @unchecked Sendable {
-    /// The call's work, run inside its own savepoint of the batch's transaction.
+    /// The call's work, run inside the batch's transaction (again, if the batch runs again without another job).
     let body: @Sendable (SQLiteConnection) throws -> any Sendable
     /// The body's result or its (already mapped) error; a storage error until the body has run.
     var outcome: Result<any Sendable, any Error> = .failure(GroupCommitJob.notRun)

@@ -4,11 +4,14 @@ import Synchronization
 /// The one write connection of a store: commits the write calls that wait at the same time as one transaction.
 ///
 /// Calls queue up as jobs. The writer takes every waiting job (up to `maxBatch`), runs them in arrival order inside
-/// one `BEGIN IMMEDIATE` transaction, each in its own savepoint (a job that throws is rolled back to its savepoint
-/// and gets its own error; the others are kept), commits once, and only then answers every job. Jobs that arrive
-/// while a batch runs wait for the next batch, so one caller gets one transaction per call and many callers share
-/// commits. With a `WALSync`, a committed batch is answered after the sync of the WAL that covers it, which runs
-/// on its own queue while the next batch runs here.
+/// one `BEGIN IMMEDIATE` transaction, commits once, and only then answers every job. A job that throws before it
+/// changed a row just gets its error; one that throws after changing rows is undone by rolling the whole
+/// transaction back, and the batch runs again without it (its jobs are not answered yet, and a job's body only
+/// reads and writes the database and the store's memory, so running it again is safe). No savepoint per job is
+/// needed for that, which saves two statements per call. Jobs that arrive while a batch runs wait for the next
+/// batch, so one caller gets one transaction per call and many callers share commits. With a `WALSync`, a
+/// committed batch is answered after the sync of the WAL that covers it, which runs on its own queue while the
+/// next batch runs here.
 // @unchecked: `connection` and `rollbackHook` are touched only on `queue`; `pending`, `isClosed`, `isScheduled`
 // and `commits` only on `state`.
 final class GroupCommitWriter: @unchecked Sendable {
@@ -105,9 +108,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         walSync?.close()
     }
 
-    /// Calls `hook` on the writer's queue after every rollback, with whether the whole transaction was lost (else
-    /// only the job that threw, back to its savepoint); the connection is then inside the transaction, or outside
-    /// any. Set before the first call.
+    /// Calls `hook` on the writer's queue after a job failed, with whether the whole transaction was rolled back
+    /// (else the job changed no row, and the connection is still inside the transaction). Set before the first call.
     func setRollbackHook(_ hook: @escaping (SQLiteConnection, Bool) -> Void) {
         queue.sync { rollbackHook = hook }
     }
@@ -160,11 +162,17 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         emit(.begin)
         for index in batch.indices {
-            do {
-                try runInSavepoint(batch[index], on: db)
-            } catch {
-                return abandon(batch, at: index, error: error, on: db)
-            }
+            let job = batch[index]
+            let changesBefore = db.totalChanges
+            let outcome = Result { try job.body(db) }
+            job.outcome = outcome.mapError(SQLiteTaskStore.mapError)
+            guard case .failure(let error) = outcome else { continue }
+            // "If certain kinds of errors occur within a transaction, the transaction may or may not be rolled back
+            // automatically" (SQLITE_FULL, SQLITE_IOERR, ...): then the earlier jobs' work is gone too.
+            if db.isAutocommit { return abandon(batch, at: index, error: error, on: db) }
+            if db.totalChanges != changesBefore { return runAgain(batch, without: index, on: db) }
+            // It changed no row: the batch goes on without it.
+            rollbackHook?(db, false)
         }
         do {
             try db.run("COMMIT")
@@ -182,22 +190,14 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    /// Runs `job` inside `SAVEPOINT job`: kept on success, rolled back to the savepoint when the body throws.
-    ///
-    /// - Throws: only when the transaction itself is lost (a savepoint statement failed, or SQLite rolled the whole
-    ///   transaction back as it does for some errors); the job's own error is kept in its `outcome`.
-    private func runInSavepoint(_ job: GroupCommitJob, on db: SQLiteConnection) throws {
-        try db.run("SAVEPOINT job")
-        let outcome = Result { try job.body(db) }
-        job.outcome = outcome.mapError(SQLiteTaskStore.mapError)
-        if case .failure(let error) = outcome {
-            // "If certain kinds of errors occur within a transaction, the transaction may or may not be rolled back
-            // automatically" (SQLITE_FULL, SQLITE_IOERR, ...): then the earlier jobs' work is gone too.
-            guard !db.isAutocommit else { throw error }
-            try db.run("ROLLBACK TO job")
-            rollbackHook?(db, false)
-        }
-        try db.run("RELEASE job")
+    /// Undoes the batch's transaction because the job at `index` failed after changing rows, answers that job with
+    /// its error, and runs the other jobs again in a new transaction.
+    private func runAgain(_ batch: ArraySlice<GroupCommitJob>, without index: Int, on db: SQLiteConnection) {
+        rollbackIfOpen(db)
+        rollbackHook?(db, true)
+        emit(.resume)
+        batch[index].resume()
+        runBatch(batch[..<index] + batch[(index + 1)...])
     }
 
     /// Ends a batch whose transaction was lost at `index`: the jobs before it lost their work and fail with the

@@ -92,6 +92,11 @@ final class SQLiteConnection {
         Int64(sqlite3_changes64(db))
     }
 
+    /// The rows changed by every INSERT, UPDATE and DELETE since the connection opened.
+    var totalChanges: Int64 {
+        sqlite3_total_changes64(db)
+    }
+
     /// The rowid of the last successful INSERT on this connection.
     var lastInsertRowID: Int64 {
         sqlite3_last_insert_rowid(db)

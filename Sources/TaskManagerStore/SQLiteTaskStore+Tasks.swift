@@ -8,8 +8,8 @@ extension SQLiteTaskStore {
     public func createTasks(_ tasks: [NewTask]) async throws -> [Result<(task: Task, deduplicated: Bool), TaskManagerError>] {
         try await write { db in
             try tasks.map { new in
-                // Nested in the job's own savepoint: an item that fails is rolled back alone. Memory changes only
-                // after an item's rows are written, so a failed item leaves it as it was.
+                // A savepoint per item: an item that fails is rolled back alone. Memory changes only after an
+                // item's rows are written, so a failed item leaves it as it was.
                 try db.run("SAVEPOINT item")
                 do {
                     let created = try self.insertTask(new, db)

@@ -11,8 +11,8 @@ import TaskManagerCore
 /// event of each claimed one. A job that fails after changing the memory, or a batch that is rolled back, makes
 /// the store read its memory again from the database.
 ///
-/// Writes go through one `GroupCommitWriter`: the write calls waiting at the same time run, in arrival order and
-/// each in its own savepoint, inside one `BEGIN IMMEDIATE` transaction that commits once before any of them is
+/// Writes go through one `GroupCommitWriter`: the write calls waiting at the same time run, in arrival order,
+/// inside one `BEGIN IMMEDIATE` transaction that commits once before any of them is
 /// answered (with `.full`, once `WALSync` has synced the commit). Reads run in parallel on a small pool of
 /// read-only connections (`SQLiteReaderPool`; one-statement lookups on the caller's thread when one is free),
 /// each in one deferred transaction (one WAL snapshot); a read that starts after a write was answered sees it.
@@ -105,8 +105,9 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
 
     // MARK: - Running calls
 
-    /// Runs `body` as one job of the writer's next batch: in its own savepoint of one `BEGIN IMMEDIATE`
-    /// transaction, answered after that transaction commits.
+    /// Runs `body` as one job of the writer's next batch, inside one `BEGIN IMMEDIATE` transaction, answered after
+    /// that transaction commits. `body` may run more than once (see `GroupCommitWriter`): it must only read and
+    /// write the database and the memory, and change the memory only after its rows are written.
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         let result = try await writer.submit { db in
             guard !self.memoryLost.withLock({ $0 }) else { throw Self.lostMemory }
@@ -134,8 +135,8 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
         return try await readers.lookup(body)
     }
 
-    /// Reads the memory again from `db` after a rollback that may have undone changes it holds: after a job that
-    /// changed it failed, or whenever a whole transaction was lost. Runs on the writer's queue.
+    /// Reads the memory again from `db` after a failure that may have left it ahead of the database: a job that
+    /// changed the memory and then failed, or any rollback of a whole transaction. Runs on the writer's queue.
     private func reloadMemory(_ db: SQLiteConnection, wholeTransaction: Bool) {
         guard wholeTransaction || live.withLock({ $0.changed }) else { return }
         do {

@@ -6,7 +6,7 @@ import XCTest
 
 @testable import TaskManagerStore
 
-/// Group commit: the writes waiting together share one transaction, each in its own savepoint, answered after COMMIT.
+/// Group commit: the writes waiting together share one transaction, answered after COMMIT.
 final class GroupCommitTests: StoreTestCase {
     func testAFailingCallInABatchLeavesTheOthersCommittedInOneTransaction() async throws {
         let type = try await makeType()
@@ -37,6 +37,41 @@ final class GroupCommitTests: StoreTestCase {
         XCTAssertEqual(unclaimedStored.status, .pending)
         // One commit for the holding batch, one for the three calls.
         XCTAssertEqual(store.writer.commitCount, commitsBefore + 2)
+    }
+
+    func testACallThatFailsAfterWritingIsUndoneAndTheOthersRunAgainAndCommit() async throws {
+        let type = try await makeType()
+        let store = self.store!
+        let hold = try await holdWriter()
+        let first = try await enqueue { try await store.createTask(Self.newTask("first", typeID: type.id)).task }
+        // A body that writes a task row of its own, then fails, as a call whose second statement fails would.
+        let failing = try await enqueue {
+            try await store.write { db throws -> Int in
+                try db.execute("""
+                    INSERT INTO tasks (type_id, status, params_json, dedupe_key, max_attempts, created_at_ms, updated_at_ms)
+                    VALUES (\(type.id), 'pending', '{}', 'half-written', 3, 1000, 1000)
+                    """)
+                throw SQLiteError(code: 19, message: "constraint failed")
+            }
+        }
+        let second = try await enqueue { try await store.createTask(Self.newTask("second", typeID: type.id)).task }
+        let log = EventLog()
+        store.writer.setEventHook { log.append($0) }
+        try await hold.release()
+
+        let failure = try await errorOf { try await failing.value }
+        XCTAssertEqual(failure, TaskManagerError(.internal, "Storage error (SQLite code 19)"))
+        let firstTask = try await first.value
+        let secondTask = try await second.value
+        let listed = try await store.listTasks(TaskFilter(limit: 10)).tasks
+        XCTAssertEqual(Set(listed.map(\.dedupeKey)), ["first", "second"], "the half-written row is gone")
+        let firstStored = try await stored(firstTask.id)
+        XCTAssertEqual(firstStored, firstTask)
+        let claimed = try await claim(typeID: type.id)
+        XCTAssertEqual(claimed?.id, firstTask.id, "memory holds the tasks of the batch that ran again")
+        XCTAssertNotEqual(secondTask.id, firstTask.id)
+        store.writer.setEventHook(nil)
+        XCTAssertTrue(log.events.contains(.rollback), "\(log.events)")
     }
 
     func testCallsAreAnsweredOnlyAfterTheirBatchCommits() async throws {
