@@ -34,17 +34,19 @@ extension SQLiteTaskStore {
             return (task.typeID, task.attempts + 1)
         }
         let leaseExpiresAtMs = leaseEnd(typeID: typeID, nowMs: query.nowMs, defaultLeaseMs: query.defaultLeaseMs)
-        let texts = try db.prepare("""
+        // Not `UPDATE … RETURNING`: SQLite runs RETURNING as a trigger, and a statement with a trigger opens a
+        // statement journal, which cost more than this separate lookup by rowid.
+        let texts = try db.prepare("SELECT params_json, dedupe_key, error_message FROM tasks WHERE id = ?").firstRow([id]) {
+            (params: $0.string(at: 0) ?? "", dedupeKey: $0.string(at: 1) ?? "", error: $0.string(at: 2) ?? "")
+        }
+        guard let texts else { throw Self.vanished }
+        try db.prepare("""
             UPDATE tasks SET status = 'claimed', claimed_by = ?1, claimed_at_ms = ?2, attempts = ?3,
                              progress = 0, progress_message = NULL, updated_at_ms = ?2, lease_expires_at_ms = ?4,
                              progress_changed_at_ms = ?2, progress_rate = NULL, stalled_since_ms = NULL,
                              lease_expired_attempt = NULL, cancel_requested = 0, cancel_reason = NULL
             WHERE id = ?5
-            RETURNING params_json, dedupe_key, error_message
-            """).firstRow([query.workerID, query.nowMs, attempt, leaseExpiresAtMs, id]) {
-                (params: $0.string(at: 0) ?? "", dedupeKey: $0.string(at: 1) ?? "", error: $0.string(at: 2) ?? "")
-            }
-        guard let texts else { throw Self.vanished }
+            """).run([query.workerID, query.nowMs, attempt, leaseExpiresAtMs, id])
         let claim = LiveClaim(
             workerID: query.workerID, claimedAtMs: query.nowMs, leaseExpiresAtMs: leaseExpiresAtMs, progress: 0,
             progressMessage: "", progressChangedAtMs: query.nowMs, progressRate: nil, stalledSinceMs: nil,

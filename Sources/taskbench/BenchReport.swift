@@ -34,6 +34,8 @@ struct BenchReport: Encodable, Sendable {
     var notes: [String]?
     /// `--target store`: this process's CPU time per call, µs.
     var cpuUsPerCall: Double?
+    /// `--target store`: the part of `cpuUsPerCall` spent on the store's threads (not the callers' event loops).
+    var storeThreadsCPUUsPerCall: Double?
     /// With `--server-pid`: the server's CPU time per call over the run (from /proc/PID/stat), µs.
     var serverCPUUsPerCall: Double?
 
@@ -48,6 +50,7 @@ struct BenchReport: Encodable, Sendable {
         case serverRSSKB = "server_rss_kb"
         case stillServing = "still_serving"
         case cpuUsPerCall = "cpu_us_per_call"
+        case storeThreadsCPUUsPerCall = "store_threads_cpu_us_per_call"
         case serverCPUUsPerCall = "server_cpu_us_per_call"
     }
 
@@ -89,6 +92,7 @@ struct BenchReport: Encodable, Sendable {
         if let serverRSSKB { lines.append("server RSS   \(serverRSSKB / 1024) MiB") }
         if let stillServing { lines.append("serving      \(stillServing ? "yes" : "NO")") }
         if let cpuUsPerCall { lines.append("CPU          \(cpuUsPerCall) µs per call (this process)") }
+        if let storeThreadsCPUUsPerCall { lines.append("store CPU    \(storeThreadsCPUUsPerCall) µs per call (the store's threads)") }
         if let serverCPUUsPerCall { lines.append("server CPU   \(serverCPUUsPerCall) µs per call") }
         for note in notes ?? [] { lines.append("note         \(note)") }
         if !latencyUs.isEmpty {
