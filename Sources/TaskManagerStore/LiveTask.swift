@@ -52,13 +52,18 @@ struct LiveClaim: Sendable {
     }
 }
 
-/// What the embedded store keeps of a task type in memory.
+/// What the embedded store keeps of a task type in memory: the type as `GetTaskType` reads it, without its usage
+/// count, so that creating a task and granting a lease read no row.
 struct LiveType: Sendable {
-    var name: String
+    var type: TaskType
+
+    var name: String { type.name }
+
     /// The type's `lease_seconds` in ms; 0 = the server's default.
-    var leaseMs: Int64
+    var leaseMs: Int64 { Int64(type.settings.leaseSeconds) * 1_000 }
+
     /// The type's `stall_after_seconds` in ms; 0 = the server's default.
-    var stallAfterMs: Int64
+    var stallAfterMs: Int64 { Int64(type.settings.stallAfterSeconds) * 1_000 }
 
     /// The lease a claim or renewal grants: the type's own, else `defaultMs`.
     func leaseMs(default defaultMs: Int64) -> Int64 {

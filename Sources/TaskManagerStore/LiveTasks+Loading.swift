@@ -6,11 +6,9 @@ extension LiveTasks {
     /// before events carried it, as in a file migrated from schema version 4).
     static func load(from db: SQLiteConnection, nowMs: Int64) throws -> LiveTasks {
         var types: [Int64: LiveType] = [:]
-        let typeRows = try db.prepare("SELECT id, name, lease_seconds, stall_after_seconds FROM task_types").rows([]) {
-            ($0.int64(at: 0), LiveType(name: $0.string(at: 1) ?? "", leaseMs: $0.int64(at: 2) * 1_000,
-                                       stallAfterMs: $0.int64(at: 3) * 1_000))
+        for type in try db.prepare(TaskTypeRow.selectWithoutUsage).rows([], TaskTypeRow.read) {
+            types[type.id] = LiveType(type: type)
         }
-        for (id, type) in typeRows { types[id] = type }
         var tasks: [Int64: LiveTask] = [:]
         var claimed: [Int64] = []
         let rows = try db.prepare("""

@@ -25,10 +25,9 @@ extension SQLiteTaskStore {
                     VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)
                     """).run([name, version, paramSchemaJSON, nowMs, nowMs] + settingValues)
             }
-            guard let type = try TaskTypeRow.fetch(name: name, includingUsage: false, in: db) else { throw Self.vanished }
+            guard let type = try TaskTypeRow.fetch(name: name, in: db) else { throw Self.vanished }
             self.live.withLock { live in
-                live.types[type.id] = LiveType(name: type.name, leaseMs: Int64(settings.leaseSeconds) * 1_000,
-                                               stallAfterMs: Int64(settings.stallAfterSeconds) * 1_000)
+                live.setType(type)
                 live.changed = true
             }
             return (type, existing == nil)
@@ -36,11 +35,11 @@ extension SQLiteTaskStore {
     }
 
     public func taskType(named name: String, includingUsage: Bool) async throws -> TaskType? {
-        // The usage count reads every task of the type: not a lookup.
-        let body: @Sendable (SQLiteConnection) throws -> TaskType? = { db in
-            try TaskTypeRow.fetch(name: name, includingUsage: includingUsage, in: db)
+        // Without its usage count (which reads every task of the type) a type is all in memory.
+        guard includingUsage else {
+            return live.withLock { live in live.typeIDs[name].flatMap { live.types[$0]?.type } }
         }
-        return try await includingUsage ? read(body) : lookup(body)
+        return try await read { db in try TaskTypeRow.fetch(name: name, includingUsage: true, in: db) }
     }
 
     public func listTaskTypes(activeOnly: Bool) async throws -> [TaskType] {
@@ -56,7 +55,12 @@ extension SQLiteTaskStore {
             try db.prepare("UPDATE task_types SET is_active = ?, updated_at_ms = ? WHERE name = ?")
                 .run([active, nowMs, name])
             guard db.changes > 0 else { return nil }
-            return try TaskTypeRow.fetch(name: name, in: db)
+            guard let type = try TaskTypeRow.fetch(name: name, in: db) else { throw Self.vanished }
+            self.live.withLock { live in
+                live.setType(type)
+                live.changed = true
+            }
+            return type
         }
     }
 }
