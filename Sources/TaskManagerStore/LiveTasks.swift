@@ -41,8 +41,10 @@ struct LiveTasks: Sendable {
             }
         }
         for typeID in Set(ready.keys).union(delayed.keys).union(leases.keys) {
+            let pending = (ready[typeID]?.count ?? 0) + (delayed[typeID]?.count ?? 0)
             queues[typeID] = TypeQueue(
-                ready: Heap(ready[typeID] ?? []), delayed: Heap(delayed[typeID] ?? []), leases: Heap(leases[typeID] ?? []))
+                ready: Heap(ready[typeID] ?? []), delayed: Heap(delayed[typeID] ?? []), leases: Heap(leases[typeID] ?? []),
+                pendingCount: pending, claimedCount: leases[typeID]?.count ?? 0)
         }
     }
 
@@ -60,6 +62,7 @@ struct LiveTasks: Sendable {
     /// Adds a new pending task (its `queueTicket` is set here).
     mutating func insertPending(_ task: LiveTask, nowMs: Int64) {
         tasks[task.id] = task
+        queues[task.typeID, default: TypeQueue()].pendingCount += 1
         enqueue(task.id, nowMs: nowMs)
         changed = true
     }
@@ -73,7 +76,10 @@ struct LiveTasks: Sendable {
         task.updatedAtMs = nowMs
         tasks[id] = task
         claims[id] = claim
+        queues[task.typeID, default: TypeQueue()].pendingCount -= 1
+        queues[task.typeID, default: TypeQueue()].claimedCount += 1
         queues[task.typeID, default: TypeQueue()].leases.insert(TimedEntry(claim.leaseExpiresAtMs, id, UInt32(task.attempts)))
+        Self.compact(&queues[task.typeID, default: TypeQueue()], tasks: tasks)
         changed = true
     }
 
@@ -96,14 +102,21 @@ struct LiveTasks: Sendable {
         task.updatedAtMs = nowMs
         tasks[id] = task
         claims[id] = nil
+        queues[task.typeID, default: TypeQueue()].claimedCount -= 1
+        queues[task.typeID, default: TypeQueue()].pendingCount += 1
         enqueue(id, nowMs: nowMs)
         changed = true
     }
 
     /// Forgets the task `id`: it finished, and lives on only in SQLite.
     mutating func remove(_ id: Int64) {
-        tasks[id] = nil
+        guard let task = tasks.removeValue(forKey: id) else { return }
         claims[id] = nil
+        if task.isClaimed {
+            queues[task.typeID, default: TypeQueue()].claimedCount -= 1
+        } else {
+            queues[task.typeID, default: TypeQueue()].pendingCount -= 1
+        }
         changed = true
     }
 
@@ -123,6 +136,28 @@ struct LiveTasks: Sendable {
         } else {
             queues[task.typeID, default: TypeQueue()].delayed.insert(TimedEntry(task.runAtMs, id, task.queueTicket))
         }
+        Self.compact(&queues[task.typeID, default: TypeQueue()], tasks: tasks)
+    }
+
+    /// Drops the stale entries of a type's queues once they are more than half of them (and over a thousand):
+    /// entries of tasks claimed in another order than the default, cancelled, or whose claim ended, which would
+    /// otherwise wait until they reach a queue's top. A linear pass, after as many changes: O(1) per change.
+    private static func compact(_ queue: inout TypeQueue, tasks: [Int64: LiveTask]) {
+        let slack = 1_024
+        if queue.ready.count + queue.delayed.count > 2 * queue.pendingCount + slack {
+            queue.ready = Heap(queue.ready.unordered.filter { queuedTask($0.id, ticket: $0.ticket, in: tasks) != nil })
+            queue.delayed = Heap(queue.delayed.unordered.filter { queuedTask($0.id, ticket: $0.ticket, in: tasks) != nil })
+        }
+        if queue.leases.count > 2 * queue.claimedCount + slack {
+            queue.leases = Heap(queue.leases.unordered.filter { entry in
+                tasks[entry.id].map { $0.isClaimed && UInt32($0.attempts) == entry.ticket } ?? false
+            })
+        }
+    }
+
+    /// The entries in the queues of type `typeID` (valid or stale); for tests.
+    func queuedEntryCount(of typeID: Int64) -> Int {
+        queues[typeID].map { $0.ready.count + $0.delayed.count + $0.leases.count } ?? 0
     }
 
     // MARK: - Claims
@@ -254,6 +289,10 @@ struct TypeQueue: Sendable {
     var delayed = Heap<TimedEntry>()
     /// Claimed tasks by lease expiry; the ticket is the attempt.
     var leases = Heap<TimedEntry>()
+    /// The pending tasks of the type (whose entries are in `ready` or `delayed`).
+    var pendingCount = 0
+    /// The claimed tasks of the type (whose entries are in `leases`).
+    var claimedCount = 0
 }
 
 /// A ready queue entry, ordered as the default claim order: priority DESC, created ASC, id ASC.
