@@ -155,6 +155,13 @@ struct LiveTasks: Sendable {
         }
     }
 
+    /// The pending and claimed tasks of each type that has any.
+    var queueCounts: [(typeID: Int64, pending: Int, claimed: Int)] {
+        queues.compactMap { id, queue in
+            queue.pendingCount > 0 || queue.claimedCount > 0 ? (id, queue.pendingCount, queue.claimedCount) : nil
+        }
+    }
+
     /// The entries in the queues of type `typeID` (valid or stale); for tests.
     func queuedEntryCount(of typeID: Int64) -> Int {
         queues[typeID].map { $0.ready.count + $0.delayed.count + $0.leases.count } ?? 0

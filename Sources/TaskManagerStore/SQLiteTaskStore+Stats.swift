@@ -16,19 +16,31 @@ extension SQLiteTaskStore {
         response.timeMs = nowMs
         response.lastHour = lastHour
         live.withLock { live in
+            // One pass over the live tasks (under the lock the writer needs too, so nothing but reads of the
+            // tasks themselves): the counts and the oldest pending task per type.
             var counts: [Int64: TypeStats] = [:]
-            var progressSums: [Int64: Int64] = [:]
-            for task in live.tasks.values {
-                var stats = counts[task.typeID] ?? TypeStats()
-                if let claim = live.claims[task.id] {
-                    stats.claimed += 1
-                    progressSums[task.typeID, default: 0] += Int64(claim.progress)
+            for queue in live.queueCounts {
+                var stats = TypeStats()
+                stats.pending = Int64(queue.pending)
+                stats.claimed = Int64(queue.claimed)
+                counts[queue.typeID] = stats
+            }
+            // Types are few: a short array searched linearly is cheaper per task than a dictionary.
+            var oldest: [(typeID: Int64, createdAtMs: Int64)] = []
+            for task in live.tasks.values where !task.isClaimed {
+                if let index = oldest.firstIndex(where: { $0.typeID == task.typeID }) {
+                    oldest[index].createdAtMs = min(oldest[index].createdAtMs, task.createdAtMs)
                 } else {
-                    stats.pending += 1
-                    // A clock set back could date a task after now: an age is never negative.
-                    stats.oldestPendingAgeMs = max(stats.oldestPendingAgeMs, max(0, nowMs - task.createdAtMs))
+                    oldest.append((task.typeID, task.createdAtMs))
                 }
-                counts[task.typeID] = stats
+            }
+            for (typeID, createdAtMs) in oldest {
+                // A clock set back could date a task after now: an age is never negative.
+                counts[typeID]?.oldestPendingAgeMs = max(0, nowMs - createdAtMs)
+            }
+            var progressSums: [Int64: Int64] = [:]
+            for (id, claim) in live.claims {
+                if let typeID = live.tasks[id]?.typeID { progressSums[typeID, default: 0] += Int64(claim.progress) }
             }
             for row in finished {
                 guard let status = row.status else { continue }
