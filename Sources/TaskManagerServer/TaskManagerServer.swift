@@ -57,13 +57,22 @@ public final class TaskManagerServer: Sendable {
     ///   - store: the store to use; by default a `SQLiteTaskStore` on `configuration.databasePath`.
     ///   - clock: the wall clock for every time rule (tests move it by hand).
     /// - Throws: when the database cannot be opened, the dispatcher does not match the service, or binding fails.
+    /// Where the store answers a write: on the event loop the call was made from, when it was made from one
+    /// (calls run on the event loops: see `installEventLoopsAsGlobalExecutor()`).
+    public static let answerOnTheCallersEventLoop: @Sendable () -> AnswerHop? = {
+        MultiThreadedEventLoopGroup.currentEventLoop.map { loop in
+            AnswerHop(key: ObjectIdentifier(loop), run: { loop.execute($0) })
+        }
+    }
+
     public static func start(
         configuration: ServerConfiguration, store: (any TaskStore)? = nil, clock: any WallClock = SystemClock(),
         logger: Logger = Logger(label: "taskmanager")
     ) async throws -> TaskManagerServer {
         let store = try store
             ?? SQLiteTaskStore(
-                path: configuration.databasePath, recordHistory: configuration.recordHistory, synchronous: configuration.durability)
+                path: configuration.databasePath, recordHistory: configuration.recordHistory, synchronous: configuration.durability,
+                answerHop: Self.answerOnTheCallersEventLoop)
         var options = TaskService.Options()
         options.defaultLeaseMs = Int64(configuration.claimTimeoutSeconds) * 1000
         options.maxAttempts = configuration.maxAttempts

@@ -12,11 +12,14 @@ final class GroupCommitJob: @unchecked Sendable {
     /// The body's result or its (already mapped) error; a storage error until the body has run.
     var outcome: Result<any Sendable, any Error> = .failure(GroupCommitJob.notRun)
     private let continuation: CheckedContinuation<any Sendable, any Error>
+    /// Where the caller is answered; nil = on the thread that answers.
+    let hop: AnswerHop?
 
     init(body: @escaping @Sendable (SQLiteConnection) throws -> any Sendable,
-         continuation: CheckedContinuation<any Sendable, any Error>) {
+         continuation: CheckedContinuation<any Sendable, any Error>, hop: AnswerHop? = nil) {
         self.body = body
         self.continuation = continuation
+        self.hop = hop
     }
 
     /// Answers the caller with `outcome`.

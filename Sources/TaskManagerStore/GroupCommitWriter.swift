@@ -39,6 +39,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let events = EventHook()
     /// Set when commits are not synced by SQLite itself; see `WALSync`.
     private let walSync: WALSync?
+    /// Where each call is answered (see `AnswerHop`).
+    private let answerHop: (@Sendable () -> AnswerHop?)?
     /// Called on `queue` after work was rolled back: one job's (false) or a whole transaction's (true).
     private var rollbackHook: ((SQLiteConnection, Bool) -> Void)?
 
@@ -48,18 +50,20 @@ final class GroupCommitWriter: @unchecked Sendable {
     ///   - syncingWAL: the WAL file to sync after each commit before answering its calls, when the connection
     ///     runs `synchronous = NORMAL` and calls must still be durable when answered.
     ///   - syncFile: how that file is synced (`fdatasync` unless a test says otherwise).
+    ///   - answerHop: called on the caller's thread when a call is submitted: where to answer it.
     init(connection: SQLiteConnection, maxBatch: Int = defaultMaxBatch, syncingWAL walPath: String? = nil,
-         syncFile: (@Sendable (Int32) -> Int32)? = nil) {
+         syncFile: (@Sendable (Int32) -> Int32)? = nil, answerHop: (@Sendable () -> AnswerHop?)? = nil) {
         self.connection = connection
         self.maxBatch = max(1, maxBatch)
+        self.answerHop = answerHop
         walSync = walPath.map { [events] walPath in
             WALSync(walPath: walPath, syncFile: syncFile) { jobs, syncError in
                 events.emit(.sync)
                 for job in jobs {
                     if let syncError, (try? job.outcome.get()) != nil { job.outcome = .failure(syncError) }
                     events.emit(.resume)
-                    job.resume()
                 }
+                AnswerHop.resume(jobs)
             }
         }
     }
@@ -72,7 +76,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     ///   `UNAVAILABLE` "Database is closed" after `close()`.
     func submit(_ body: @escaping @Sendable (SQLiteConnection) throws -> any Sendable) async throws -> any Sendable {
         try await withCheckedThrowingContinuation { continuation in
-            let job = GroupCommitJob(body: body, continuation: continuation)
+            let job = GroupCommitJob(body: body, continuation: continuation, hop: answerHop?())
             let (accepted, schedule) = state.sync { () -> (Bool, Bool) in
                 guard !isClosed else { return (false, false) }
                 pending.append(job)
@@ -184,10 +188,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         state.sync { commits += 1 }
         emit(.commit)
         if let walSync { return walSync.submit(batch) }
-        for job in batch {
-            emit(.resume)
-            job.resume()
-        }
+        for _ in batch { emit(.resume) }
+        AnswerHop.resume(batch)
     }
 
     /// Undoes the batch's transaction because the job at `index` failed after changing rows, answers that job with

@@ -48,17 +48,21 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     /// - Throws: `TaskManagerError` (`FAILED_PRECONDITION` "database FILE is in use by another server" when
     ///   another store has it open, or when the file has a newer schema; `UNAVAILABLE` when SQLite finds the file
     ///   locked, `INTERNAL` otherwise).
+    ///   - answerHop: called on a caller's thread when it submits a write: where to answer it (see `AnswerHop`);
+    ///     nil = every answer is given on the writer's threads.
     public convenience init(path: String, recordHistory: Bool = true, synchronous: Synchronous = .full,
-                            readConnections: Int = defaultReadConnections) throws
+                            readConnections: Int = defaultReadConnections,
+                            answerHop: (@Sendable () -> AnswerHop?)? = nil) throws
     {
         try self.init(path: path, recordHistory: recordHistory, synchronous: synchronous,
-                      readConnections: readConnections, checkpointLimits: WALCheckpointer.Limits())
+                      readConnections: readConnections, checkpointLimits: WALCheckpointer.Limits(), answerHop: answerHop)
     }
 
     /// `init(path:recordHistory:synchronous:readConnections:)` with the WAL sizes that start checkpoints and the
     /// function that syncs the WAL (`fdatasync` when nil); for tests.
     init(path: String, recordHistory: Bool, synchronous: Synchronous, readConnections: Int,
-         checkpointLimits: WALCheckpointer.Limits, syncFile: (@Sendable (Int32) -> Int32)? = nil) throws
+         checkpointLimits: WALCheckpointer.Limits, syncFile: (@Sendable (Int32) -> Int32)? = nil,
+         answerHop: (@Sendable () -> AnswerHop?)? = nil) throws
     {
         self.recordHistory = recordHistory
         lock = Mutex(Self.isInMemory(path) ? nil : try DatabaseLock(databasePath: path))
@@ -82,7 +86,8 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
             checkpointer.attach(to: connection)
             self.checkpointer = checkpointer
         }
-        writer = GroupCommitWriter(connection: connection, syncingWAL: syncsItself ? path + "-wal" : nil, syncFile: syncFile)
+        writer = GroupCommitWriter(connection: connection, syncingWAL: syncsItself ? path + "-wal" : nil, syncFile: syncFile,
+                                   answerHop: answerHop)
         let count = Self.isInMemory(path) ? 0 : max(0, readConnections)
         readers = try Self.mapErrors { try SQLiteReaderPool(path: path, count: count) }
         writer.setRollbackHook { [weak self] db, wholeTransaction in

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import NIOPosix
 import TaskManagerCore
 import TaskManagerStore
 
@@ -22,7 +23,14 @@ struct StoreBench: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("taskbench-store-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteTaskStore(path: directory.appendingPathComponent("store.db").path, synchronous: synchronous)
+        // Answers go back to the caller's event loop, as `taskmanager serve` has them.
+        let store = try SQLiteTaskStore(
+            path: directory.appendingPathComponent("store.db").path, synchronous: synchronous,
+            answerHop: {
+                MultiThreadedEventLoopGroup.currentEventLoop.map { loop in
+                    AnswerHop(key: ObjectIdentifier(loop), run: { loop.execute($0) })
+                }
+            })
         defer { store.close() }
         let type = try await store.registerTaskType(
             name: TaskManagerBench.taskTypeName, version: "1", paramSchemaJSON: TaskManagerBench.schema,
