@@ -7,7 +7,8 @@
 public struct AnswerHop: Sendable {
     /// Identifies the thread: answers with the same key travel together.
     public var key: ObjectIdentifier
-    /// Runs its argument on the thread, soon.
+    /// Runs its argument on the thread, soon. It must run it: a dropped answer leaves its caller waiting (so the
+    /// thread must outlive the store, as the event loops of NIO's singleton group do).
     public var run: @Sendable (@escaping @Sendable () -> Void) -> Void
 
     public init(key: ObjectIdentifier, run: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void) {
