@@ -1,32 +1,97 @@
 import CProtobufC
 import Foundation
 
-/// Owns every C allocation made while filling a protobuf-c struct graph for packing, and frees them all at once.
+/// Memory for protobuf-c struct graphs: what a message is unpacked into, and what a value is filled into for
+/// packing, handed out from one standing block and released all at once.
 ///
-/// protobuf-c packs from `char *` and struct pointers that must stay valid until `pack` returns; one arena per
-/// message keeps them alive exactly that long.
-final class CArena {
-    private var blocks: [UnsafeMutableRawPointer] = []
+/// An allocation is a pointer bump in the standing block; what does not fit gets a block of its own, freed at
+/// the next `reset()`, so one large message does not keep the arena large. One arena serves one thread at a
+/// time (an event loop's connections share one). Nothing handed out may be used after `reset()`.
+public final class CArena {
+    /// The size of the standing block, allocated at the first use.
+    public static let standingBytes = 16 * 1024
+    private static let alignment = 16
 
-    deinit {
-        for block in blocks { free(block) }
+    private var block: UnsafeMutableRawPointer?
+    private var used = 0
+    /// Blocks of the allocations that did not fit, freed by `reset()`.
+    private var oversized: [UnsafeMutableRawPointer] = []
+    private var oversizedBytes = 0
+    private var scopeDepth = 0
+    /// The allocator protobuf-c unpacks with: every allocation comes from this arena, and frees are no-ops.
+    let allocator: UnsafeMutablePointer<ProtobufCAllocator>
+
+    public init() {
+        allocator = .allocate(capacity: 1)
+        allocator.initialize(to: ProtobufCAllocator(
+            alloc: { data, size in Unmanaged<CArena>.fromOpaque(data!).takeUnretainedValue().allocate(size) },
+            free: { _, _ in },
+            allocator_data: nil))
+        allocator.pointee.allocator_data = Unmanaged.passUnretained(self).toOpaque()
     }
 
-    private func allocate(_ size: Int) -> UnsafeMutableRawPointer {
-        // malloc(0) may return NULL; never ask for zero bytes.
-        guard let block = malloc(max(size, 1)) else { fatalError("out of memory") }
-        blocks.append(block)
-        return block
+    deinit {
+        freeOversized()
+        free(block)
+        allocator.deallocate()
+    }
+
+    /// Bytes held beyond the standing block; 0 after `reset()`.
+    public var heldOversizedBytes: Int { oversizedBytes }
+
+    /// Bytes handed out from the standing block since the last reset.
+    public var usedBytes: Int { used }
+
+    /// Runs `body` and, when it is the outermost scope, releases everything allocated during it. Scopes nest: a
+    /// write triggered from inside a read (a stream catching up) must not free what the read still holds.
+    public func withScope<T>(_ body: () throws -> T) rethrows -> T {
+        scopeDepth += 1
+        defer {
+            scopeDepth -= 1
+            if scopeDepth == 0 { reset() }
+        }
+        return try body()
+    }
+
+    /// Releases everything handed out.
+    func reset() {
+        used = 0
+        if !oversized.isEmpty { freeOversized() }
+    }
+
+    func allocate(_ size: Int) -> UnsafeMutableRawPointer {
+        let size = max(size, 1)
+        let rounded = (size + Self.alignment - 1) & ~(Self.alignment - 1)
+        if block == nil {
+            guard let fresh = malloc(Self.standingBytes) else { fatalError("out of memory") }
+            block = fresh
+        }
+        if used + rounded <= Self.standingBytes, let block {
+            defer { used += rounded }
+            return block + used
+        }
+        guard let own = malloc(size) else { fatalError("out of memory") }
+        oversized.append(own)
+        oversizedBytes += size
+        return own
+    }
+
+    private func freeOversized() {
+        for block in oversized { free(block) }
+        oversized.removeAll(keepingCapacity: true)
+        oversizedBytes = 0
     }
 
     /// A NUL-terminated copy of `string`; nil for the empty string, which protobuf-c treats as unset for proto3.
     func string(_ string: String) -> UnsafeMutablePointer<CChar>? {
         if string.isEmpty { return nil }
-        var utf8 = string.utf8CString
-        let count = utf8.count
-        let block = allocate(count)
-        utf8.withUnsafeMutableBytes { block.copyMemory(from: $0.baseAddress!, byteCount: count) }
-        return block.assumingMemoryBound(to: CChar.self)
+        var string = string
+        return string.withUTF8 { utf8 in
+            let block = allocate(utf8.count + 1)
+            block.copyMemory(from: utf8.baseAddress!, byteCount: utf8.count)
+            block.storeBytes(of: 0, toByteOffset: utf8.count, as: UInt8.self)
+            return block.assumingMemoryBound(to: CChar.self)
+        }
     }
 
     /// A copy of `bytes` as protobuf-c binary data.

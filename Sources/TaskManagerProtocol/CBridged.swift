@@ -20,31 +20,28 @@ protocol CStruct: Sendable {
 /// A `CStruct` that is a whole message on its own (map entries are not: protoc-c makes no unpack for them).
 protocol CBridged: CStruct {
     static var cUnpack: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<CMessage>? { get }
-    static var cFree: (UnsafeMutablePointer<CMessage>?, UnsafeMutablePointer<ProtobufCAllocator>?) -> Void { get }
 }
 
 extension CBridged {
-    /// Unpacks `bytes`, copies the result into a Swift value and frees the C struct on every path.
-    static func unpack(_ bytes: UnsafeRawBufferPointer) throws -> Self {
-        let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        // protobuf-c returns NULL for any malformed input and says no more (PROTOBUF_C_UNPACK_ERROR is empty).
-        guard let message = cUnpack(nil, bytes.count, base) else {
-            throw TaskManagerError(.invalidArgument, "Invalid \(protoName) message")
-        }
-        defer { cFree(message, nil) }
-        return try Self(c: message.pointee)
+    /// Unpacks `bytes` into memory of `arena` (released with the arena's scope) and copies the result into a
+    /// Swift value.
+    static func unpack(_ bytes: UnsafeRawBufferPointer, in arena: CArena) throws -> Self {
+        try Self(c: unpackC(bytes, in: arena).pointee)
     }
 
-    /// Packs this value into `buffer`, growing it as needed.
-    func pack(into buffer: inout ByteBuffer) {
-        let arena = CArena()
-        let message = arena.message(self)
-        // Every generated struct starts with a ProtobufCMessage, so the generic pack functions accept it.
-        let base = UnsafePointer<ProtobufCMessage>(OpaquePointer(message))
-        let size = protobuf_c_message_get_packed_size(base)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
-            protobuf_c_message_pack(base, raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+    /// Unpacks `bytes` into memory of `arena`; the struct lives until the arena's scope ends.
+    static func unpackC(_ bytes: UnsafeRawBufferPointer, in arena: CArena) throws -> UnsafeMutablePointer<CMessage> {
+        let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        // protobuf-c returns NULL for any malformed input and says no more (PROTOBUF_C_UNPACK_ERROR is empty).
+        guard let message = cUnpack(arena.allocator, bytes.count, base) else {
+            throw TaskManagerError(.invalidArgument, "Invalid \(protoName) message")
         }
+        return message
+    }
+
+    /// This value as a filled C struct in `arena`, seen as the `ProtobufCMessage` it starts with.
+    func cMessage(in arena: CArena) -> UnsafePointer<ProtobufCMessage> {
+        UnsafePointer<ProtobufCMessage>(OpaquePointer(arena.message(self)))
     }
 }
 

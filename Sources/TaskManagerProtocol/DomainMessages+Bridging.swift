@@ -19,7 +19,6 @@ extension Task: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__Task
     static let cInit = taskmanager__v1__task__init
     static let cUnpack = taskmanager__v1__task__unpack
-    static let cFree = taskmanager__v1__task__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__task__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
@@ -87,7 +86,6 @@ extension TaskType: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__TaskType
     static let cInit = taskmanager__v1__task_type__init
     static let cUnpack = taskmanager__v1__task_type__unpack
-    static let cFree = taskmanager__v1__task_type__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__task_type__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
@@ -121,7 +119,6 @@ extension TaskTypeSettings: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__TaskTypeSettings
     static let cInit = taskmanager__v1__task_type_settings__init
     static let cUnpack = taskmanager__v1__task_type_settings__unpack
-    static let cFree = taskmanager__v1__task_type_settings__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__task_type_settings__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
@@ -144,7 +141,6 @@ extension HistoryEntry: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__HistoryEntry
     static let cInit = taskmanager__v1__history_entry__init
     static let cUnpack = taskmanager__v1__history_entry__unpack
-    static let cFree = taskmanager__v1__history_entry__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__history_entry__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 

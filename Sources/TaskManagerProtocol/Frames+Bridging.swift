@@ -44,7 +44,6 @@ extension RPCRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__Rpc__V1__Request
     static let cInit = taskmanager__rpc__v1__request__init
     static let cUnpack = taskmanager__rpc__v1__request__unpack
-    static let cFree = taskmanager__rpc__v1__request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
@@ -70,7 +69,6 @@ extension RPCStatus: CBridged, WireMessage {
     typealias CMessage = Taskmanager__Rpc__V1__Status
     static let cInit = taskmanager__rpc__v1__status__init
     static let cUnpack = taskmanager__rpc__v1__status__unpack
-    static let cFree = taskmanager__rpc__v1__status__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__status__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
@@ -88,7 +86,6 @@ extension RPCResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__Rpc__V1__Response
     static let cInit = taskmanager__rpc__v1__response__init
     static let cUnpack = taskmanager__rpc__v1__response__unpack
-    static let cFree = taskmanager__rpc__v1__response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
@@ -110,7 +107,6 @@ struct CancelMessage: CBridged {
     typealias CMessage = Taskmanager__Rpc__V1__Cancel
     static let cInit = taskmanager__rpc__v1__cancel__init
     static let cUnpack = taskmanager__rpc__v1__cancel__unpack
-    static let cFree = taskmanager__rpc__v1__cancel__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__cancel__descriptor)
     var callID: UInt64
     init(callID: UInt64) { self.callID = callID }
@@ -122,7 +118,6 @@ struct PingMessage: CBridged {
     typealias CMessage = Taskmanager__Rpc__V1__Ping
     static let cInit = taskmanager__rpc__v1__ping__init
     static let cUnpack = taskmanager__rpc__v1__ping__unpack
-    static let cFree = taskmanager__rpc__v1__ping__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__ping__descriptor)
     var nonce: UInt64
     init(nonce: UInt64) { self.nonce = nonce }
@@ -134,7 +129,6 @@ struct PongMessage: CBridged {
     typealias CMessage = Taskmanager__Rpc__V1__Pong
     static let cInit = taskmanager__rpc__v1__pong__init
     static let cUnpack = taskmanager__rpc__v1__pong__unpack
-    static let cFree = taskmanager__rpc__v1__pong__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__pong__descriptor)
     var nonce: UInt64
     init(nonce: UInt64) { self.nonce = nonce }
@@ -146,7 +140,6 @@ struct GoAwayMessage: CBridged {
     typealias CMessage = Taskmanager__Rpc__V1__GoAway
     static let cInit = taskmanager__rpc__v1__go_away__init
     static let cUnpack = taskmanager__rpc__v1__go_away__unpack
-    static let cFree = taskmanager__rpc__v1__go_away__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__go_away__descriptor)
     var lastCallID: UInt64
     var reason: String
@@ -168,7 +161,6 @@ extension ClientFrame: CBridged, WireMessage {
     typealias CMessage = Taskmanager__Rpc__V1__ClientFrame
     static let cInit = taskmanager__rpc__v1__client_frame__init
     static let cUnpack = taskmanager__rpc__v1__client_frame__unpack
-    static let cFree = taskmanager__rpc__v1__client_frame__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__client_frame__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
@@ -206,7 +198,6 @@ extension ServerFrame: CBridged, WireMessage {
     typealias CMessage = Taskmanager__Rpc__V1__ServerFrame
     static let cInit = taskmanager__rpc__v1__server_frame__init
     static let cUnpack = taskmanager__rpc__v1__server_frame__unpack
-    static let cFree = taskmanager__rpc__v1__server_frame__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__server_frame__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 

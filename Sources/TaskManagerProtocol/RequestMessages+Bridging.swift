@@ -8,7 +8,6 @@ extension HealthRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__HealthRequest
     static let cInit = taskmanager__v1__health_request__init
     static let cUnpack = taskmanager__v1__health_request__unpack
-    static let cFree = taskmanager__v1__health_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__health_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init() }
@@ -19,7 +18,6 @@ extension RegisterTaskTypeRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__RegisterTaskTypeRequest
     static let cInit = taskmanager__v1__register_task_type_request__init
     static let cUnpack = taskmanager__v1__register_task_type_request__unpack
-    static let cFree = taskmanager__v1__register_task_type_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__register_task_type_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws {
@@ -39,7 +37,6 @@ extension GetTaskTypeRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetTaskTypeRequest
     static let cInit = taskmanager__v1__get_task_type_request__init
     static let cUnpack = taskmanager__v1__get_task_type_request__unpack
-    static let cFree = taskmanager__v1__get_task_type_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__get_task_type_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(name: string(c.name)) }
@@ -50,7 +47,6 @@ extension ListTaskTypesRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ListTaskTypesRequest
     static let cInit = taskmanager__v1__list_task_types_request__init
     static let cUnpack = taskmanager__v1__list_task_types_request__unpack
-    static let cFree = taskmanager__v1__list_task_types_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__list_task_types_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(activeOnly: c.active_only != 0) }
@@ -61,7 +57,6 @@ extension SetTaskTypeActiveRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__SetTaskTypeActiveRequest
     static let cInit = taskmanager__v1__set_task_type_active_request__init
     static let cUnpack = taskmanager__v1__set_task_type_active_request__unpack
-    static let cFree = taskmanager__v1__set_task_type_active_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__set_task_type_active_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(name: string(c.name), active: c.active != 0) }
@@ -75,7 +70,6 @@ extension CreateTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CreateTaskRequest
     static let cInit = taskmanager__v1__create_task_request__init
     static let cUnpack = taskmanager__v1__create_task_request__unpack
-    static let cFree = taskmanager__v1__create_task_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__create_task_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
@@ -101,7 +95,6 @@ extension ClaimTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ClaimTaskRequest
     static let cInit = taskmanager__v1__claim_task_request__init
     static let cUnpack = taskmanager__v1__claim_task_request__unpack
-    static let cFree = taskmanager__v1__claim_task_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__claim_task_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
@@ -123,7 +116,6 @@ extension UpdateProgressRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__UpdateProgressRequest
     static let cInit = taskmanager__v1__update_progress_request__init
     static let cUnpack = taskmanager__v1__update_progress_request__unpack
-    static let cFree = taskmanager__v1__update_progress_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__update_progress_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
@@ -142,7 +134,6 @@ extension CompleteTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CompleteTaskRequest
     static let cInit = taskmanager__v1__complete_task_request__init
     static let cUnpack = taskmanager__v1__complete_task_request__unpack
-    static let cFree = taskmanager__v1__complete_task_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__complete_task_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
@@ -160,7 +151,6 @@ extension FailTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__FailTaskRequest
     static let cInit = taskmanager__v1__fail_task_request__init
     static let cUnpack = taskmanager__v1__fail_task_request__unpack
-    static let cFree = taskmanager__v1__fail_task_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__fail_task_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
@@ -178,7 +168,6 @@ extension GetTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetTaskRequest
     static let cInit = taskmanager__v1__get_task_request__init
     static let cUnpack = taskmanager__v1__get_task_request__unpack
-    static let cFree = taskmanager__v1__get_task_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__get_task_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(id: c.id) }
@@ -189,7 +178,6 @@ extension ListTasksRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ListTasksRequest
     static let cInit = taskmanager__v1__list_tasks_request__init
     static let cUnpack = taskmanager__v1__list_tasks_request__unpack
-    static let cFree = taskmanager__v1__list_tasks_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__list_tasks_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws {
@@ -211,7 +199,6 @@ extension GetTaskHistoryRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetTaskHistoryRequest
     static let cInit = taskmanager__v1__get_task_history_request__init
     static let cUnpack = taskmanager__v1__get_task_history_request__unpack
-    static let cFree = taskmanager__v1__get_task_history_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__get_task_history_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(taskID: c.task_id) }
@@ -222,7 +209,6 @@ extension HeartbeatRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__HeartbeatRequest
     static let cInit = taskmanager__v1__heartbeat_request__init
     static let cUnpack = taskmanager__v1__heartbeat_request__unpack
-    static let cFree = taskmanager__v1__heartbeat_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__heartbeat_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(id: c.id, workerID: string(c.worker_id), attempt: c.attempt) }
@@ -237,7 +223,6 @@ extension CancelTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CancelTaskRequest
     static let cInit = taskmanager__v1__cancel_task_request__init
     static let cUnpack = taskmanager__v1__cancel_task_request__unpack
-    static let cFree = taskmanager__v1__cancel_task_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__cancel_task_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(id: c.id, reason: string(c.reason)) }
@@ -251,7 +236,6 @@ extension WatchTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__WatchTaskRequest
     static let cInit = taskmanager__v1__watch_task_request__init
     static let cUnpack = taskmanager__v1__watch_task_request__unpack
-    static let cFree = taskmanager__v1__watch_task_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__watch_task_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(id: c.id, afterHistoryID: c.after_history_id) }
@@ -265,7 +249,6 @@ extension WatchTasksRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__WatchTasksRequest
     static let cInit = taskmanager__v1__watch_tasks_request__init
     static let cUnpack = taskmanager__v1__watch_tasks_request__unpack
-    static let cFree = taskmanager__v1__watch_tasks_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__watch_tasks_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(type: string(c.type), afterHistoryID: c.after_history_id) }
@@ -279,7 +262,6 @@ extension GetStatsRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetStatsRequest
     static let cInit = taskmanager__v1__get_stats_request__init
     static let cUnpack = taskmanager__v1__get_stats_request__unpack
-    static let cFree = taskmanager__v1__get_stats_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__get_stats_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(slowAfterMinutes: c.slow_after_minutes) }

@@ -8,7 +8,6 @@ extension HealthResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__HealthResponse
     static let cInit = taskmanager__v1__health_response__init
     static let cUnpack = taskmanager__v1__health_response__unpack
-    static let cFree = taskmanager__v1__health_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__health_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
@@ -26,7 +25,6 @@ extension RegisterTaskTypeResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__RegisterTaskTypeResponse
     static let cInit = taskmanager__v1__register_task_type_response__init
     static let cUnpack = taskmanager__v1__register_task_type_response__unpack
-    static let cFree = taskmanager__v1__register_task_type_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__register_task_type_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws {
@@ -42,7 +40,6 @@ extension ListTaskTypesResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ListTaskTypesResponse
     static let cInit = taskmanager__v1__list_task_types_response__init
     static let cUnpack = taskmanager__v1__list_task_types_response__unpack
-    static let cFree = taskmanager__v1__list_task_types_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__list_task_types_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws {
@@ -57,7 +54,6 @@ extension CreateTaskResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CreateTaskResponse
     static let cInit = taskmanager__v1__create_task_response__init
     static let cUnpack = taskmanager__v1__create_task_response__unpack
-    static let cFree = taskmanager__v1__create_task_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__create_task_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws {
@@ -73,7 +69,6 @@ extension ClaimTaskResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ClaimTaskResponse
     static let cInit = taskmanager__v1__claim_task_response__init
     static let cUnpack = taskmanager__v1__claim_task_response__unpack
-    static let cFree = taskmanager__v1__claim_task_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__claim_task_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws { self.init(task: try message(c.task)) }
@@ -84,7 +79,6 @@ extension UpdateProgressResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__UpdateProgressResponse
     static let cInit = taskmanager__v1__update_progress_response__init
     static let cUnpack = taskmanager__v1__update_progress_response__unpack
-    static let cFree = taskmanager__v1__update_progress_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__update_progress_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
@@ -102,7 +96,6 @@ extension CompleteTaskResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CompleteTaskResponse
     static let cInit = taskmanager__v1__complete_task_response__init
     static let cUnpack = taskmanager__v1__complete_task_response__unpack
-    static let cFree = taskmanager__v1__complete_task_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__complete_task_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws { self.init(task: try message(c.task)) }
@@ -113,7 +106,6 @@ extension FailTaskResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__FailTaskResponse
     static let cInit = taskmanager__v1__fail_task_response__init
     static let cUnpack = taskmanager__v1__fail_task_response__unpack
-    static let cFree = taskmanager__v1__fail_task_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__fail_task_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws {
@@ -129,7 +121,6 @@ extension ListTasksResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ListTasksResponse
     static let cInit = taskmanager__v1__list_tasks_response__init
     static let cUnpack = taskmanager__v1__list_tasks_response__unpack
-    static let cFree = taskmanager__v1__list_tasks_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__list_tasks_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws {
@@ -148,7 +139,6 @@ extension GetTaskHistoryResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetTaskHistoryResponse
     static let cInit = taskmanager__v1__get_task_history_response__init
     static let cUnpack = taskmanager__v1__get_task_history_response__unpack
-    static let cFree = taskmanager__v1__get_task_history_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__get_task_history_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws { self.init(entries: try messages(c.n_entries, c.entries)) }
@@ -159,7 +149,6 @@ extension HeartbeatResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__HeartbeatResponse
     static let cInit = taskmanager__v1__heartbeat_response__init
     static let cUnpack = taskmanager__v1__heartbeat_response__unpack
-    static let cFree = taskmanager__v1__heartbeat_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__heartbeat_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
@@ -176,7 +165,6 @@ extension CancelTaskResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CancelTaskResponse
     static let cInit = taskmanager__v1__cancel_task_response__init
     static let cUnpack = taskmanager__v1__cancel_task_response__unpack
-    static let cFree = taskmanager__v1__cancel_task_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__cancel_task_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws { self.init(task: try message(c.task)) }

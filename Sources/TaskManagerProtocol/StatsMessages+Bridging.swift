@@ -8,7 +8,6 @@ extension TaskEvent: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__TaskEvent
     static let cInit = taskmanager__v1__task_event__init
     static let cUnpack = taskmanager__v1__task_event__unpack
-    static let cFree = taskmanager__v1__task_event__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__task_event__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws { self.init(entry: try message(c.entry), task: try message(c.task)) }
@@ -22,7 +21,6 @@ extension StatusCount: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__StatusCount
     static let cInit = taskmanager__v1__status_count__init
     static let cUnpack = taskmanager__v1__status_count__unpack
-    static let cFree = taskmanager__v1__status_count__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__status_count__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws { self.init(status: try TaskStatus(c: c.status), count: c.count) }
@@ -36,7 +34,6 @@ extension TypeStats: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__TypeStats
     static let cInit = taskmanager__v1__type_stats__init
     static let cUnpack = taskmanager__v1__type_stats__unpack
-    static let cFree = taskmanager__v1__type_stats__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__type_stats__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) {
@@ -66,7 +63,6 @@ extension MinuteCount: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__MinuteCount
     static let cInit = taskmanager__v1__minute_count__init
     static let cUnpack = taskmanager__v1__minute_count__unpack
-    static let cFree = taskmanager__v1__minute_count__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__minute_count__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) { self.init(minuteStartMs: c.minute_start_ms, completed: c.completed, failed: c.failed) }
@@ -81,7 +77,6 @@ extension GetStatsResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetStatsResponse
     static let cInit = taskmanager__v1__get_stats_response__init
     static let cUnpack = taskmanager__v1__get_stats_response__unpack
-    static let cFree = taskmanager__v1__get_stats_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__get_stats_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws {
@@ -109,7 +104,6 @@ extension CreateTasksRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CreateTasksRequest
     static let cInit = taskmanager__v1__create_tasks_request__init
     static let cUnpack = taskmanager__v1__create_tasks_request__unpack
-    static let cFree = taskmanager__v1__create_tasks_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__create_tasks_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws { self.init(tasks: try messages(c.n_tasks, c.tasks)) }
@@ -120,7 +114,6 @@ extension CreateTaskResult: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CreateTaskResult
     static let cInit = taskmanager__v1__create_task_result__init
     static let cUnpack = taskmanager__v1__create_task_result__unpack
-    static let cFree = taskmanager__v1__create_task_result__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__create_task_result__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws {
@@ -138,7 +131,6 @@ extension CreateTasksResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CreateTasksResponse
     static let cInit = taskmanager__v1__create_tasks_response__init
     static let cUnpack = taskmanager__v1__create_tasks_response__unpack
-    static let cFree = taskmanager__v1__create_tasks_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__create_tasks_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws { self.init(results: try messages(c.n_results, c.results)) }
@@ -149,7 +141,6 @@ extension ClaimTasksRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ClaimTasksRequest
     static let cInit = taskmanager__v1__claim_tasks_request__init
     static let cUnpack = taskmanager__v1__claim_tasks_request__unpack
-    static let cFree = taskmanager__v1__claim_tasks_request__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__claim_tasks_request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws { self.init(claim: try message(c.claim) ?? ClaimTaskRequest(), max: c.max) }
@@ -163,7 +154,6 @@ extension ClaimTasksResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ClaimTasksResponse
     static let cInit = taskmanager__v1__claim_tasks_response__init
     static let cUnpack = taskmanager__v1__claim_tasks_response__unpack
-    static let cFree = taskmanager__v1__claim_tasks_response__free_unpacked
     static let protoName = CTaskManagerProtoNames.name(taskmanager__v1__claim_tasks_response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
     init(c: CMessage) throws { self.init(tasks: try messages(c.n_tasks, c.tasks)) }

@@ -14,10 +14,10 @@ struct APIKeyAuthenticator: Sendable {
 
     var isEnabled: Bool { expectedDigest != nil }
 
-    /// Throws UNAUTHENTICATED unless the metadata carries the key.
-    func authenticate(_ metadata: [String: String]) throws {
+    /// Throws UNAUTHENTICATED unless `key`, the call's `x-api-key` metadata, is the key.
+    func authenticate(_ key: String?) throws {
         guard let expectedDigest else { return }
-        let given = Array(SHA256.hash(data: Array((metadata[Self.metadataKey] ?? "").utf8)))
+        let given = Array(SHA256.hash(data: Array((key ?? "").utf8)))
         // Both digests are 32 bytes; OR-ing every XOR visits every byte whatever matches, so the time says nothing,
         // and hashing first hides the key's length.
         let difference = zip(given, expectedDigest).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) }

@@ -1,12 +1,16 @@
 import Logging
+import Synchronization
 import NIOCore
 import TaskManagerCore
 import TaskManagerProtocol
 
 /// Serves one connection: decodes client frames, runs calls concurrently, answers each exactly once.
 ///
-/// All state lives on the channel's event loop. A call runs in its own Swift task; its answer, a cancel,
-/// or its deadline, whichever comes first, removes it from `inFlight` and writes the one final response.
+/// All state lives on the channel's event loop. A call that can be answered without waiting (a lookup served
+/// from memory or a free read connection) is answered inside `channelRead`, with no task; any other runs in its
+/// own Swift task, and its answer, a cancel, or its deadline, whichever comes first, removes it from `inFlight`
+/// and writes the one final response. Frames are unpacked and answers packed in the event loop's arena;
+/// answers collect in one buffer, written and flushed once per read burst or event loop turn.
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -23,7 +27,13 @@ final class ConnectionHandler: ChannelInboundHandler {
         var backlog: [ByteBuffer] = []
     }
 
+    #if DEBUG
+    /// The Swift tasks started for calls, by every connection: tests check that inline calls start none.
+    static let callTasksStarted = Atomic<Int>(0)
+    #endif
+
     private let dispatcher: Dispatcher
+    private let arena: CArena
     private let maxConcurrentCalls: Int
     private let streamBacklogLimit: Int
     private let logger: Logger
@@ -31,10 +41,16 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var inFlight: [UInt64: InFlightCall] = [:]
     private var lastCallID: UInt64 = 0
     private var draining = false
+    /// Frames written since the last flush.
+    private var outbound: ByteBuffer?
     private var flushScheduled = false
+    /// Between a `channelRead` and the `channelReadComplete` that ends its burst, which flushes.
+    private var reading = false
 
-    init(dispatcher: Dispatcher, maxConcurrentCalls: Int, streamBacklogLimit: Int, logger: Logger) {
+    /// - Parameter arena: the arena of the channel's event loop, shared by its connections.
+    init(dispatcher: Dispatcher, arena: CArena, maxConcurrentCalls: Int, streamBacklogLimit: Int, logger: Logger) {
         self.dispatcher = dispatcher
+        self.arena = arena
         self.maxConcurrentCalls = maxConcurrentCalls
         self.streamBacklogLimit = streamBacklogLimit
         self.logger = logger
@@ -49,23 +65,34 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        reading = true
         let bytes = unwrapInboundIn(data)
-        let frame: ClientFrame
-        do {
-            frame = try ClientFrame(wireBytes: bytes)
-        } catch {
-            return writeConnectionError(.invalidArgument, "Invalid frame: not a taskmanager.rpc.v1.ClientFrame")
+        arena.withScope {
+            bytes.withUnsafeReadableBytes { bytes in
+                let frame: InboundFrame
+                do {
+                    frame = try InboundFrame(bytes, arena: arena)
+                } catch {
+                    return writeConnectionError(.invalidArgument, "Invalid frame: not a taskmanager.rpc.v1.ClientFrame")
+                }
+                switch frame {
+                case .request(let request):
+                    start(request)
+                case .cancel(let callID):
+                    finish(callID, .status(RPCStatus(code: .cancelled, message: "Call cancelled by client")))
+                case .ping(let nonce):
+                    write(.pong(nonce: nonce))
+                case .empty:
+                    writeConnectionError(.invalidArgument, "Invalid frame: no kind set")
+                }
+            }
         }
-        switch frame {
-        case .request(let request):
-            start(request)
-        case .cancel(let callID):
-            finish(callID, RPCStatus(code: .cancelled, message: "Call cancelled by client"), ByteBuffer())
-        case .ping(let nonce):
-            write(.pong(nonce: nonce))
-        case .empty:
-            writeConnectionError(.invalidArgument, "Invalid frame: no kind set")
-        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
+        flush()
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -83,7 +110,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         for callID in inFlight.keys.sorted() where context.channel.isWritable {
             while context.channel.isWritable, let item = inFlight[callID]?.backlog.first {
                 inFlight[callID]?.backlog.removeFirst()
-                writeResponse(callID, .ok, item, endOfStream: false)
+                writeStreamItem(callID, item)
+                flush()
             }
         }
         context.fireChannelWritabilityChanged()
@@ -104,103 +132,148 @@ final class ConnectionHandler: ChannelInboundHandler {
         } else if !(error is ChannelError) {
             logger.debug("Closing connection after error: \(error)")
         }
-        context.flush()
+        flush()
         context.close(promise: nil)
     }
 
-    private func start(_ request: RPCRequest) {
-        guard request.callID > 0 else {
+    private func start(_ request: InboundRequest) {
+        let callID = request.callID
+        guard callID > 0 else {
             return writeConnectionError(.invalidArgument, "Invalid request: call_id must be greater than 0")
         }
-        guard inFlight[request.callID] == nil else {
-            return writeConnectionError(.invalidArgument, "Invalid request: call_id \(request.callID) is already in flight")
+        guard inFlight[callID] == nil else {
+            return writeConnectionError(.invalidArgument, "Invalid request: call_id \(callID) is already in flight")
         }
         guard !draining else {
-            return writeResponse(request.callID, RPCStatus(code: .unavailable, message: "Server is shutting down"), ByteBuffer())
+            return writeAnswer(callID, .status(RPCStatus(code: .unavailable, message: "Server is shutting down")))
         }
         guard inFlight.count < maxConcurrentCalls else {
-            return writeResponse(
-                request.callID, RPCStatus(code: .resourceExhausted, message: "Too many calls in flight on this connection"), ByteBuffer())
+            return writeAnswer(callID, .status(RPCStatus(code: .resourceExhausted, message: "Too many calls in flight on this connection")))
         }
         guard let context else { return }
-        lastCallID = max(lastCallID, request.callID)
+        lastCallID = max(lastCallID, callID)
         let eventLoop = context.eventLoop
         let this = NIOLoopBound(self, eventLoop: eventLoop)
-        let dispatcher = self.dispatcher
-        let sink = !dispatcher.isStreaming(request.method) ? nil : RawStreamSink { item in
-            eventLoop.execute { this.value.streamItem(request.callID, item) }
+        var sink: RawStreamSink?
+        let task: _Concurrency.Task<Void, Never>
+        switch dispatcher.start(request, arena: arena) {
+        case .answered(let answer):
+            return writeAnswer(callID, answer)
+        case .unary(let body):
+            task = _Concurrency.Task {
+                let answer = await body()
+                eventLoop.execute { this.value.finish(callID, answer) }
+            }
+        case .serverStreaming(let body):
+            let streamSink = RawStreamSink { item in
+                eventLoop.execute { this.value.streamItem(callID, item) }
+            }
+            sink = streamSink
+            task = _Concurrency.Task {
+                let status = await body(streamSink)
+                eventLoop.execute { this.value.finish(callID, .status(status)) }
+            }
         }
-        let task = _Concurrency.Task {
-            let (status, payload) = await dispatcher.dispatch(request, sink: sink)
-            eventLoop.execute { this.value.finish(request.callID, status, payload) }
-        }
+        #if DEBUG
+        Self.callTasksStarted.add(1, ordering: .relaxed)
+        #endif
         var call = InFlightCall(task: task, deadline: nil, sink: sink)
         if request.timeoutMs > 0 {
             call.deadline = eventLoop.scheduleTask(in: .milliseconds(Int64(request.timeoutMs))) {
-                this.value.finish(request.callID, RPCStatus(code: .deadlineExceeded, message: "Deadline exceeded"), ByteBuffer())
+                this.value.finish(callID, .status(RPCStatus(code: .deadlineExceeded, message: "Deadline exceeded")))
             }
         }
-        inFlight[request.callID] = call
+        inFlight[callID] = call
     }
 
     /// Sends one item of a streaming call, or queues it while the client is not reading.
     private func streamItem(_ callID: UInt64, _ item: ByteBuffer) {
         guard let call = inFlight[callID], let context else { return }
         if call.backlog.isEmpty && context.channel.isWritable {
-            return writeResponse(callID, .ok, item, endOfStream: false)
+            return writeStreamItem(callID, item)
         }
         guard call.backlog.count < streamBacklogLimit else {
             // The client reconnects and resumes from the last history id it saw: nothing is lost.
             return finish(
                 callID,
-                RPCStatus(code: .resourceExhausted, message: "Stream consumer too slow: more than \(streamBacklogLimit) items waiting"),
-                ByteBuffer(), dropBacklog: true)
+                .status(RPCStatus(code: .resourceExhausted, message: "Stream consumer too slow: more than \(streamBacklogLimit) items waiting")),
+                dropBacklog: true)
         }
         inFlight[callID]?.backlog.append(item)
     }
 
     /// Ends a call with its one final response; later endings of the same call are ignored.
-    private func finish(_ callID: UInt64, _ status: RPCStatus, _ payload: ByteBuffer, dropBacklog: Bool = false) {
+    private func finish(_ callID: UInt64, _ answer: Dispatcher.Answer, dropBacklog: Bool = false) {
         guard let call = inFlight.removeValue(forKey: callID) else { return }
         call.sink?.end()
         call.deadline?.cancel()
-        let abandoned = status.code == .cancelled || status.code == .deadlineExceeded || dropBacklog
+        var abandoned = dropBacklog
+        if case .status(let status) = answer, status.code == .cancelled || status.code == .deadlineExceeded { abandoned = true }
         if abandoned {
             call.task.cancel()
         } else {
             // A stream's queued items come before its final status.
-            for item in call.backlog { writeResponse(callID, .ok, item, endOfStream: false) }
+            for item in call.backlog { writeStreamItem(callID, item) }
         }
-        writeResponse(callID, status, payload)
+        writeAnswer(callID, answer)
         closeIfDrained()
     }
 
     private func closeIfDrained() {
         if draining && inFlight.isEmpty {
-            context?.flush()
+            flush()
             context?.close(promise: nil)
         }
     }
 
     private func writeConnectionError(_ code: StatusCode, _ message: String) {
-        writeResponse(0, RPCStatus(code: code, message: message), ByteBuffer())
+        writeAnswer(0, .status(RPCStatus(code: code, message: message)))
     }
 
-    private func writeResponse(_ callID: UInt64, _ status: RPCStatus, _ payload: ByteBuffer, endOfStream: Bool = true) {
-        write(.response(RPCResponse(callID: callID, status: status, payload: payload, endOfStream: endOfStream)))
+    /// Writes the final response of a call: its message packed straight into the outbound buffer, or its status.
+    private func writeAnswer(_ callID: UInt64, _ answer: Dispatcher.Answer) {
+        switch answer {
+        case .message(let message):
+            let size = arena.withScope {
+                appendFrame { $0.writeResponseFrame(callID: callID, status: .ok, message: message, arena: arena, maxPayloadBytes: dispatcher.maxResponseBytes) }
+            }
+            if size > dispatcher.maxResponseBytes { writeAnswer(callID, .status(dispatcher.tooLarge(size))) }
+        case .status(let status):
+            arena.withScope {
+                appendFrame { $0.writeResponseFrame(callID: callID, status: status, payload: ByteBuffer(), arena: arena) }
+            }
+        }
+    }
+
+    private func writeStreamItem(_ callID: UInt64, _ item: ByteBuffer) {
+        arena.withScope {
+            appendFrame { $0.writeResponseFrame(callID: callID, status: .ok, payload: item, endOfStream: false, arena: arena) }
+        }
     }
 
     private func write(_ frame: ServerFrame) {
-        guard let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 64)
-        buffer.writeFrame(frame)
-        context.write(wrapOutboundOut(buffer), promise: nil)
-        // One flush (one syscall) for every response written in this turn of the event loop.
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        context.eventLoop.assumeIsolated().execute { [self] in
-            flushScheduled = false
-            self.context?.flush()
+        appendFrame { $0.writeFrame(frame) }
+    }
+
+    /// Appends to the frames waiting for the next flush: the end of this read burst, or else of this turn of the
+    /// event loop. One write and one flush (one system call) carry every frame of a burst.
+    private func appendFrame<T>(_ body: (inout ByteBuffer) -> T) -> T {
+        guard let context else { var scratch = ByteBuffer(); return body(&scratch) }
+        if outbound == nil { outbound = context.channel.allocator.buffer(capacity: 1024) }
+        let result = body(&outbound!)
+        if !reading && !flushScheduled {
+            flushScheduled = true
+            context.eventLoop.assumeIsolated().execute { [self] in
+                flushScheduled = false
+                flush()
+            }
         }
+        return result
+    }
+
+    private func flush() {
+        guard let context, let buffer = outbound else { return }
+        outbound = nil
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
     }
 }

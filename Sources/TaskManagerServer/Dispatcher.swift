@@ -8,76 +8,127 @@ import TaskManagerProtocol
 /// The table is built from the protoc-c service descriptor: every method it lists must have a handler whose
 /// input and output types match, and every handler must name a method, or construction fails.
 public struct Dispatcher: Sendable {
-    /// What runs a method. protoc-c descriptors cannot say that a method streams, so the table records it.
+    /// What runs a method, given its decoded request. protoc-c descriptors cannot say that a method streams, so
+    /// the table records it.
     enum Handler: Sendable {
-        /// Returns the encoded response message.
-        case unary(@Sendable (ByteBuffer, CallContext) async throws -> ByteBuffer)
-        /// Sends encoded items to the sink; returning ends the stream with OK.
-        case serverStreaming(@Sendable (ByteBuffer, CallContext, RawStreamSink) async throws -> Void)
+        /// Decodes the request and answers it now, or says what to run asynchronously.
+        case unary(@Sendable (UnsafeRawBufferPointer, CArena, CallContext) throws -> UnaryStep)
+        /// Decodes the request and returns the stream's body: it sends encoded items to the sink; returning ends the
+        /// stream with OK.
+        case serverStreaming(@Sendable (UnsafeRawBufferPointer, CArena, CallContext) throws -> StreamBody)
     }
 
-    private let handlers: [String: Handler]
+    typealias StreamBody = @Sendable (RawStreamSink) async throws -> Void
+
+    /// How a unary handler goes on after decoding its request.
+    enum UnaryStep: Sendable {
+        /// Answered without waiting, on the calling thread.
+        case answered(any WireMessage)
+        /// Needs to wait (for the store's writer, a queued read, a long poll): run this in a task.
+        case later(@Sendable () async throws -> any WireMessage)
+    }
+
+    /// A call after `start`: answered, or what is left to run.
+    enum Call {
+        case answered(Answer)
+        case unary(@Sendable () async -> Answer)
+        case serverStreaming(@Sendable (RawStreamSink) async -> RPCStatus)
+    }
+
+    /// The final response of a call: its message (status OK), or a status alone (a failure, or the OK that ends
+    /// a stream).
+    enum Answer: Sendable {
+        case message(any WireMessage)
+        case status(RPCStatus)
+    }
+
+    private let methods: MethodTable<Handler>
     private let authenticator: APIKeyAuthenticator
-    private let unauthenticatedPaths: Set<String>
-    private let maxResponseBytes: Int
+    private let unauthenticatedPath: [UInt8]
+    /// The largest encoded response message sent; larger ones become RESOURCE_EXHAUSTED, so that no client
+    /// receives a frame over the limit it was told about.
+    let maxResponseBytes: Int
     private let logger: Logger
 
-    /// - Parameter maxResponseBytes: the largest encoded response message sent; larger ones become
-    ///   RESOURCE_EXHAUSTED, so that no client receives a frame over the limit it was told about.
     init(
         service: TaskService, apiKey: String?, maxResponseBytes: Int, logger: Logger,
         description: ServiceDescription = .taskService
     ) throws {
         var table = HandlerTable(description: description)
         service.register(in: &table)
-        self.handlers = try table.build()
+        self.methods = MethodTable(try table.build())
         self.authenticator = APIKeyAuthenticator(apiKey: apiKey)
-        self.unauthenticatedPaths = ["/\(description.name)/Health"]
+        self.unauthenticatedPath = Array("/\(description.name)/Health".utf8)
         self.maxResponseBytes = maxResponseBytes
         self.logger = logger
     }
 
-    /// Whether `method` is server-streaming, so that only such calls get a stream sink.
-    func isStreaming(_ method: String) -> Bool {
-        if case .serverStreaming = handlers[method] { return true }
-        return false
-    }
-
-    /// Runs one call and returns its final status and, for a unary call that succeeded, the encoded response
-    /// message. A streaming call sends its items to `sink` as it goes (unary calls get none: see `isStreaming`).
-    func dispatch(_ request: RPCRequest, sink: RawStreamSink?) async -> (RPCStatus, ByteBuffer) {
+    /// Decodes the request of one call and runs as much of it as needs no waiting. `arena` holds the request and
+    /// must stay in scope until this returns; what is left to run owns copies of everything it needs.
+    func start(_ request: InboundRequest, arena: CArena) -> Call {
         do {
+            let method = request.method
             // Authentication comes before the method lookup, so unknown methods reveal nothing to strangers.
-            if !unauthenticatedPaths.contains(request.method) {
-                try authenticator.authenticate(request.metadata)
+            if authenticator.isEnabled && !method.elementsEqual(unauthenticatedPath) {
+                try authenticator.authenticate(request.metadata(APIKeyAuthenticator.metadataKey))
             }
-            guard let handler = handlers[request.method] else {
-                throw TaskManagerError(.unimplemented, "Method not found: \(request.method)")
+            guard let handler = methods[method] else {
+                throw TaskManagerError(.unimplemented, "Method not found: \(request.methodName)")
             }
             let context = CallContext(callID: request.callID, metadata: request.metadata)
-            let payload: ByteBuffer
             switch handler {
-            case .unary(let body):
-                payload = try await body(request.payload, context)
-            case .serverStreaming(let body):
-                guard let sink else { throw TaskManagerError(.internal, "Internal error") }
-                try await body(request.payload, context, sink)
-                return (.ok, ByteBuffer())
+            case .unary(let start):
+                switch try start(request.payload, arena, context) {
+                case .answered(let message):
+                    return .answered(.message(message))
+                case .later(let body):
+                    let logger = self.logger
+                    let name = request.methodName
+                    return .unary {
+                        do {
+                            return .message(try await body())
+                        } catch {
+                            return .status(Self.status(of: error, in: name, logger))
+                        }
+                    }
+                }
+            case .serverStreaming(let start):
+                let body = try start(request.payload, arena, context)
+                let logger = self.logger
+                let name = request.methodName
+                return .serverStreaming { sink in
+                    do {
+                        try await body(sink)
+                        return .ok
+                    } catch {
+                        return Self.status(of: error, in: name, logger)
+                    }
+                }
             }
-            guard payload.readableBytes <= maxResponseBytes else {
-                throw TaskManagerError(
-                    .resourceExhausted,
-                    "Response of \(payload.readableBytes) bytes exceeds the frame limit of \(maxResponseBytes) bytes; ask for fewer items")
-            }
-            return (.ok, payload)
-        } catch let error as TaskManagerError {
-            return (RPCStatus(error), ByteBuffer())
-        } catch is CancellationError {
-            return (RPCStatus(code: .cancelled, message: "Call cancelled"), ByteBuffer())
         } catch {
-            logger.error("Unexpected error in \(request.method): \(error)")
-            return (RPCStatus(code: .internal, message: "Internal error"), ByteBuffer())
+            return .answered(.status(Self.status(of: error, in: request.methodName, logger)))
         }
+    }
+
+    /// The status a call that threw `error` ends with: the error's own for `TaskManagerError`, INTERNAL (logged)
+    /// for anything unexpected.
+    private static func status(of error: any Error, in method: String, _ logger: Logger) -> RPCStatus {
+        switch error {
+        case let error as TaskManagerError:
+            return RPCStatus(error)
+        case is CancellationError:
+            return RPCStatus(code: .cancelled, message: "Call cancelled")
+        default:
+            logger.error("Unexpected error in \(method): \(error)")
+            return RPCStatus(code: .internal, message: "Internal error")
+        }
+    }
+
+    /// The status of a response message larger than `maxResponseBytes`.
+    func tooLarge(_ size: Int) -> RPCStatus {
+        RPCStatus(
+            code: .resourceExhausted,
+            message: "Response of \(size) bytes exceeds the frame limit of \(maxResponseBytes) bytes; ask for fewer items")
     }
 }
 
@@ -92,12 +143,18 @@ struct HandlerTable {
     }
 
     /// Adds the handler of the unary method called `name`.
+    ///
+    /// - Parameter now: when given, runs first, on the event loop that read the call: it answers at once, or returns
+    ///   nil when answering would mean waiting, and `body` runs instead. It must never block for long.
     mutating func unary<Input: WireMessage, Output: WireMessage>(
         _ name: String, _ input: Input.Type, _ output: Output.Type,
+        now: (@Sendable (Input, CallContext) throws -> Output?)? = nil,
         _ body: @escaping @Sendable (Input, CallContext) async throws -> Output
     ) {
-        add(name, Input.self, Output.self, .unary { payload, context in
-            try await body(Self.decode(payload, name), context).wireBytes()
+        add(name, Input.self, Output.self, .unary { payload, arena, context in
+            let input: Input = try Self.decode(payload, arena, name)
+            if let now, let output = try now(input, context) { return .answered(output) }
+            return .later { try await body(input, context) }
         })
     }
 
@@ -106,8 +163,9 @@ struct HandlerTable {
         _ name: String, _ input: Input.Type, _ item: Item.Type,
         _ body: @escaping @Sendable (Input, CallContext, StreamSink<Item>) async throws -> Void
     ) {
-        add(name, Input.self, Item.self, .serverStreaming { payload, context, sink in
-            try await body(Self.decode(payload, name), context, StreamSink(raw: sink))
+        add(name, Input.self, Item.self, .serverStreaming { payload, arena, context in
+            let input: Input = try Self.decode(payload, arena, name)
+            return { sink in try await body(input, context, StreamSink(raw: sink)) }
         })
     }
 
@@ -118,9 +176,9 @@ struct HandlerTable {
         entries[name] = (Input.protoName, Output.protoName, handler)
     }
 
-    private static func decode<Input: WireMessage>(_ payload: ByteBuffer, _ name: String) throws -> Input {
+    private static func decode<Input: WireMessage>(_ payload: UnsafeRawBufferPointer, _ arena: CArena, _ name: String) throws -> Input {
         do {
-            return try Input(wireBytes: payload)
+            return try Input(wireBytes: payload, arena: arena)
         } catch {
             throw TaskManagerError(.invalidArgument, "Invalid request payload for \(name): expected \(Input.protoName)")
         }

@@ -96,6 +96,7 @@ public final class TaskManagerServer: Sendable {
         if configuration.socketSendBufferBytes > 0 {
             bootstrap = bootstrap.childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.socketSendBufferBytes))
         }
+        let arenas = LoopArenas()
         bootstrap = bootstrap
             .childChannelInitializer { channel in
                 connections.add(channel)
@@ -103,7 +104,8 @@ public final class TaskManagerServer: Sendable {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
                     try sync.addHandler(
-                        ConnectionHandler(dispatcher: dispatcher, maxConcurrentCalls: maxCalls, streamBacklogLimit: backlogLimit, logger: logger))
+                        ConnectionHandler(
+                            dispatcher: dispatcher, arena: arenas.arena(for: channel.eventLoop), maxConcurrentCalls: maxCalls, streamBacklogLimit: backlogLimit, logger: logger))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: configuration.port).get()

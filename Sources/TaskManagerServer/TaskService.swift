@@ -43,7 +43,7 @@ public final class TaskService: Sendable {
     }
 
     func register(in table: inout HandlerTable) {
-        table.unary("Health", HealthRequest.self, HealthResponse.self) { [self] _, _ in await health() }
+        table.unary("Health", HealthRequest.self, HealthResponse.self, now: { [self] _, _ in healthNow() }) { [self] _, _ in await health() }
         table.unary("RegisterTaskType", RegisterTaskTypeRequest.self, RegisterTaskTypeResponse.self) { [self] in try await registerTaskType($0, $1) }
         table.unary("GetTaskType", GetTaskTypeRequest.self, TaskType.self) { [self] in try await getTaskType($0, $1) }
         table.unary("ListTaskTypes", ListTaskTypesRequest.self, ListTaskTypesResponse.self) { [self] in try await listTaskTypes($0, $1) }
@@ -53,7 +53,7 @@ public final class TaskService: Sendable {
         table.unary("UpdateProgress", UpdateProgressRequest.self, UpdateProgressResponse.self) { [self] in try await updateProgress($0, $1) }
         table.unary("CompleteTask", CompleteTaskRequest.self, CompleteTaskResponse.self) { [self] in try await completeTask($0, $1) }
         table.unary("FailTask", FailTaskRequest.self, FailTaskResponse.self) { [self] in try await failTask($0, $1) }
-        table.unary("GetTask", GetTaskRequest.self, Task.self) { [self] in try await getTask($0, $1) }
+        table.unary("GetTask", GetTaskRequest.self, Task.self, now: { [self] in try getTaskNow($0, $1) }) { [self] in try await getTask($0, $1) }
         table.unary("ListTasks", ListTasksRequest.self, ListTasksResponse.self) { [self] in try await listTasks($0, $1) }
         table.unary("GetTaskHistory", GetTaskHistoryRequest.self, GetTaskHistoryResponse.self) { [self] in try await getTaskHistory($0, $1) }
         table.unary("Heartbeat", HeartbeatRequest.self, HeartbeatResponse.self) { [self] in try await heartbeat($0, $1) }
@@ -71,6 +71,18 @@ public final class TaskService: Sendable {
         var response = HealthResponse(status: "healthy", database: "connected", version: Self.version, timeMs: clock.nowMs())
         do {
             try await store.ping()
+        } catch {
+            response.status = "unhealthy"
+            response.database = "disconnected"
+        }
+        return response
+    }
+
+    /// `health()` when the database answers at once; nil when checking would mean waiting.
+    func healthNow() -> HealthResponse? {
+        var response = HealthResponse(status: "healthy", database: "connected", version: Self.version, timeMs: clock.nowMs())
+        do {
+            guard case .value = try store.pingNow() else { return nil }
         } catch {
             response.status = "unhealthy"
             response.database = "disconnected"
@@ -242,6 +254,13 @@ public final class TaskService: Sendable {
 
     func getTask(_ request: GetTaskRequest, _ context: CallContext) async throws -> Task {
         guard let task = try await store.task(id: request.id) else { throw TaskManagerError.taskNotFound }
+        return task
+    }
+
+    /// `getTask` when the store can answer at once; nil when it would have to wait.
+    func getTaskNow(_ request: GetTaskRequest, _ context: CallContext) throws -> Task? {
+        guard case .value(let task) = try store.taskNow(id: request.id) else { return nil }
+        guard let task else { throw TaskManagerError.taskNotFound }
         return task
     }
 

@@ -21,10 +21,16 @@ final class SQLiteReaderPool: Sendable {
     /// Runs the one-statement read `body` on the caller's thread when a connection is free, else queues it like
     /// `read`.
     func lookup<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        if let value = try lookupNow(body) { return value }
+        return try await read(body)
+    }
+
+    /// Runs the one-statement read `body` on the caller's thread when a connection is free; nil when none is.
+    func lookupNow<T: Sendable>(_ body: (SQLiteConnection) throws -> T) throws -> T? {
         for reader in readers {
             if let value = try reader.readIfIdle(body) { return value }
         }
-        return try await read(body)
+        return nil
     }
 
     /// Runs `body` in one read transaction on the reader with the fewest queued reads.

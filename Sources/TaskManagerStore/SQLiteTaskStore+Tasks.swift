@@ -83,6 +83,14 @@ extension SQLiteTaskStore {
         return task
     }
 
+    public func taskNow(id: Int64) throws -> ImmediateRead<Task?> {
+        if let claimed = live.withLock({ $0.claimedTask(id) }) { return .value(claimed) }
+        guard let row = try lookupNow({ db in try TaskRow.fetch(id: id, in: db) }) else { return .wouldWait }
+        guard var task = row else { return .value(nil) }
+        live.withLock { $0.overlay(&task) }
+        return .value(task)
+    }
+
     public func listTasks(_ filter: TaskFilter) async throws -> (tasks: [Task], total: Int64) {
         if filter.stalledOnly { return try await listStalledTasks(filter) }
         var (tasks, total) = try await read { db in

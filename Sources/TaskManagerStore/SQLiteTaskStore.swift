@@ -112,6 +112,10 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
         }
     }
 
+    public func pingNow() throws -> ImmediateRead<Void> {
+        try lookupNow { db in _ = try db.prepare("SELECT 1").firstRow { $0.int64(at: 0) } }.map { .value($0) } ?? .wouldWait
+    }
+
     // MARK: - Running calls
 
     /// Runs `body` as one job of the writer's next batch, inside one `BEGIN IMMEDIATE` transaction, answered after
@@ -142,6 +146,12 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
             return try await writer.perform { db in try db.inTransaction(.deferred) { try body(db) } }
         }
         return try await readers.lookup(body)
+    }
+
+    /// Runs the short read `body` on the caller's thread when a read connection is free; nil when none is (or the
+    /// store has no read connections).
+    func lookupNow<T: Sendable>(_ body: (SQLiteConnection) throws -> T) throws -> T? {
+        try readers.lookupNow(body)
     }
 
     /// Reads the memory again from `db` after a failure that may have left it ahead of the database: a job that

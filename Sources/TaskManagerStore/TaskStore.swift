@@ -76,6 +76,13 @@ public protocol TaskStore: Sendable {
     /// The task with this id, or nil.
     func task(id: Int64) async throws -> Task?
 
+    /// `task(id:)` when it can be answered at once on the calling thread, without waiting for anything (an event
+    /// loop calls it); `.wouldWait` otherwise.
+    func taskNow(id: Int64) throws -> ImmediateRead<Task?>
+
+    /// Whether the database answers, when that can be checked at once on the calling thread.
+    func pingNow() throws -> ImmediateRead<Void>
+
     /// One page of tasks matching the filter, newest first, and the number of tasks matching it.
     func listTasks(_ filter: TaskFilter) async throws -> (tasks: [Task], total: Int64)
 
@@ -221,6 +228,11 @@ extension TaskStore {
         }
         return results
     }
+
+    /// Stores that cannot answer without waiting never do.
+    public func taskNow(id: Int64) throws -> ImmediateRead<Task?> { .wouldWait }
+
+    public func pingNow() throws -> ImmediateRead<Void> { .wouldWait }
 
     /// The type with this name and its usage count, or nil.
     public func taskType(named name: String) async throws -> TaskType? {

@@ -1,0 +1,77 @@
+import CProtobufC
+import CTaskManagerProto
+import Foundation
+import NIOCore
+import TaskManagerCore
+
+/// A client frame as the server reads it: unpacked once, in an arena, with the request's method and payload left
+/// where protobuf-c put them. Valid only inside the scope of the arena it was read with.
+public enum InboundFrame {
+    case request(InboundRequest)
+    case cancel(callID: UInt64)
+    case ping(nonce: UInt64)
+    /// A valid frame with no `kind` set.
+    case empty
+
+    /// Unpacks one `taskmanager.rpc.v1.ClientFrame`; throws INVALID_ARGUMENT when `bytes` are not one.
+    public init(_ bytes: UnsafeRawBufferPointer, arena: CArena) throws {
+        let frame = try ClientFrame.unpackC(bytes, in: arena).pointee
+        switch frame.kind_case {
+        case TASKMANAGER__RPC__V1__CLIENT_FRAME__KIND_REQUEST:
+            self = .request(InboundRequest(frame.request))
+        case TASKMANAGER__RPC__V1__CLIENT_FRAME__KIND_CANCEL:
+            self = .cancel(callID: frame.cancel.pointee.call_id)
+        case TASKMANAGER__RPC__V1__CLIENT_FRAME__KIND_PING:
+            self = .ping(nonce: frame.ping.pointee.nonce)
+        default:
+            self = .empty
+        }
+    }
+}
+
+/// One `taskmanager.rpc.v1.Request` as unpacked in an arena.
+public struct InboundRequest {
+    private let request: UnsafeMutablePointer<Taskmanager__Rpc__V1__Request>
+
+    init(_ request: UnsafeMutablePointer<Taskmanager__Rpc__V1__Request>) {
+        self.request = request
+    }
+
+    public var callID: UInt64 { request.pointee.call_id }
+    public var timeoutMs: UInt32 { request.pointee.timeout_ms }
+
+    /// The UTF-8 bytes of the method path, without a copy.
+    public var method: UnsafeRawBufferPointer {
+        guard let method = request.pointee.method else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: method, count: strlen(method))
+    }
+
+    /// The method path as a string, for messages and logs.
+    public var methodName: String { string(request.pointee.method) }
+
+    /// The request message's bytes, without a copy.
+    public var payload: UnsafeRawBufferPointer {
+        let payload = request.pointee.payload
+        return UnsafeRawBufferPointer(start: payload.data, count: payload.len)
+    }
+
+    /// The value of metadata `key`, if sent (the last one when sent twice).
+    public func metadata(_ key: String) -> String? {
+        var found: String?
+        for index in 0..<request.pointee.n_metadata {
+            guard let entry = request.pointee.metadata[index] else { continue }
+            if string(entry.pointee.key) == key { found = string(entry.pointee.value) }
+        }
+        return found
+    }
+
+    /// Every metadata entry (the last value of a key sent twice).
+    public var metadata: [String: String] {
+        var entries: [String: String] = [:]
+        for index in 0..<request.pointee.n_metadata {
+            guard let entry = request.pointee.metadata[index] else { continue }
+            entries[string(entry.pointee.key)] = string(entry.pointee.value)
+        }
+        return entries
+    }
+}

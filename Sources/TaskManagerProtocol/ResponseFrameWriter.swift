@@ -1,0 +1,103 @@
+import CProtobufC
+import CTaskManagerProto
+import NIOCore
+
+// The server's answers are written here: each `Response` frame is packed once, straight into the outbound
+// buffer. protobuf-c packs the envelope through a `ProtobufCBuffer`; when it reaches the payload field, the
+// payload message itself is packed in its place, so the payload is never packed into a buffer of its own and
+// copied.
+
+extension ByteBuffer {
+    /// Appends one `ServerFrame` carrying a `Response` whose payload is `message`, packed once into this buffer.
+    ///
+    /// Returns the payload's size; writes nothing when that exceeds `maxPayloadBytes`. The C structs are filled
+    /// in `arena`, whose scope the caller holds.
+    @discardableResult
+    public mutating func writeResponseFrame<M: WireMessage>(
+        callID: UInt64, status: RPCStatus, message: M, endOfStream: Bool = true, arena: CArena,
+        maxPayloadBytes: Int = .max
+    ) -> Int {
+        let payload = M.wireCodec.fill(message, arena)
+        let size = protobuf_c_message_get_packed_size(payload)
+        guard size <= maxPayloadBytes else { return size }
+        writeResponseFrame(callID: callID, status: status, endOfStream: endOfStream, arena: arena, payloadSize: size, payload: .message(payload))
+        return size
+    }
+
+    /// Appends one `ServerFrame` carrying a `Response` whose payload is `payload`'s readable bytes (an encoded
+    /// stream item, or nothing).
+    public mutating func writeResponseFrame(callID: UInt64, status: RPCStatus, payload: ByteBuffer, endOfStream: Bool = true, arena: CArena) {
+        payload.withUnsafeReadableBytes { bytes in
+            writeResponseFrame(
+                callID: callID, status: status, endOfStream: endOfStream, arena: arena, payloadSize: bytes.count,
+                payload: bytes.isEmpty ? .none : .bytes(bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)))
+        }
+    }
+
+    private enum Payload {
+        case none
+        case bytes(UnsafePointer<UInt8>)
+        case message(UnsafePointer<ProtobufCMessage>)
+    }
+
+    private mutating func writeResponseFrame(
+        callID: UInt64, status: RPCStatus, endOfStream: Bool, arena: CArena, payloadSize: Int, payload: Payload
+    ) {
+        let frame = arena.allocate(MemoryLayout<Taskmanager__Rpc__V1__ServerFrame>.stride)
+            .bindMemory(to: Taskmanager__Rpc__V1__ServerFrame.self, capacity: 1)
+        taskmanager__rpc__v1__server_frame__init(frame)
+        let response = arena.allocate(MemoryLayout<Taskmanager__Rpc__V1__Response>.stride)
+            .bindMemory(to: Taskmanager__Rpc__V1__Response.self, capacity: 1)
+        taskmanager__rpc__v1__response__init(response)
+        frame.pointee.kind_case = TASKMANAGER__RPC__V1__SERVER_FRAME__KIND_RESPONSE
+        frame.pointee.response = response
+        response.pointee.call_id = callID
+        response.pointee.status = arena.message(status)
+        response.pointee.end_of_stream = endOfStream ? 1 : 0
+
+        withUnsafeMutablePointer(to: &self) { buffer in
+            var target = AppendTarget(buffer: buffer, payload: nil)
+            withUnsafeMutablePointer(to: &target) { target in
+                switch payload {
+                case .none:
+                    break
+                case .bytes(let bytes):
+                    response.pointee.payload = ProtobufCBinaryData(len: payloadSize, data: UnsafeMutablePointer(mutating: bytes))
+                case .message(let message):
+                    // The target's own address marks the payload: no real field points there.
+                    target.pointee.payload = message
+                    response.pointee.payload = ProtobufCBinaryData(
+                        len: payloadSize, data: UnsafeMutableRawPointer(target).assumingMemoryBound(to: UInt8.self))
+                }
+                let envelope = UnsafePointer<ProtobufCMessage>(OpaquePointer(frame))
+                let length = protobuf_c_message_get_packed_size(envelope)
+                buffer.pointee.writeInteger(UInt32(length), endianness: .big)
+                var sink = TMAppendBuffer(base: ProtobufCBuffer(append: appendToTarget), target: UnsafeMutableRawPointer(target))
+                withUnsafeMutablePointer(to: &sink) { sink in
+                    sink.withMemoryRebound(to: ProtobufCBuffer.self, capacity: 1) { base in
+                        _ = protobuf_c_message_pack_to_buffer(envelope, base)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where `appendToTarget` writes: the outbound buffer, and the payload message to pack in place of the marker.
+private struct AppendTarget {
+    var buffer: UnsafeMutablePointer<ByteBuffer>
+    var payload: UnsafePointer<ProtobufCMessage>?
+}
+
+/// protobuf-c's append callback: copies envelope bytes, and packs the payload message where its marker comes.
+private func appendToTarget(_ sink: UnsafeMutablePointer<ProtobufCBuffer>?, _ length: Int, _ data: UnsafePointer<UInt8>?) {
+    let target = UnsafeMutableRawPointer(sink!).assumingMemoryBound(to: TMAppendBuffer.self).pointee.target
+        .assumingMemoryBound(to: AppendTarget.self)
+    if let payload = target.pointee.payload, UnsafeRawPointer(data) == UnsafeRawPointer(target) {
+        target.pointee.buffer.pointee.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw in
+            protobuf_c_message_pack(payload, raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+    } else if length > 0, let data {
+        target.pointee.buffer.pointee.writeBytes(UnsafeRawBufferPointer(start: data, count: length))
+    }
+}
