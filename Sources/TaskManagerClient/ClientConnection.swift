@@ -6,11 +6,22 @@ import TaskManagerProtocol
 
 /// One TCP connection to a TaskManager server that many callers share: calls are pipelined and matched to
 /// their responses by call id.
+///
+/// Frames are packed and unpacked on the connection's event loop, in its arena: a request is packed once, into
+/// the buffer that is flushed at the end of the loop's turn (one write for all the calls made in that turn), and a
+/// response is decoded into its message type straight from the bytes read.
 final class ClientConnection: Sendable {
+    /// What a unary call is answered with: its final response, valid in that arena's scope, or a failure.
+    private enum Answer {
+        case response(InboundResponse, CArena)
+        case failure(TaskManagerError)
+    }
+
     private struct State {
         var nextCallID: UInt64 = 1
         var nextNonce: UInt64 = 1
-        var calls: [UInt64: CheckedContinuation<RPCResponse, any Error>] = [:]
+        /// Unary calls waiting: each decodes its answer and resumes its caller.
+        var calls: [UInt64: @Sendable (Answer) -> Void] = [:]
         var pings: [UInt64: CheckedContinuation<Void, any Error>] = [:]
         /// Server-streaming calls: every response goes to the stream; the final one finishes it.
         var streams: [UInt64: AsyncThrowingStream<RPCResponse, any Error>.Continuation] = [:]
@@ -22,41 +33,61 @@ final class ClientConnection: Sendable {
 
     let channel: any Channel
     private let state = NIOLockedValueBox(State())
+    private let loopSide: NIOLoopBound<LoopSide>
 
     private init(channel: any Channel) {
         self.channel = channel
+        loopSide = NIOLoopBound(LoopSide(buffer: channel.allocator.buffer(capacity: 1024)), eventLoop: channel.eventLoop)
     }
 
     static func connect(host: String, port: Int, maxFrameBytes: Int) async throws -> ClientConnection {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port).get()
-        let connection = ClientConnection(channel: channel)
-        try await channel.eventLoop.submit {
+        return try await channel.eventLoop.submit {
+            let connection = ClientConnection(channel: channel)
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
-            try sync.addHandler(ClientFrameHandler(connection: connection))
+            try sync.addHandler(ClientFrameHandler(connection: connection, arena: connection.loopSide.value.arena))
+            return connection
         }.get()
-        return connection
     }
 
-    /// Sends one request and waits for its final response. Cancelling the calling task sends `Cancel`.
-    func call(method: String, payload: ByteBuffer, timeoutMs: UInt32, metadata: [String: String]) async throws -> RPCResponse {
+    /// Sends one request and waits for its final response, decoded as `Response`; a status other than OK is
+    /// thrown as `TaskManagerError`. Cancelling the calling task sends `Cancel`.
+    func call<Request: WireMessage, Response: WireMessage>(
+        method: String, request: Request, as: Response.Type, timeoutMs: UInt32, metadata: [String: String]
+    ) async throws -> Response {
         let callID = try state.withLockedValue { state -> UInt64 in
             if let unusable = state.unusable { throw unusable }
             defer { state.nextCallID += 1 }
             return state.nextCallID
         }
-        let request = RPCRequest(callID: callID, method: method, payload: payload, timeoutMs: timeoutMs, metadata: metadata)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, any Error>) in
+                let answer: @Sendable (Answer) -> Void = { answer in
+                    switch answer {
+                    case .failure(let error):
+                        continuation.resume(throwing: error)
+                    case .response(let response, let arena):
+                        let status = response.status
+                        guard status.code == .ok else {
+                            return continuation.resume(throwing: TaskManagerError(status.code, status.message))
+                        }
+                        continuation.resume(with: Result { try Response(wireBytes: response.payload, arena: arena) })
+                    }
+                }
                 let failure = state.withLockedValue { state -> TaskManagerError? in
                     if let unusable = state.unusable { return unusable }
-                    state.calls[callID] = continuation
+                    state.calls[callID] = answer
                     return nil
                 }
                 if let failure { return continuation.resume(throwing: failure) }
-                send(.request(request))
+                send { buffer, arena in
+                    buffer.writeRequestFrame(
+                        callID: callID, method: method, message: request, timeoutMs: timeoutMs, metadata: metadata,
+                        arena: arena)
+                }
             }
         } onCancel: {
             send(.cancel(callID: callID))
@@ -109,28 +140,57 @@ final class ClientConnection: Sendable {
     }
 
     private func send(_ frame: ClientFrame) {
-        var buffer = channel.allocator.buffer(capacity: 64)
-        buffer.writeFrame(frame)
-        channel.writeAndFlush(buffer, promise: nil)
+        send { buffer, _ in buffer.writeFrame(frame) }
+    }
+
+    /// Appends a frame to the buffer of this loop turn, on the connection's event loop.
+    private func send(_ write: @escaping @Sendable (inout ByteBuffer, CArena) -> Void) {
+        guard channel.eventLoop.inEventLoop else {
+            return channel.eventLoop.execute { self.append(write) }
+        }
+        append(write)
+    }
+
+    private func append(_ write: (inout ByteBuffer, CArena) -> Void) {
+        let side = loopSide.value
+        side.arena.withScope { write(&side.buffer, side.arena) }
+        side.framesWaiting += 1
+        // A few frames at a time, so the server starts on the first calls of a burst while the rest are written.
+        if side.framesWaiting >= LoopSide.framesPerWrite { return flush() }
+        guard !side.flushScheduled else { return }
+        side.flushScheduled = true
+        // Runs after the jobs already queued on the loop, which are often other callers of this connection.
+        channel.eventLoop.execute { self.flush() }
+    }
+
+    private func flush() {
+        let side = loopSide.value
+        side.flushScheduled = false
+        side.framesWaiting = 0
+        guard side.buffer.readableBytes > 0 else { return }
+        channel.writeAndFlush(side.buffer, promise: nil)
+        side.buffer.clear()
     }
 
     // MARK: Events from the channel
 
-    func received(_ frame: ServerFrame) {
+    /// Handles one frame, on the event loop, inside the scope of `arena`.
+    func received(_ frame: InboundServerFrame, arena: CArena) {
         switch frame {
         case .response(let response) where response.callID == 0:
-            state.withLockedValue { $0.connectionErrors.append(response.status) }
+            let status = response.status
+            state.withLockedValue { $0.connectionErrors.append(status) }
         case .response(let response):
             if let stream = state.withLockedValue({ state in
                 response.endOfStream ? state.streams.removeValue(forKey: response.callID) : state.streams[response.callID]
             }) {
-                stream.yield(response)
+                stream.yield(response.copy)
                 if response.endOfStream { stream.finish() }
                 return
             }
             // Only final responses end a call; unary calls get nothing else.
             guard response.endOfStream else { return }
-            state.withLockedValue { $0.calls.removeValue(forKey: response.callID) }?.resume(returning: response)
+            state.withLockedValue { $0.calls.removeValue(forKey: response.callID) }?(.response(response, arena))
         case .pong(let nonce):
             state.withLockedValue { $0.pings.removeValue(forKey: nonce) }?.resume()
         case .goAway(_, let reason):
@@ -153,7 +213,7 @@ final class ClientConnection: Sendable {
             return (Array(state.calls.values), Array(state.pings.values), Array(state.streams.values))
         }
         let error = TaskManagerError(.unavailable, "Connection closed")
-        calls.forEach { $0.resume(throwing: error) }
+        calls.forEach { $0(.failure(error)) }
         pings.forEach { $0.resume(throwing: error) }
         streams.forEach { $0.finish(throwing: error) }
     }
@@ -164,17 +224,25 @@ private final class ClientFrameHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     private let connection: ClientConnection
+    private let arena: CArena
 
-    init(connection: ClientConnection) {
+    init(connection: ClientConnection, arena: CArena) {
         self.connection = connection
+        self.arena = arena
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard let frame = try? ServerFrame(wireBytes: unwrapInboundIn(data)) else {
+        let bytes = unwrapInboundIn(data)
+        do {
+            try arena.withScope {
+                try bytes.withUnsafeReadableBytes { bytes in
+                    connection.received(try InboundServerFrame(bytes, arena: arena), arena: arena)
+                }
+            }
+        } catch {
             // A server that sends garbage cannot be trusted with further calls.
-            return context.close(promise: nil)
+            context.close(promise: nil)
         }
-        connection.received(frame)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -184,5 +252,20 @@ private final class ClientFrameHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+}
+
+/// What a connection keeps on its event loop: the arena its frames are packed and unpacked in, and the frames
+/// written in this loop turn, waiting for the flush.
+private final class LoopSide {
+    let arena = CArena()
+    var buffer: ByteBuffer
+    var flushScheduled = false
+    var framesWaiting = 0
+    /// The most frames written in one `write`.
+    static let framesPerWrite = 8
+
+    init(buffer: ByteBuffer) {
+        self.buffer = buffer
     }
 }

@@ -99,8 +99,6 @@ public final class TaskManagerClient: Sendable {
         var metadata = metadata
         if let apiKey, metadata["x-api-key"] == nil { metadata["x-api-key"] = apiKey }
         let path = method.hasPrefix("/") ? method : Self.servicePrefix + method
-        let answer = try await connection.call(method: path, payload: request.wireBytes(), timeoutMs: timeoutMs, metadata: metadata)
-        guard answer.status.code == .ok else { throw TaskManagerError(answer.status.code, answer.status.message) }
-        return try Response(wireBytes: answer.payload)
+        return try await connection.call(method: path, request: request, as: Response.self, timeoutMs: timeoutMs, metadata: metadata)
     }
 }

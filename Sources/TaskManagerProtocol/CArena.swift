@@ -102,10 +102,16 @@ public final class CArena {
         return ProtobufCBinaryData(len: bytes.count, data: block.assumingMemoryBound(to: UInt8.self))
     }
 
+    /// A C struct in this arena, set up by `initialize` (a protobuf-c `__init` function).
+    func make<T>(_ initialize: (UnsafeMutablePointer<T>) -> Void) -> UnsafeMutablePointer<T> {
+        let pointer = allocate(MemoryLayout<T>.stride).bindMemory(to: T.self, capacity: 1)
+        initialize(pointer)
+        return pointer
+    }
+
     /// A filled C struct for `message`, owned by this arena.
     func message<M: CStruct>(_ message: M) -> UnsafeMutablePointer<M.CMessage> {
-        let pointer = allocate(MemoryLayout<M.CMessage>.stride).bindMemory(to: M.CMessage.self, capacity: 1)
-        M.cInit(pointer)
+        let pointer = make(M.cInit)
         message.fill(&pointer.pointee, self)
         return pointer
     }

@@ -18,6 +18,14 @@ extension CArena {
     fileprivate func bytes(_ buffer: ByteBuffer) -> ProtobufCBinaryData {
         bytes(Array(buffer.readableBytesView))
     }
+
+    /// A request's metadata as protobuf-c entries, sorted by key so that the same map packs to the same bytes.
+    func metadataEntries(_ metadata: [String: String])
+        -> (count: Int, pointers: UnsafeMutablePointer<UnsafeMutablePointer<Taskmanager__Rpc__V1__Request__MetadataEntry>?>?)
+    {
+        if metadata.isEmpty { return (0, nil) }
+        return messages(metadata.sorted { $0.key < $1.key }.map { MetadataEntry(key: $0.key, value: $0.value) })
+    }
 }
 
 struct MetadataEntry: CStruct {
@@ -60,8 +68,7 @@ extension RPCRequest: CBridged, WireMessage {
         c.method = arena.string(method)
         c.payload = arena.bytes(payload)
         c.timeout_ms = timeoutMs
-        let entries = metadata.sorted { $0.key < $1.key }.map { MetadataEntry(key: $0.key, value: $0.value) }
-        (c.n_metadata, c.metadata) = arena.messages(entries)
+        (c.n_metadata, c.metadata) = arena.metadataEntries(metadata)
     }
 }
 

@@ -24,11 +24,14 @@ public final class TaskManagerServer: Sendable {
     private let shutdownState = NIOLockedValueBox(false)
     private let maintenance: Maintenance
     private let maintenanceLoop: _Concurrency.Task<Void, Never>
+    /// The event loops' unpacking arenas; for tests.
+    let arenas: LoopArenas
 
     private init(
         configuration: ServerConfiguration, host: String, port: Int, serverChannel: any Channel, store: any TaskStore,
-        connections: ConnectionRegistry, maintenance: Maintenance, logger: Logger
+        connections: ConnectionRegistry, maintenance: Maintenance, arenas: LoopArenas, logger: Logger
     ) {
+        self.arenas = arenas
         self.configuration = configuration
         self.host = host
         self.port = port
@@ -118,7 +121,7 @@ public final class TaskManagerServer: Sendable {
             configuration: configuration, clock: clock, logger: logger)
         return TaskManagerServer(
             configuration: configuration, host: host, port: port, serverChannel: channel, store: store,
-            connections: connections, maintenance: maintenance, logger: logger)
+            connections: connections, maintenance: maintenance, arenas: arenas, logger: logger)
     }
 
     /// Runs the background jobs once now (ending expired leases, marking stalls, retention), as the timer does

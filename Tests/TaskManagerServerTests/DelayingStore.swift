@@ -14,7 +14,12 @@ struct DelayingStore: TaskStore {
         return try await base.task(id: id)
     }
 
+    func taskNow(id: Int64) throws -> ImmediateRead<Task?> {
+        id == Self.slowTaskID ? .wouldWait : try base.taskNow(id: id)
+    }
+
     func ping() async throws { try await base.ping() }
+    func pingNow() throws -> ImmediateRead<Void> { try base.pingNow() }
     func registerTaskType(name: String, version: String, paramSchemaJSON: String, settings: TaskTypeSettings, nowMs: Int64)
         async throws -> (taskType: TaskType, created: Bool)
     {

@@ -2,9 +2,9 @@ import CProtobufC
 import CTaskManagerProto
 import NIOCore
 
-// The server's answers are written here: each `Response` frame is packed once, straight into the outbound
-// buffer. protobuf-c packs the envelope through a `ProtobufCBuffer`; when it reaches the payload field, the
-// payload message itself is packed in its place, so the payload is never packed into a buffer of its own and
+// The server's answers and the client's calls are written here: each frame is packed once, straight into the
+// outbound buffer. protobuf-c packs the envelope through a `ProtobufCBuffer`; when it reaches the payload field,
+// the payload message itself is packed in its place, so the payload is never packed into a buffer of its own and
 // copied.
 
 extension ByteBuffer {
@@ -34,6 +34,25 @@ extension ByteBuffer {
         }
     }
 
+    /// Appends one `ClientFrame` carrying a `Request` whose payload is `message`, packed once into this buffer.
+    /// The C structs are filled in `arena`, whose scope the caller holds.
+    public mutating func writeRequestFrame<M: WireMessage>(
+        callID: UInt64, method: String, message: M, timeoutMs: UInt32 = 0, metadata: [String: String] = [:],
+        arena: CArena
+    ) {
+        let payload = M.wireCodec.fill(message, arena)
+        let frame = arena.make(taskmanager__rpc__v1__client_frame__init)
+        let request = arena.make(taskmanager__rpc__v1__request__init)
+        frame.pointee.kind_case = TASKMANAGER__RPC__V1__CLIENT_FRAME__KIND_REQUEST
+        frame.pointee.request = request
+        request.pointee.call_id = callID
+        request.pointee.method = arena.string(method)
+        request.pointee.timeout_ms = timeoutMs
+        (request.pointee.n_metadata, request.pointee.metadata) = arena.metadataEntries(metadata)
+        writeFrame(UnsafePointer(OpaquePointer(frame)), payloadSlot: &request.pointee.payload,
+                   payload: .message(payload), payloadSize: protobuf_c_message_get_packed_size(payload))
+    }
+
     private enum Payload {
         case none
         case bytes(UnsafePointer<UInt8>)
@@ -43,18 +62,23 @@ extension ByteBuffer {
     private mutating func writeResponseFrame(
         callID: UInt64, status: RPCStatus, endOfStream: Bool, arena: CArena, payloadSize: Int, payload: Payload
     ) {
-        let frame = arena.allocate(MemoryLayout<Taskmanager__Rpc__V1__ServerFrame>.stride)
-            .bindMemory(to: Taskmanager__Rpc__V1__ServerFrame.self, capacity: 1)
-        taskmanager__rpc__v1__server_frame__init(frame)
-        let response = arena.allocate(MemoryLayout<Taskmanager__Rpc__V1__Response>.stride)
-            .bindMemory(to: Taskmanager__Rpc__V1__Response.self, capacity: 1)
-        taskmanager__rpc__v1__response__init(response)
+        let frame = arena.make(taskmanager__rpc__v1__server_frame__init)
+        let response = arena.make(taskmanager__rpc__v1__response__init)
         frame.pointee.kind_case = TASKMANAGER__RPC__V1__SERVER_FRAME__KIND_RESPONSE
         frame.pointee.response = response
         response.pointee.call_id = callID
         response.pointee.status = arena.message(status)
         response.pointee.end_of_stream = endOfStream ? 1 : 0
+        writeFrame(UnsafePointer(OpaquePointer(frame)), payloadSlot: &response.pointee.payload, payload: payload,
+                   payloadSize: payloadSize)
+    }
 
+    /// Appends `envelope` as one length-prefixed frame, with `payload` as the bytes field `payloadSlot` of the
+    /// envelope: raw bytes are copied once, and a message is packed in place.
+    private mutating func writeFrame(
+        _ envelope: UnsafePointer<ProtobufCMessage>, payloadSlot: UnsafeMutablePointer<ProtobufCBinaryData>,
+        payload: Payload, payloadSize: Int
+    ) {
         withUnsafeMutablePointer(to: &self) { buffer in
             var target = AppendTarget(buffer: buffer, payload: nil)
             withUnsafeMutablePointer(to: &target) { target in
@@ -62,14 +86,13 @@ extension ByteBuffer {
                 case .none:
                     break
                 case .bytes(let bytes):
-                    response.pointee.payload = ProtobufCBinaryData(len: payloadSize, data: UnsafeMutablePointer(mutating: bytes))
+                    payloadSlot.pointee = ProtobufCBinaryData(len: payloadSize, data: UnsafeMutablePointer(mutating: bytes))
                 case .message(let message):
                     // The target's own address marks the payload: no real field points there.
                     target.pointee.payload = message
-                    response.pointee.payload = ProtobufCBinaryData(
+                    payloadSlot.pointee = ProtobufCBinaryData(
                         len: payloadSize, data: UnsafeMutableRawPointer(target).assumingMemoryBound(to: UInt8.self))
                 }
-                let envelope = UnsafePointer<ProtobufCMessage>(OpaquePointer(frame))
                 let length = protobuf_c_message_get_packed_size(envelope)
                 buffer.pointee.writeInteger(UInt32(length), endianness: .big)
                 var sink = TMAppendBuffer(base: ProtobufCBuffer(append: appendToTarget), target: UnsafeMutableRawPointer(target))
