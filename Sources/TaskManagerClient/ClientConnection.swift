@@ -135,6 +135,9 @@ final class ClientConnection: Sendable {
 
     var connectionErrors: [RPCStatus] { state.withLockedValue { $0.connectionErrors } }
 
+    /// False once the connection closed or the server sent GoAway: new calls need a new connection.
+    var isUsable: Bool { state.withLockedValue { $0.unusable == nil } }
+
     func close() async {
         try? await channel.close()
     }

@@ -1,23 +1,41 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 import TaskManagerCore
 import TaskManagerProtocol
 
 /// An async client of a TaskManager server over one connection, safe to share between tasks: concurrent calls
 /// are pipelined on the connection and may complete in any order.
 ///
+/// When the connection is lost (the server restarted, or sent GoAway), the calls in flight on it fail with
+/// UNAVAILABLE, since they may or may not have been applied, and the next call opens a new connection. A call
+/// is never sent twice by the client.
+///
 /// Every method throws `TaskManagerError` with the server's status code and message.
 public final class TaskManagerClient: Sendable {
     /// The service's wire prefix, `/taskmanager.v1.TaskService/`.
     public static let servicePrefix = "/\(ServiceDescription.taskService.name)/"
 
-    private let connection: ClientConnection
+    /// The connection calls go to, and the reconnect under way once it became unusable.
+    private struct Slot {
+        var connection: ClientConnection
+        var reconnecting: _Concurrency.Task<ClientConnection, any Error>?
+        var closed = false
+    }
+
+    private let host: String
+    private let port: Int
+    private let maxFrameBytes: Int
+    private let slot: Mutex<Slot>
     private let apiKey: String?
     /// Deadline sent with every call, in milliseconds; 0 = none.
     public let timeoutMs: UInt32
 
-    private init(connection: ClientConnection, apiKey: String?, timeoutMs: UInt32) {
-        self.connection = connection
+    private init(connection: ClientConnection, host: String, port: Int, maxFrameBytes: Int, apiKey: String?, timeoutMs: UInt32) {
+        slot = Mutex(Slot(connection: connection))
+        self.host = host
+        self.port = port
+        self.maxFrameBytes = maxFrameBytes
         self.apiKey = apiKey
         self.timeoutMs = timeoutMs
     }
@@ -31,9 +49,14 @@ public final class TaskManagerClient: Sendable {
     public static func connect(
         host: String, port: Int, apiKey: String? = nil, timeoutMs: UInt32 = 0, maxFrameBytes: Int = FrameDecoder.defaultMaxFrameBytes
     ) async throws -> TaskManagerClient {
+        let connection = try await open(host: host, port: port, maxFrameBytes: maxFrameBytes)
+        return TaskManagerClient(
+            connection: connection, host: host, port: port, maxFrameBytes: maxFrameBytes, apiKey: apiKey, timeoutMs: timeoutMs)
+    }
+
+    private static func open(host: String, port: Int, maxFrameBytes: Int) async throws -> ClientConnection {
         do {
-            let connection = try await ClientConnection.connect(host: host, port: port, maxFrameBytes: maxFrameBytes)
-            return TaskManagerClient(connection: connection, apiKey: apiKey, timeoutMs: timeoutMs)
+            return try await ClientConnection.connect(host: host, port: port, maxFrameBytes: maxFrameBytes)
         } catch let error as NIOConnectionError {
             // NIO's description lists every address tried with debug detail; the first cause is what people need.
             let cause = error.connectionErrors.first.map { "\($0.error)" } ?? "\(error)"
@@ -49,18 +72,55 @@ public final class TaskManagerClient: Sendable {
         return try await connect(host: host, port: port, apiKey: apiKey, timeoutMs: timeoutMs)
     }
 
-    /// Closes the connection; calls in flight fail with UNAVAILABLE.
+    /// Closes the connection; calls in flight fail with UNAVAILABLE, and so do later calls.
     public func close() async {
+        let (connection, reconnecting) = slot.withLock { slot in
+            slot.closed = true
+            return (slot.connection, slot.reconnecting)
+        }
         await connection.close()
+        if let fresh = try? await reconnecting?.value { await fresh.close() }
     }
 
     /// Sends `Ping` and waits for the `Pong`.
     public func ping() async throws {
-        try await connection.ping()
+        try await connection().ping()
     }
 
-    /// Responses with call id 0 received so far: errors the server could not tie to a call.
-    public var connectionErrors: [RPCStatus] { connection.connectionErrors }
+    /// Responses with call id 0 received so far on the current connection: errors the server could not tie to a
+    /// call.
+    public var connectionErrors: [RPCStatus] { slot.withLock { $0.connection }.connectionErrors }
+
+    /// The connection to call on: the current one while it is usable, else a new one (one reconnect shared by
+    /// the callers that find it lost).
+    private func connection() async throws -> ClientConnection {
+        let (current, reconnecting) = try slot.withLock { slot -> (ClientConnection?, _Concurrency.Task<ClientConnection, any Error>?) in
+            if slot.closed { throw TaskManagerError(.unavailable, "Client is closed") }
+            if slot.connection.isUsable { return (slot.connection, nil) }
+            if let reconnecting = slot.reconnecting { return (nil, reconnecting) }
+            let (host, port, maxFrameBytes) = (host, port, maxFrameBytes)
+            let reconnecting = _Concurrency.Task {
+                try await Self.open(host: host, port: port, maxFrameBytes: maxFrameBytes)
+            }
+            slot.reconnecting = reconnecting
+            return (nil, reconnecting)
+        }
+        if let current { return current }
+        guard let reconnecting else { throw TaskManagerError(.unavailable, "Connection closed") }
+        let result = await reconnecting.result
+        let installed = slot.withLock { slot -> Bool in
+            guard slot.reconnecting == reconnecting else { return !slot.closed }
+            slot.reconnecting = nil
+            if case .success(let fresh) = result, !slot.closed { slot.connection = fresh }
+            return !slot.closed
+        }
+        let fresh = try result.get()
+        guard installed else {
+            await fresh.close()
+            throw TaskManagerError(.unavailable, "Client is closed")
+        }
+        return fresh
+    }
 
     /// Calls any server-streaming method: yields each item; a non-OK final status is thrown at the end.
     /// Stopping the iteration early sends `Cancel`.
@@ -71,10 +131,10 @@ public final class TaskManagerClient: Sendable {
         if let apiKey, metadata["x-api-key"] == nil { metadata["x-api-key"] = apiKey }
         let path = method.hasPrefix("/") ? method : Self.servicePrefix + method
         // Streams have no deadline of their own: they last until they end or are cancelled.
-        let responses = connection.stream(method: path, payload: request.wireBytes(), timeoutMs: 0, metadata: metadata)
         let (items, continuation) = AsyncThrowingStream<Item, any Error>.makeStream()
         let pump = _Concurrency.Task {
             do {
+                let responses = try await connection().stream(method: path, payload: request.wireBytes(), timeoutMs: 0, metadata: metadata)
                 for try await response in responses {
                     if !response.endOfStream {
                         continuation.yield(try Item(wireBytes: response.payload))
@@ -99,6 +159,6 @@ public final class TaskManagerClient: Sendable {
         var metadata = metadata
         if let apiKey, metadata["x-api-key"] == nil { metadata["x-api-key"] = apiKey }
         let path = method.hasPrefix("/") ? method : Self.servicePrefix + method
-        return try await connection.call(method: path, request: request, as: Response.self, timeoutMs: timeoutMs, metadata: metadata)
+        return try await connection().call(method: path, request: request, as: Response.self, timeoutMs: timeoutMs, metadata: metadata)
     }
 }
