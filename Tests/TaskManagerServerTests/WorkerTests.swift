@@ -221,7 +221,7 @@ final class WorkerTests: ServerTestCase {
 
         let summary = await worker.run()
 
-        XCTAssertEqual(summary, Worker.Summary(processed: 0, failed: 0, exitReason: .healthCheckFailed("Connection closed")))
+        XCTAssertEqual(summary, Worker.Summary(processed: 0, failed: 0, exitReason: .healthCheckFailed("Client is closed")))
     }
 
     func testConfiguredTaskTypesAreRegisteredAtStart() async throws {
