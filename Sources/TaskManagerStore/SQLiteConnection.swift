@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLiteWALBuffer
 
 /// One open SQLite database file; the only owner of its `sqlite3` handle, closed in `deinit`.
 ///
@@ -20,7 +21,7 @@ final class SQLiteConnection {
         var handle: OpaquePointer?
         let mode = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         let flags = mode | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        let rc = sqlite3_open_v2(path, &handle, flags, Self.vfsName)
         guard rc == SQLITE_OK, let handle else {
             // "Whether or not an error occurs when it is opened, resources associated with the database connection
             // handle should be released by passing it to sqlite3_close() when it is no longer required."
@@ -40,6 +41,15 @@ final class SQLiteConnection {
         try execute("PRAGMA foreign_keys = ON")
         try execute("PRAGMA synchronous = \(synchronous.rawValue)")
     }
+
+    /// The VFS every connection opens with: SQLite's default, with a transaction's WAL frames written in one
+    /// write (`tm_wal_buffer_vfs.c`); SQLite's default itself if it cannot be registered.
+    private static let vfsName: String? = {
+        tm_wal_buffer_vfs_register() == SQLITE_OK ? String(cString: tm_wal_buffer_vfs_name) : nil
+    }()
+
+    /// Write calls made to WAL files by this process so far; for tests.
+    static var walWriteCount: Int { Int(tm_wal_buffer_vfs_wal_writes()) }
 
     deinit {
         statementCache.removeAll()
