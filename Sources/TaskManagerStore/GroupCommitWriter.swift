@@ -160,7 +160,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         guard let db = connection else { return fail(batch, with: SQLiteTaskStore.closed) }
         if let failure = walSync?.failure { return fail(batch, with: failure) }
         do {
-            try db.run("BEGIN IMMEDIATE")
+            try db.run(SQL.beginImmediate)
         } catch {
             return fail(batch, with: SQLiteTaskStore.mapError(error))
         }
@@ -179,7 +179,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             rollbackHook?(db, false)
         }
         do {
-            try db.run("COMMIT")
+            try db.run(SQL.commit)
         } catch {
             rollbackIfOpen(db)
             rollbackHook?(db, true)
@@ -231,7 +231,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         // A failed COMMIT or some errors may already have ended the transaction, and ROLLBACK would then fail with
         // "no transaction is active"; the original error is the one worth reporting.
         guard !db.isAutocommit else { return }
-        try? db.run("ROLLBACK")
+        try? db.run(SQL.rollback)
         emit(.rollback)
     }
 

@@ -14,7 +14,7 @@ extension SQLiteConnection {
         try run(kind.rawValue)
         do {
             let result = try body()
-            try run("COMMIT")
+            try run(SQL.commit)
             return result
         } catch {
             rollbackIfOpen()
@@ -26,6 +26,6 @@ extension SQLiteConnection {
         // Some errors (SQLITE_FULL, SQLITE_IOERR, ...) already rolled the transaction back, and ROLLBACK would then
         // fail with "no transaction is active"; the original error is the one worth reporting.
         guard !isAutocommit else { return }
-        try? run("ROLLBACK")
+        try? run(SQL.rollback)
     }
 }

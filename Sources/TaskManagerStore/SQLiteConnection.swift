@@ -1,5 +1,6 @@
 import CSQLite
 import CSQLiteWALBuffer
+import Synchronization
 
 /// One open SQLite database file; the only owner of its `sqlite3` handle, closed in `deinit`.
 ///
@@ -9,6 +10,8 @@ final class SQLiteConnection {
     private let db: OpaquePointer
     /// Statements prepared once per SQL text and reused; finalized before the handle is closed.
     private var statementCache: [String: SQLiteStatement] = [:]
+    /// The statements of `SQL` constants, by slot; finalized before the handle is closed.
+    private var slots: [SQLiteStatement?] = []
     /// The closure `sqlite3_wal_hook` calls, kept alive as long as the handle.
     private var walHook: WALHook?
 
@@ -53,6 +56,7 @@ final class SQLiteConnection {
 
     deinit {
         statementCache.removeAll()
+        slots.removeAll()
         // close_v2 turns the handle into a zombie, freed later, if a statement is somehow still alive.
         sqlite3_close_v2(db)
     }
@@ -69,8 +73,33 @@ final class SQLiteConnection {
         try prepare(sql).run()
     }
 
+    /// Runs one parameterless `SQL` constant (`BEGIN IMMEDIATE`, `COMMIT`, ...).
+    func run(_ sql: SQL) throws {
+        try prepare(sql).run()
+    }
+
+    /// The prepared statement of the constant `sql`, prepared on first use and kept in its slot; reset.
+    func prepare(_ sql: SQL) throws -> SQLiteStatement {
+        if sql.slot < slots.count, let prepared = slots[sql.slot] {
+            prepared.reset()
+            return prepared
+        }
+        let statement = try SQLiteStatement(db: db, sql: sql.text, persistent: true)
+        if sql.slot >= slots.count { slots.append(contentsOf: repeatElement(nil, count: sql.slot + 1 - slots.count)) }
+        slots[sql.slot] = statement
+        return statement
+    }
+
+    #if DEBUG
+    /// Statements looked up by their text, by every connection: tests check that the hot paths use none.
+    static let textLookups = Atomic<Int>(0)
+    #endif
+
     /// The prepared statement for `sql`, prepared on first use and cached by its text; reset and unbound.
     func prepare(_ sql: String) throws -> SQLiteStatement {
+        #if DEBUG
+        Self.textLookups.add(1, ordering: .relaxed)
+        #endif
         if let cached = statementCache[sql] {
             cached.reset()
             return cached

@@ -24,6 +24,18 @@ extension SQLiteTaskStore {
         return ids.filter(matching.contains)
     }
 
+    /// The texts of a task that a claim keeps in memory.
+    private static let claimTextsSQL = SQL("SELECT params_json, dedupe_key, error_message FROM tasks WHERE id = ?")
+
+    /// Marks a pending task claimed by a worker.
+    private static let claimSQL = SQL("""
+        UPDATE tasks SET status = 'claimed', claimed_by = ?1, claimed_at_ms = ?2, attempts = ?3,
+                         progress = 0, progress_message = NULL, updated_at_ms = ?2, lease_expires_at_ms = ?4,
+                         progress_changed_at_ms = ?2, progress_rate = NULL, stalled_since_ms = NULL,
+                         lease_expired_attempt = NULL, cancel_requested = 0, cancel_reason = NULL
+        WHERE id = ?5
+        """)
+
     /// Claims the pending task `id` for `query.workerID`: a new attempt with a fresh lease, progress starting over.
     ///
     /// Progress 0 at `progress_changed_at_ms` = now with `progress_rate` NULL is `ProgressRate.claimed(atMs:)`:
@@ -36,17 +48,11 @@ extension SQLiteTaskStore {
         let leaseExpiresAtMs = leaseEnd(typeID: typeID, nowMs: query.nowMs, defaultLeaseMs: query.defaultLeaseMs)
         // Not `UPDATE … RETURNING`: SQLite runs RETURNING as a trigger, and a statement with a trigger opens a
         // statement journal, which cost more than this separate lookup by rowid.
-        let texts = try db.prepare("SELECT params_json, dedupe_key, error_message FROM tasks WHERE id = ?").firstRow([id]) {
+        let texts = try db.prepare(Self.claimTextsSQL).firstRow([id]) {
             (params: $0.string(at: 0) ?? "", dedupeKey: $0.string(at: 1) ?? "", error: $0.string(at: 2) ?? "")
         }
         guard let texts else { throw Self.vanished }
-        try db.prepare("""
-            UPDATE tasks SET status = 'claimed', claimed_by = ?1, claimed_at_ms = ?2, attempts = ?3,
-                             progress = 0, progress_message = NULL, updated_at_ms = ?2, lease_expires_at_ms = ?4,
-                             progress_changed_at_ms = ?2, progress_rate = NULL, stalled_since_ms = NULL,
-                             lease_expired_attempt = NULL, cancel_requested = 0, cancel_reason = NULL
-            WHERE id = ?5
-            """).run([query.workerID, query.nowMs, attempt, leaseExpiresAtMs, id])
+        try db.prepare(Self.claimSQL).run([query.workerID, query.nowMs, attempt, leaseExpiresAtMs, id])
         let claim = LiveClaim(
             workerID: query.workerID, claimedAtMs: query.nowMs, leaseExpiresAtMs: leaseExpiresAtMs, progress: 0,
             progressMessage: "", progressChangedAtMs: query.nowMs, progressRate: nil, stalledSinceMs: nil,

@@ -10,34 +10,42 @@ extension SQLiteTaskStore {
             try tasks.map { new in
                 // A savepoint per item: an item that fails is rolled back alone. Memory changes only after an
                 // item's rows are written, so a failed item leaves it as it was.
-                try db.run("SAVEPOINT item")
+                try db.run(Self.savepointItem)
                 do {
                     let created = try self.insertTask(new, db)
-                    try db.run("RELEASE item")
+                    try db.run(Self.releaseItem)
                     return .success(created)
                 } catch {
                     // The whole transaction is gone (SQLITE_FULL, ...): the job fails as a whole.
                     guard !db.isAutocommit, let mapped = Self.mapError(error) as? TaskManagerError else { throw error }
-                    try db.run("ROLLBACK TO item")
-                    try db.run("RELEASE item")
+                    try db.run(Self.rollbackToItem)
+                    try db.run(Self.releaseItem)
                     return .failure(mapped)
                 }
             }
         }
     }
 
+    /// The savepoint of one item of `CreateTasks`.
+    private static let savepointItem = SQL("SAVEPOINT item")
+    private static let releaseItem = SQL("RELEASE item")
+    private static let rollbackToItem = SQL("ROLLBACK TO item")
+
+    /// Inserts a pending task unless its dedupe key exists.
+    private static let insertTaskSQL = SQL("""
+        INSERT INTO tasks (type_id, status, params_json, dedupe_key, priority, progress, attempts, max_attempts,
+                           created_at_ms, updated_at_ms, run_at_ms, retry_backoff_base_ms, retry_backoff_cap_ms)
+        VALUES (?, 'pending', ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (dedupe_key) DO NOTHING
+        """)
+
     /// Inserts `new` (history `created`), or returns the task with its dedupe key; inside a write transaction.
     private func insertTask(_ new: NewTask, _ db: SQLiteConnection) throws -> (task: Task, deduplicated: Bool) {
         // The UNIQUE index answers the dedupe check and the insert in one search, under the write lock.
-        try db.prepare("""
-            INSERT INTO tasks (type_id, status, params_json, dedupe_key, priority, progress, attempts, max_attempts,
-                               created_at_ms, updated_at_ms, run_at_ms, retry_backoff_base_ms, retry_backoff_cap_ms)
-            VALUES (?, 'pending', ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (dedupe_key) DO NOTHING
-            """).run([
-                new.typeID, new.paramsJSON, new.dedupeKey, new.priority, new.maxAttempts, new.nowMs, new.nowMs,
-                max(new.runAtMs, 0), new.retryBackoff.baseMs, new.retryBackoff.capMs,
-            ])
+        try db.prepare(Self.insertTaskSQL).run([
+            new.typeID, new.paramsJSON, new.dedupeKey, new.priority, new.maxAttempts, new.nowMs, new.nowMs,
+            max(new.runAtMs, 0), new.retryBackoff.baseMs, new.retryBackoff.capMs,
+        ])
         guard db.changes > 0 else {
             guard var existing = try TaskRow.fetch(dedupeKey: new.dedupeKey, in: db) else { throw Self.vanished }
             live.withLock { $0.overlay(&existing) }

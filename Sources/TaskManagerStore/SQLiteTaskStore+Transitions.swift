@@ -11,6 +11,18 @@ extension SQLiteTaskStore {
         var leaseExpiredAttempt: Int32
     }
 
+    /// Writes a finished task's final state.
+    private static let finishSQL = SQL("""
+        UPDATE tasks SET status = ?1, result_json = ?2, error_message = ?3, completed_at_ms = ?4, updated_at_ms = ?4,
+                         lease_expires_at_ms = NULL, progress = ?5, progress_message = ?6,
+                         progress_changed_at_ms = ?7, progress_rate = ?8, stalled_since_ms = ?9,
+                         cancel_requested = ?10, cancel_reason = ?11, lease_expired_attempt = ?12
+        WHERE id = ?13
+        """)
+
+    /// Deletes the rows of a finished task that were kept only for recovery.
+    private static let deleteHiddenEventsSQL = SQL("DELETE FROM task_history WHERE task_id = ?1 AND visible = 0")
+
     /// Finishes the claimed task `task`: its row gets its final state (including the attempt's live state, which
     /// only memory had), `events` are appended as history, rows kept only for durability are deleted, and memory
     /// forgets it.
@@ -18,26 +30,20 @@ extension SQLiteTaskStore {
     /// - Returns: the task as its row now reads.
     func finish(_ db: SQLiteConnection, _ task: LiveTask, _ claim: LiveClaim, _ ending: Ending, nowMs: Int64,
                 events: [(change: String, message: String)]) throws -> Task {
-        try db.prepare("""
-            UPDATE tasks SET status = ?1, result_json = ?2, error_message = ?3, completed_at_ms = ?4, updated_at_ms = ?4,
-                             lease_expires_at_ms = NULL, progress = ?5, progress_message = ?6,
-                             progress_changed_at_ms = ?7, progress_rate = ?8, stalled_since_ms = ?9,
-                             cancel_requested = ?10, cancel_reason = ?11, lease_expired_attempt = ?12
-            WHERE id = ?13
-            """).run([
-                ending.status.name, ending.resultJSON.isEmpty ? nil : ending.resultJSON,
-                ending.errorMessage.isEmpty ? nil : ending.errorMessage, nowMs, claim.progress,
-                claim.progressMessage.isEmpty ? nil : claim.progressMessage, claim.progressChangedAtMs,
-                TaskRow.progressRateValue(claim.progressRate), ending.stalledSinceMs, claim.cancelRequested,
-                claim.cancelReason.isEmpty ? nil : claim.cancelReason,
-                ending.leaseExpiredAttempt > 0 ? ending.leaseExpiredAttempt : nil, task.id,
-            ])
+        try db.prepare(Self.finishSQL).run([
+            ending.status.name, ending.resultJSON.isEmpty ? nil : ending.resultJSON,
+            ending.errorMessage.isEmpty ? nil : ending.errorMessage, nowMs, claim.progress,
+            claim.progressMessage.isEmpty ? nil : claim.progressMessage, claim.progressChangedAtMs,
+            TaskRow.progressRateValue(claim.progressRate), ending.stalledSinceMs, claim.cancelRequested,
+            claim.cancelReason.isEmpty ? nil : claim.cancelReason,
+            ending.leaseExpiredAttempt > 0 ? ending.leaseExpiredAttempt : nil, task.id,
+        ])
         for event in events {
             try appendEvent(db, taskID: task.id, change: event.change, workerID: claim.workerID, message: event.message,
                             nowMs: nowMs)
         }
         if live.withLock({ $0.tasks[task.id]?.hasHiddenEvents ?? false }) {
-            try db.prepare("DELETE FROM task_history WHERE task_id = ?1 AND visible = 0").run([task.id])
+            try db.prepare(Self.deleteHiddenEventsSQL).run([task.id])
         }
         var finished = live.withLock { $0.makeTask(task, claim) }
         live.withLock { $0.remove(task.id) }
@@ -54,18 +60,23 @@ extension SQLiteTaskStore {
         return finished
     }
 
+    /// Puts a claimed task back in pending.
+    private static let releaseSQL = SQL("""
+        UPDATE tasks SET status = 'pending', error_message = ?1, claimed_by = NULL, claimed_at_ms = NULL,
+                         progress = 0, progress_message = NULL, updated_at_ms = ?2, lease_expires_at_ms = NULL,
+                         stalled_since_ms = NULL, run_at_ms = ?3, lease_expired_attempt = ?4
+        WHERE id = ?5
+        """)
+
     /// Puts the claimed task `task` back in pending, claimable from `runAtMs`, with history `event`.
     ///
     /// - Returns: the task as its row now reads.
     func release(_ db: SQLiteConnection, _ task: LiveTask, _ claim: LiveClaim, runAtMs: Int64, errorMessage: String,
                  leaseExpiredAttempt: Int32, nowMs: Int64, event: (change: String, message: String)) throws -> Task {
-        try db.prepare("""
-            UPDATE tasks SET status = 'pending', error_message = ?1, claimed_by = NULL, claimed_at_ms = NULL,
-                             progress = 0, progress_message = NULL, updated_at_ms = ?2, lease_expires_at_ms = NULL,
-                             stalled_since_ms = NULL, run_at_ms = ?3, lease_expired_attempt = ?4
-            WHERE id = ?5
-            """).run([errorMessage.isEmpty ? nil : errorMessage, nowMs, runAtMs,
-                      leaseExpiredAttempt > 0 ? leaseExpiredAttempt : nil, task.id])
+        try db.prepare(Self.releaseSQL).run([
+            errorMessage.isEmpty ? nil : errorMessage, nowMs, runAtMs, leaseExpiredAttempt > 0 ? leaseExpiredAttempt : nil,
+            task.id,
+        ])
         try appendEvent(db, taskID: task.id, change: event.change, workerID: claim.workerID, message: event.message,
                         nowMs: nowMs)
         return live.withLock { live in

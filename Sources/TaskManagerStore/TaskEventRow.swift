@@ -27,12 +27,12 @@ struct TaskEventRow {
         FROM task_history WHERE task_id = ?1 AND attempt IS NOT NULL ORDER BY id DESC LIMIT 1
         """
 
-    private static let insert = """
+    private static let insert = SQL("""
         INSERT INTO task_history (task_id, status_change, worker_id, message, created_at_ms, visible, attempt,
                                   progress, progress_message, lease_expires_at_ms, progress_changed_at_ms,
                                   progress_rate, stalled_since_ms, cancel_requested, cancel_reason)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-        """
+        """)
 
     /// Appends the row; inside the write transaction of the change it records.
     func append(to db: SQLiteConnection) throws {

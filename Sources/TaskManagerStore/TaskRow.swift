@@ -58,13 +58,16 @@ enum TaskRow {
         rate.flatMap { $0.isFinite ? $0 : nil }
     }
 
+    private static let selectByID = SQL(select + " WHERE t.id = ?")
+    private static let selectByDedupeKey = SQL(select + " WHERE t.dedupe_key = ?")
+
     /// The task with this id, or nil.
     static func fetch(id: Int64, in db: SQLiteConnection) throws -> Task? {
-        try db.prepare(select + " WHERE t.id = ?").firstRow([id], read)
+        try db.prepare(selectByID).firstRow([id], read)
     }
 
     /// The task with this dedupe key, or nil.
     static func fetch(dedupeKey: String, in db: SQLiteConnection) throws -> Task? {
-        try db.prepare(select + " WHERE t.dedupe_key = ?").firstRow([dedupeKey], read)
+        try db.prepare(selectByDedupeKey).firstRow([dedupeKey], read)
     }
 }
