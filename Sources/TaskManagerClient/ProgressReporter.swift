@@ -42,15 +42,22 @@ public final class ProgressReporter: Sendable {
         self.send = send
     }
 
-    /// A reporter that calls `UpdateProgress` on `taskID` as `workerID`.
+    /// A reporter that calls `UpdateProgress` on `taskID` as `workerID`, for the claim's `attempt` (0 = not
+    /// checked). A reply that says a cancel was requested, or an answer "Lease lost", goes to `claim`.
     public convenience init(
-        client: TaskManagerClient, taskID: Int64, workerID: String,
+        client: TaskManagerClient, taskID: Int64, workerID: String, attempt: Int32 = 0, claim: ClaimState? = nil,
         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now },
         onError: @escaping @Sendable (any Error) -> Void = { _ in }
     ) {
         self.init(now: now, onError: onError) { percent, message in
-            _ = try await client.updateProgress(
-                UpdateProgressRequest(id: taskID, workerID: workerID, progress: Int32(percent), message: message))
+            do {
+                let response = try await client.updateProgress(
+                    UpdateProgressRequest(id: taskID, workerID: workerID, progress: Int32(percent), message: message, attempt: attempt))
+                if response.cancelRequested { claim?.requestCancel() }
+            } catch let error as TaskManagerError where error.isLostClaim {
+                claim?.loseLease()
+                throw error
+            }
         }
     }
 

@@ -16,8 +16,14 @@ extension Worker {
         public var workerID: String
         /// Which tasks to claim; default `example.%`.
         public var selection: Selection = .typePattern("example.%")
-        /// How long to wait when nothing is claimable; errors wait twice as long, capped at `maxErrorBackoff`.
+        /// How long a claim waits on the server for a task to appear (a long poll, at most 30 000); 0 = it
+        /// does not wait, and the worker sleeps `pollInterval` between claims that found nothing.
+        public var claimWaitMs: UInt32 = 20_000
+        /// How long to sleep between claims that found nothing when claims do not wait; errors wait twice as
+        /// long, capped at `maxErrorBackoff`.
         public var pollInterval: Duration = .seconds(10)
+        /// How often to renew a running task's lease; nil = a third of the lease the claim granted.
+        public var heartbeatInterval: Duration?
         /// Stop after handling this many tasks (completed or failed); 0 = no limit.
         public var maxRuns: Int = 0
         /// How many tasks may run at once; at least 1.

@@ -3,12 +3,20 @@ import TaskManagerCore
 
 /// Claims tasks from a TaskManager server and runs them with registered handlers, following clients/EXAMPLES.md.
 ///
-/// `run()` checks the server's health, registers `Configuration.taskTypes`, then loops: claim; when nothing is
-/// claimable, stop if `stopWhenIdle`, else wait `pollInterval`; run the task's handler and complete the task with
-/// its result (canonical JSON), or fail it with the handler's error message. A task whose type has no handler is
-/// failed with `Unknown task type: <type>`. Up to `maxConcurrentTasks` tasks run at once. An error talking to the
-/// server waits twice the poll interval (at most 30 s); `maxConsecutiveErrors` in a row end the run, and a
-/// successful claim resets the count. `stop()` ends the run gracefully: no new claims, running tasks finish.
+/// `run()` checks the server's health, registers `Configuration.taskTypes`, then loops: claim, waiting on the
+/// server up to `claimWaitMs` for a task to appear (a long poll; with `stopWhenIdle` it does not wait, and with
+/// several `taskTypeIDs` it sleeps `pollInterval` instead, as one claim cannot wait on several ids); with free
+/// slots for several tasks it claims them in one `ClaimTasks`. Each task's handler runs while the worker renews
+/// its lease with `Heartbeat` every third of the lease. Every call about the task sends the claim's attempt.
+/// A cancel request (from a heartbeat or progress reply) or a lost lease cancels the handler (`TaskContext.claim`
+/// says which); a cancelled task is failed, which the server turns into `cancelled`, and the result of a task
+/// whose lease was lost is dropped and logged, since another worker may have it now. Otherwise the task is
+/// completed with its result (canonical JSON), or failed with the handler's error message. A task whose type has
+/// no handler is failed with `Unknown task type: <type>`. Up to `maxConcurrentTasks` tasks run at once. An error
+/// talking to the server waits twice the poll interval (at most 30 s); `maxConsecutiveErrors` in a row end the
+/// run, and a successful claim resets the count. CompleteTask and FailTask are tried again after UNAVAILABLE
+/// (the client reconnects): with the attempt sent, a repeat of one already applied is refused, never applied
+/// twice. `stop()` ends the run gracefully: no new claims, running tasks finish.
 ///
 /// ```swift
 /// let worker = Worker(client: client, configuration: .init(workerID: "resizer-1", selection: .typePattern("image.%")))
@@ -27,6 +35,8 @@ public final class Worker: Sendable {
         var stopRequested = false
         /// The wait in progress, cancelled by `stop()`.
         var pause: _Concurrency.Task<Void, Never>?
+        /// The claim in flight (it may be waiting on the server), cancelled by `stop()`.
+        var claim: _Concurrency.Task<[Task], any Error>?
         var processed = 0
         var failed = 0
         var consecutiveErrors = 0
@@ -36,10 +46,14 @@ public final class Worker: Sendable {
     private enum Outcome {
         case completed(JSONValue)
         case failed(String)
+        /// The handler stopped for a cancel request.
+        case cancelled
+        /// The lease was lost while the handler ran: nothing is reported.
+        case dropped
 
         var isFailure: Bool {
-            if case .failed = self { return true }
-            return false
+            if case .completed = self { return false }
+            return true
         }
     }
 
@@ -60,11 +74,14 @@ public final class Worker: Sendable {
 
     /// Asks the worker to stop: it claims nothing more and `run()` returns once the running tasks have finished.
     public func stop() {
-        let pause = state.withLockedValue { state -> _Concurrency.Task<Void, Never>? in
+        let (pause, claim) = state.withLockedValue { state in
             state.stopRequested = true
-            return state.pause
+            return (state.pause, state.claim)
         }
         pause?.cancel()
+        // The server ends a waiting claim when it is cancelled; a task it claimed just before still comes back
+        // and runs.
+        claim?.cancel()
     }
 
     /// Works until stopped, idle (with `stopWhenIdle`), `maxRuns` reached, or too many errors; then returns what
@@ -110,31 +127,42 @@ public final class Worker: Sendable {
                 running -= 1
                 continue
             }
-            let claim: Task?
+            let claims: [Task]
             do {
-                claim = try await claimNext()
+                claims = try await claimUnlessStopped(upTo: min(limit - running, configuration.maxRuns > 0 ? configuration.maxRuns - claimed : .max))
                 state.withLockedValue { $0.consecutiveErrors = 0 }
+            } catch where state.withLockedValue({ $0.stopRequested }) {
+                continue
             } catch {
                 configuration.log("Claim failed: \(Self.message(of: error))")
                 if recordError(error) >= configuration.maxConsecutiveErrors { return .tooManyErrors(Self.message(of: error)) }
                 await pause(for: configuration.errorBackoff)
                 continue
             }
-            guard let task = claim else {
+            guard !claims.isEmpty else {
                 if configuration.stopWhenIdle {
                     // A running task may still put work back (a retried failure), so idle means nothing running.
                     guard running > 0 else { return .idle }
                     await group.next()
                     running -= 1
-                } else {
+                } else if !claimsWait {
                     await pause(for: configuration.pollInterval)
                 }
                 continue
             }
-            claimed += 1
-            running += 1
-            group.addTask { await self.process(task) }
+            for task in claims {
+                claimed += 1
+                running += 1
+                group.addTask { await self.process(task) }
+            }
         }
+    }
+
+    /// Whether a claim waits on the server for a task (so no sleep is needed between claims that found none).
+    private var claimsWait: Bool {
+        guard !configuration.stopWhenIdle, configuration.claimWaitMs > 0 else { return false }
+        if case .taskTypeIDs(let ids) = configuration.selection { return ids.count == 1 }
+        return true
     }
 
     private func reasonToStop(claimed: Int) -> ExitReason? {
@@ -146,34 +174,69 @@ public final class Worker: Sendable {
         }
     }
 
-    /// The next task of the selection, or nil when none is claimable.
-    private func claimNext() async throws -> Task? {
+    /// `claimNext(upTo:)` in a task that `stop()` can cancel.
+    private func claimUnlessStopped(upTo count: Int) async throws -> [Task] {
+        let claim = _Concurrency.Task { try await self.claimNext(upTo: count) }
+        let stopped = state.withLockedValue { state -> Bool in
+            state.claim = claim
+            return state.stopRequested
+        }
+        if stopped { claim.cancel() }
+        defer { state.withLockedValue { $0.claim = nil } }
+        return try await claim.value
+    }
+
+    /// Up to `count` tasks of the selection (one `ClaimTasks` for several); none when nothing is claimable.
+    private func claimNext(upTo count: Int) async throws -> [Task] {
         let workerID = configuration.workerID
+        let waitMs = claimsWait ? configuration.claimWaitMs : 0
         switch configuration.selection {
         case .typePattern(let pattern):
-            return try await client.claimTask(ClaimTaskRequest(workerID: workerID, typePattern: pattern))
+            return try await claim(ClaimTaskRequest(workerID: workerID, typePattern: pattern, waitMs: waitMs), count)
         case .taskTypeIDs(let ids):
             for id in ids {
-                if let task = try await client.claimTask(ClaimTaskRequest(workerID: workerID, taskTypeID: id)) { return task }
+                let tasks = try await claim(ClaimTaskRequest(workerID: workerID, taskTypeID: id, waitMs: waitMs), count)
+                if !tasks.isEmpty { return tasks }
             }
-            return nil
+            return []
         }
     }
 
-    /// Runs the task's handler and reports the outcome to the server.
+    private func claim(_ request: ClaimTaskRequest, _ count: Int) async throws -> [Task] {
+        guard count > 1 else { return try await client.claimTask(request).map { [$0] } ?? [] }
+        return try await client.claimTasks(request, max: Int32(min(count, Self.maxClaimBatch)))
+    }
+
+    /// The most tasks one `ClaimTasks` may take (the server's limit).
+    static let maxClaimBatch = 100
+
+    /// Runs the task's handler, renewing its lease meanwhile, and reports the outcome to the server.
     private func process(_ task: Task) async {
-        let outcome = await outcome(of: task)
-        let workerID = configuration.workerID
+        let claim = ClaimState()
+        let heartbeats = _Concurrency.Task { await self.renewLease(of: task, claim) }
+        let outcome = await outcome(of: task, claim)
+        heartbeats.cancel()
+        let done = CompleteTaskRequest(id: task.id, workerID: configuration.workerID, attempt: task.attempts)
         do {
             switch outcome {
             case .completed(let result):
-                _ = try await client.completeTask(CompleteTaskRequest(id: task.id, workerID: workerID, resultJSON: result.canonicalText))
+                var request = done
+                request.resultJSON = result.canonicalText
+                _ = try await retryingIfUnavailable { try await self.client.completeTask(request) }
                 configuration.log("Task \(task.id) (\(task.type)) completed")
             case .failed(let message):
-                _ = try await client.failTask(FailTaskRequest(id: task.id, workerID: workerID, error: message))
+                try await fail(task, message)
                 configuration.log("Task \(task.id) (\(task.type)) failed: \(message)")
+            case .cancelled:
+                try await fail(task, "Cancelled while running")
+                configuration.log("Task \(task.id) (\(task.type)) cancelled")
+            case .dropped:
+                configuration.log("Task \(task.id) (\(task.type)): lease lost, its result is dropped")
             }
             record(failed: outcome.isFailure)
+        } catch let error as TaskManagerError where error.isLostClaim {
+            configuration.log("Task \(task.id) (\(task.type)): \(error.message), its result is dropped")
+            record(failed: true)
         } catch {
             configuration.log("Cannot report the outcome of task \(task.id): \(Self.message(of: error))")
             record(failed: true)
@@ -181,7 +244,57 @@ public final class Worker: Sendable {
         }
     }
 
-    private func outcome(of task: Task) async -> Outcome {
+    private func fail(_ task: Task, _ message: String) async throws {
+        let request = FailTaskRequest(id: task.id, workerID: configuration.workerID, error: message, attempt: task.attempts)
+        _ = try await retryingIfUnavailable { try await self.client.failTask(request) }
+    }
+
+    /// Runs `call`, and again (up to 3 times, 1 s apart) while it fails with UNAVAILABLE: for the calls that
+    /// the attempt number makes safe to repeat.
+    private func retryingIfUnavailable<T>(_ call: () async throws -> T) async throws -> T {
+        var tries = 0
+        while true {
+            do {
+                return try await call()
+            } catch let error as TaskManagerError where error.code == .unavailable && tries < 3 {
+                tries += 1
+                configuration.log("\(error.message); trying again")
+                try? await _Concurrency.Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Sends `Heartbeat` every third of the task's lease until cancelled, or until the lease is lost.
+    private func renewLease(of task: Task, _ claim: ClaimState) async {
+        let request = HeartbeatRequest(id: task.id, workerID: configuration.workerID, attempt: task.attempts)
+        let interval = configuration.heartbeatInterval ?? Self.heartbeatInterval(of: task)
+        while !_Concurrency.Task.isCancelled {
+            do {
+                try await _Concurrency.Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            do {
+                let response = try await client.heartbeat(request)
+                if response.cancelRequested { claim.requestCancel() }
+            } catch let error as TaskManagerError where error.isLostClaim {
+                configuration.log("Task \(task.id): \(error.message)")
+                return claim.loseLease()
+            } catch {
+                // The next beat may get through (the client reconnects); the lease still has two thirds left.
+                configuration.log("Heartbeat of task \(task.id) failed: \(Self.message(of: error))")
+            }
+        }
+    }
+
+    /// A third of the lease the claim granted (at least 100 ms; 10 s when the task does not say).
+    static func heartbeatInterval(of task: Task) -> Duration {
+        let leaseMs = task.leaseExpiresAtMs - task.claimedAtMs
+        guard leaseMs > 0 else { return .seconds(10) }
+        return .milliseconds(max(leaseMs / 3, 100))
+    }
+
+    private func outcome(of task: Task, _ claim: ClaimState) async -> Outcome {
         guard let handler = state.withLockedValue({ $0.handlers[task.type] }) else {
             return .failed("Unknown task type: \(task.type)")
         }
@@ -193,11 +306,24 @@ public final class Worker: Sendable {
         }
         let log = configuration.log
         let progress = ProgressReporter(
-            client: client, taskID: task.id, workerID: configuration.workerID,
+            client: client, taskID: task.id, workerID: configuration.workerID, attempt: task.attempts, claim: claim,
             onError: { error in log("Progress update of task \(task.id) failed: \(Self.message(of: error))") })
-        do {
-            return .completed(try await handler(TaskContext(task: task, params: params, progress: progress, workerID: configuration.workerID)))
-        } catch {
+        let context = TaskContext(task: task, params: params, progress: progress, workerID: configuration.workerID, claim: claim)
+        let running = _Concurrency.Task { try await handler(context) }
+        claim.onStop { running.cancel() }
+        let result = await withTaskCancellationHandler {
+            await running.result
+        } onCancel: {
+            running.cancel()
+        }
+        if claim.leaseLost { return .dropped }
+        switch result {
+        case .success(let value):
+            // A requested cancel does not undo finished work: the server completes it too.
+            return .completed(value)
+        case .failure where claim.cancelRequested:
+            return .cancelled
+        case .failure(let error):
             return .failed(Self.message(of: error))
         }
     }

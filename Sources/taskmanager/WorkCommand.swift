@@ -27,8 +27,11 @@ struct WorkCommand: AsyncParsableCommand {
     @Option(name: .customLong("task-type-ids"), help: "Comma-separated task type ids to claim, one claim per id in turn, instead of the pattern.")
     var taskTypeIDs: String?
 
-    @Option(help: "Seconds to wait when nothing is claimable (fractions allowed).")
+    @Option(help: "Seconds to sleep between claims that found nothing when claims do not wait (--wait-ms 0, several --task-type-ids); errors wait twice as long (fractions allowed).")
     var pollInterval = 10.0
+
+    @Option(name: .customLong("wait-ms"), help: "Milliseconds a claim waits on the server for a task to appear (long poll, at most 30000); 0 = no wait.")
+    var waitMs: UInt32 = 20_000
 
     @Option(help: "Stop after handling this many tasks; 0 = no limit.")
     var maxRuns = 0
@@ -45,6 +48,7 @@ struct WorkCommand: AsyncParsableCommand {
     func validate() throws {
         guard pollInterval >= 0, pollInterval.isFinite else { throw ValidationError("Poll interval must not be negative") }
         guard maxRuns >= 0 else { throw ValidationError("Max runs must not be negative") }
+        guard waitMs <= 30_000 else { throw ValidationError("Wait must be at most 30000 ms") }
         guard concurrency >= 1 else { throw ValidationError("Concurrency must be at least 1") }
         guard workerID?.isEmpty != true else { throw ValidationError("Worker ID must not be empty") }
         _ = try selection()
@@ -74,6 +78,7 @@ struct WorkCommand: AsyncParsableCommand {
         let id = workerID ?? "swift-worker-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         var configuration = Worker.Configuration(workerID: id, selection: try selection())
         configuration.pollInterval = .milliseconds(Int64((pollInterval * 1000).rounded()))
+        configuration.claimWaitMs = waitMs
         configuration.maxRuns = maxRuns
         configuration.maxConcurrentTasks = concurrency
         configuration.stopWhenIdle = stopWhenIdle
