@@ -278,3 +278,43 @@ class FakeServer:
                     behaviour(connection)
                 except (OSError, AssertionError):
                     pass  # the client went away first
+
+
+def test_claim_calls_carry_attempts_heartbeats_and_cancel_requests(server):
+    register_examples(server.client)
+    client = server.client
+    task_id = client.create_task("example.echo", {"message": "attempts"}).task.id
+    task = client.claim_task("w1", type_pattern="example.echo")
+    assert (task.id, task.attempts) == (task_id, 1)
+    beat = client.heartbeat(task_id, "w1", attempt=1)
+    assert beat.lease_expires_at_ms > 0 and not beat.cancel_requested
+    assert client.update_progress(task_id, "w1", 10, "ten", attempt=1).progress == 10
+    client.cancel_task(task_id, reason="test")
+    assert client.heartbeat(task_id, "w1", attempt=1).cancel_requested
+    assert client.update_progress(task_id, "w1", 20, attempt=1).cancel_requested
+    # A call for another attempt is refused: the server counts only the current one.
+    with pytest.raises(TaskManagerError) as refused:
+        client.complete_task(task_id, "w1", {"done": True}, attempt=2)
+    assert refused.value.message == "Lease lost"
+    assert client.fail_task(task_id, "w1", "stopped", attempt=1).task.status == 5  # CANCELLED
+
+
+def test_a_long_poll_claim_waits_past_the_client_timeout_and_returns_the_new_task(server):
+    register_examples(server.client)
+    short = Client(server.address, timeout=1.0)
+    try:
+        result = {}
+        waiting = threading.Thread(
+            target=lambda: result.update(task=short.claim_task("w1", type_pattern="example.%", wait_ms=3000)))
+        started = time.monotonic()
+        waiting.start()
+        time.sleep(1.5)  # past the client's own 1 s timeout
+        task_id = server.client.create_task("example.echo", {"message": "long poll"}).task.id
+        waiting.join(10)
+        assert result["task"] is not None and result["task"].id == task_id
+        assert 1.4 < time.monotonic() - started < 3.0
+        # Nothing to claim: the server waits the whole wait_ms, and the answer is "none", not a deadline.
+        assert short.claim_task("w1", type_pattern="example.%", wait_ms=1500) is None
+        assert server.client.claim_tasks("w1", 5, type_pattern="example.%") == []
+    finally:
+        short.close()

@@ -121,30 +121,61 @@ class Client:
                                        dedupe_key=dedupe_key, max_attempts=max_attempts)
         return self._call("CreateTask", request, ts.CreateTaskResponse)
 
-    def claim_task(self, worker_id, task_type_id=0, type_pattern="", sort_by="", sort_order=""):
-        """Claims the next task of a type id and/or a LIKE pattern on the type name; None when none is claimable."""
+    def claim_task(self, worker_id, task_type_id=0, type_pattern="", sort_by="", sort_order="", wait_ms=0):
+        """Claims the next task of a type id and/or a LIKE pattern on the type name; None when none is claimable.
+
+        `wait_ms` > 0 (at most 30000) makes the server wait that long for a task to appear (a long poll); the
+        call's deadline is extended by as much.
+        """
         request = ts.ClaimTaskRequest(worker_id=worker_id, task_type_id=task_type_id, type_pattern=type_pattern,
-                                      sort_by=sort_by, sort_order=sort_order)
-        response = self._call("ClaimTask", request, ts.ClaimTaskResponse)
+                                      sort_by=sort_by, sort_order=sort_order, wait_ms=wait_ms)
+        response = self._call("ClaimTask", request, ts.ClaimTaskResponse, extra_seconds=wait_ms / 1000)
         return response.task if response.HasField("task") else None
 
-    def update_progress(self, id, worker_id, progress, message=""):
-        """Reports progress 0..100 of a task this worker holds → UpdateProgressResponse{id, progress}."""
-        request = ts.UpdateProgressRequest(id=id, worker_id=worker_id, progress=progress, message=message or "")
+    def claim_tasks(self, worker_id, max, task_type_id=0, type_pattern="", wait_ms=0):
+        """Claims up to `max` tasks in one call (only the first waits `wait_ms`); a list, empty when none."""
+        claim = ts.ClaimTaskRequest(worker_id=worker_id, task_type_id=task_type_id, type_pattern=type_pattern,
+                                    wait_ms=wait_ms)
+        response = self._call("ClaimTasks", ts.ClaimTasksRequest(claim=claim, max=max), ts.ClaimTasksResponse,
+                              extra_seconds=wait_ms / 1000)
+        return list(response.tasks)
+
+    def update_progress(self, id, worker_id, progress, message="", attempt=0):
+        """Reports progress 0..100 of a task this worker holds → UpdateProgressResponse{id, progress,
+        lease_expires_at_ms, cancel_requested}.
+
+        `attempt` is the claim's `attempts` (0 = not checked): when the worker's lease was lost the server
+        answers FAILED_PRECONDITION "Lease lost" instead of recording the progress.
+        """
+        request = ts.UpdateProgressRequest(id=id, worker_id=worker_id, progress=progress, message=message or "",
+                                           attempt=attempt)
         return self._call("UpdateProgress", request, ts.UpdateProgressResponse)
 
-    def complete_task(self, id, worker_id, result=None):
+    def heartbeat(self, id, worker_id, attempt=0):
+        """Renews the lease of a task this worker holds → HeartbeatResponse{id, lease_expires_at_ms,
+        cancel_requested}; "Lease lost" as for update_progress."""
+        return self._call("Heartbeat", ts.HeartbeatRequest(id=id, worker_id=worker_id, attempt=attempt),
+                          ts.HeartbeatResponse)
+
+    def complete_task(self, id, worker_id, result=None, attempt=0):
         """Completes a task this worker holds → CompleteTaskResponse{task}.
 
         `result` is any JSON value (dicts and lists are sent as JSON, strings as JSON text) or None for none.
+        `attempt` as for update_progress.
         """
-        request = ts.CompleteTaskRequest(id=id, worker_id=worker_id, result_json=_json_text(result, ""))
+        request = ts.CompleteTaskRequest(id=id, worker_id=worker_id, result_json=_json_text(result, ""),
+                                         attempt=attempt)
         return self._call("CompleteTask", request, ts.CompleteTaskResponse)
 
-    def fail_task(self, id, worker_id, error):
-        """Fails the current attempt of a task this worker holds → FailTaskResponse{task, retried}."""
-        request = ts.FailTaskRequest(id=id, worker_id=worker_id, error=error)
+    def fail_task(self, id, worker_id, error, attempt=0):
+        """Fails the current attempt of a task this worker holds → FailTaskResponse{task, retried}; a task
+        whose cancel was requested ends cancelled. `attempt` as for update_progress."""
+        request = ts.FailTaskRequest(id=id, worker_id=worker_id, error=error, attempt=attempt)
         return self._call("FailTask", request, ts.FailTaskResponse)
+
+    def cancel_task(self, id, reason=""):
+        """Cancels a task: at once when pending; when claimed, its worker is told (cancel_requested) → Task."""
+        return self._call("CancelTask", ts.CancelTaskRequest(id=id, reason=reason), ts.CancelTaskResponse).task
 
     def get_task(self, id):
         """The Task with this id; NOT_FOUND "Task not found" otherwise."""
@@ -172,17 +203,18 @@ class Client:
         self._open().ping(next(self._ids), self._local_wait())
         return time.monotonic() - started
 
-    def _call(self, rpc, request, response_type):
+    def _call(self, rpc, request, response_type, extra_seconds=0):
         call_id = next(self._ids)
         frame = rpc_pb2.ClientFrame()
         frame.request.call_id = call_id
         frame.request.method = _METHOD_PREFIX + rpc
         frame.request.payload = request.SerializeToString()
         if self.timeout:
-            frame.request.timeout_ms = min(int(self.timeout * 1000), _MAX_TIMEOUT_MS)
+            frame.request.timeout_ms = min(int((self.timeout + extra_seconds) * 1000), _MAX_TIMEOUT_MS)
         if self.api_key is not None:
             frame.request.metadata["x-api-key"] = self.api_key
-        response = self._open().call(frame, call_id, self._local_wait())
+        wait = self._local_wait()
+        response = self._open().call(frame, call_id, None if wait is None else wait + extra_seconds)
         if response.status.code != 0:
             raise TaskManagerError(response.status.code, response.status.message)
         message = response_type()
