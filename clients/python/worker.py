@@ -35,7 +35,10 @@ def parse_arguments(argv):
     parser.add_argument("--task-type-ids", type=type_ids, metavar="1,2,3",
                         help="claim these type ids, in turn, instead of the pattern")
     parser.add_argument("--poll-interval", type=float, default=10.0, metavar="SECONDS",
-                        help="sleep when there is nothing to claim (default 10)")
+                        help="sleep when there is nothing to claim and claims do not wait (default 10)")
+    parser.add_argument("--wait-ms", type=int, default=20000, metavar="MS",
+                        help="how long a claim waits on the server for a task (long poll; default 20000)")
+    parser.add_argument("--concurrency", type=int, default=1, metavar="N", help="tasks run at once (default 1)")
     parser.add_argument("--max-runs", type=int, default=0, metavar="N",
                         help="stop after handling N tasks; 0 = no limit (default)")
     parser.add_argument("--stop-when-idle", action="store_true", help="exit as soon as a claim finds nothing")
@@ -46,6 +49,10 @@ def parse_arguments(argv):
         parser.error("--poll-interval must not be negative")
     if options.max_runs < 0:
         parser.error("--max-runs must not be negative")
+    if not 0 <= options.wait_ms <= 30000:
+        parser.error("--wait-ms must be between 0 and 30000")
+    if options.concurrency < 1:
+        parser.error("--concurrency must be at least 1")
     return options
 
 
@@ -55,7 +62,8 @@ def main(argv=None):
     worker = TaskManagerWorker(
         options.server, options.worker_id, task_type_ids=options.task_type_ids, type_pattern=options.type_pattern,
         poll_interval=options.poll_interval, max_runs=options.max_runs, api_key=options.api_key or None,
-        stop_when_idle=options.stop_when_idle, register_examples=not options.no_register)
+        stop_when_idle=options.stop_when_idle, register_examples=not options.no_register,
+        concurrency=options.concurrency, wait_ms=options.wait_ms)
     register_example_handlers(worker)
     return worker.run()
 

@@ -37,6 +37,9 @@ def test_sleep_reports_floor_percentages_of_each_step():
         def update_progress(self, task_id, progress, message=None):
             self.reports.append((task_id, progress, message))
 
+        def sleep(self, task_id, seconds):
+            pass
+
     recorder = Recorder()
     task = ts.Task(id=7, params_json=json.dumps({"seconds": 0, "steps": 3}))
     assert sleep(task, recorder) == {"slept": 0, "steps": 3}

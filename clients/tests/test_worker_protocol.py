@@ -14,7 +14,7 @@ from conftest import LEASE_SECONDS, TASKMANAGER, clean_environment, start_server
 from examples_batch import register_examples
 
 PENDING, CLAIMED, COMPLETED, FAILED, CANCELLED = 1, 2, 3, 4, 5
-FULL_PROTOCOL = ["swift"]
+FULL_PROTOCOL = ["swift", "python"]
 NO_REGISTER = ("--no-register", "--poll-interval", "0.2")
 
 

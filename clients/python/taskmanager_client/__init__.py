@@ -6,6 +6,6 @@
 """
 from .client import Client
 from .errors import TaskManagerError
-from .worker import TaskManagerWorker
+from .worker import TaskManagerWorker, TaskStopped
 
-__all__ = ["Client", "TaskManagerError", "TaskManagerWorker"]
+__all__ = ["Client", "TaskManagerError", "TaskManagerWorker", "TaskStopped"]

@@ -4,7 +4,6 @@ A handler is called as handler(task, worker) with the claimed Task message and t
 returns the result (a JSON-serialisable value); raising fails the task with the exception's message.
 """
 import json
-import time
 
 # Mirrors clients/examples/task_types.json (a test keeps the two equal).
 EXAMPLE_TASK_TYPES = [
@@ -76,7 +75,7 @@ def sleep(task, worker):
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 100:
         raise ValueError("Parameter steps must be an integer between 1 and 100")
     for step in range(1, steps + 1):
-        time.sleep(seconds / steps)
+        worker.sleep(task.id, seconds / steps)  # raises TaskStopped when the task is cancelled or lost
         worker.update_progress(task.id, step * 100 // steps, f"Step {step}/{steps}")
     return {"slept": seconds, "steps": steps}
 

@@ -25,26 +25,80 @@ def default_worker_id(language="python"):
     return f"{language}-worker-{socket.gethostname()}-{os.getpid()}"
 
 
+class TaskStopped(Exception):
+    """Raised inside a handler (by `worker.update_progress`, `worker.sleep` and `worker.check_stop`) when its task
+    should stop: `reason` is "cancelled" (an operator cancelled it: the worker ends it cancelled) or "lease lost"
+    (the server gave it to another attempt: the worker drops the result)."""
+
+    def __init__(self, reason):
+        super().__init__(f"Task {reason}")
+        self.reason = reason
+
+
+# Answers that say this worker no longer holds the task.
+_LOST_CLAIM_MESSAGES = {"Lease lost", "Task is not in claimed state", "Task is already finished"}
+_NOT_FOUND, _FAILED_PRECONDITION, _PERMISSION_DENIED, _UNAVAILABLE = 5, 9, 7, 14
+# The longest one claim waits on the server, so that SIGTERM and SIGINT are noticed within it.
+_MAX_CLAIM_WAIT_MS = 2000
+
+
+def _lost_claim(error):
+    return error.code in (_NOT_FOUND, _PERMISSION_DENIED) or (
+        error.code == _FAILED_PRECONDITION and error.message in _LOST_CLAIM_MESSAGES)
+
+
+class _Claim:
+    """A running task: its attempt, and whether (and why) its handler should stop."""
+
+    def __init__(self, task):
+        self.task = task
+        self.attempt = task.attempts
+        self.reason = None
+        self.stop = threading.Event()
+        self.done = threading.Event()
+
+    def cancel(self):
+        if self.reason is None:
+            self.reason = "cancelled"
+        self.stop.set()
+
+    def lose(self):
+        self.reason = "lease lost"
+        self.stop.set()
+
+
 class TaskManagerWorker:
     """Claims tasks and runs the registered handler of each task's type.
 
     A handler is called as handler(task, worker) with the claimed Task message; what it returns is the task's
     result (sent as JSON); an exception it raises fails the task with the exception's message.
 
+    While a handler runs, the worker renews the task's lease with Heartbeat every third of the lease, and every
+    call about the task carries the claim's attempt. A cancel request or a lost lease (learned from a heartbeat
+    or a progress reply) makes `update_progress`, `sleep` and `check_stop` raise TaskStopped in the handler
+    (`should_stop` says so without raising): a cancelled task is then failed, which the server records as
+    cancelled, and the result of a task whose lease was lost is dropped. Python cannot interrupt a handler
+    that does neither: it then runs to its end, and only its result is dropped or its task cancelled.
+
     Args:
         server: "HOST:PORT" of the server.
         worker_id: the id claims are held under; None = `python-worker-<hostname>-<pid>`.
         task_type_ids: claim these type ids, one ClaimTask per id in turn, instead of `type_pattern`.
         type_pattern: SQL LIKE pattern on the type name; None = "example.%".
-        poll_interval: seconds to sleep when nothing is claimable.
+        poll_interval: seconds to sleep when nothing is claimable and claims do not wait; errors wait twice.
         max_runs: stop after handling this many tasks (completed or failed); 0 = no limit.
         api_key: sent as metadata x-api-key.
         stop_when_idle: stop as soon as a claim finds nothing.
         register_examples: register the five example task types on the server when run() starts.
+        concurrency: tasks run at once, each on its own thread.
+        wait_ms: how long a claim waits on the server for a task (a long poll, in claims of at most 2 s so
+            that a signal is noticed promptly); 0 = no wait. Not with several task_type_ids or stop_when_idle.
+        heartbeat_interval: seconds between heartbeats; None = a third of the lease the claim granted.
     """
 
     def __init__(self, server=DEFAULT_SERVER, worker_id=None, task_type_ids=None, type_pattern=None,
-                 poll_interval=10.0, max_runs=0, api_key=None, stop_when_idle=False, register_examples=True):
+                 poll_interval=10.0, max_runs=0, api_key=None, stop_when_idle=False, register_examples=True,
+                 concurrency=1, wait_ms=20000, heartbeat_interval=None):
         self.server = server
         self.worker_id = worker_id or default_worker_id()
         self.task_type_ids = list(task_type_ids or [])
@@ -53,10 +107,16 @@ class TaskManagerWorker:
         self.max_runs = max_runs
         self.stop_when_idle = stop_when_idle
         self.register_examples = register_examples
+        self.concurrency = max(1, concurrency)
+        self.wait_ms = wait_ms
+        self.heartbeat_interval = heartbeat_interval
         self.client = Client(server, api_key=api_key)
         self.handlers = {}
         self.processed = 0
         self.failed = 0
+        self._claimed = 0
+        self._claims = {}
+        self._lock = threading.Lock()
         self._next_type_index = 0
         self._stopping = False
 
@@ -65,40 +125,79 @@ class TaskManagerWorker:
         self.handlers[type_name] = handler
 
     def stop(self):
-        """Asks run() to stop after the current task (what SIGTERM and SIGINT do)."""
+        """Asks run() to stop after the running tasks (what SIGTERM and SIGINT do)."""
         self._stopping = True
 
     # Calls on behalf of the handlers
 
+    @property
+    def _claims_wait(self):
+        return self.wait_ms > 0 and not self.stop_when_idle and len(self.task_type_ids) <= 1
+
     def claim_task(self):
         """Claims the next task by type id (each configured id in turn) or by type pattern; None if none."""
+        wait_ms = min(self.wait_ms, _MAX_CLAIM_WAIT_MS) if self._claims_wait else 0
         if not self.task_type_ids:
-            return self.client.claim_task(self.worker_id, type_pattern=self.type_pattern)
+            return self.client.claim_task(self.worker_id, type_pattern=self.type_pattern, wait_ms=wait_ms)
         count = len(self.task_type_ids)
         for offset in range(count):
-            # Starting one id further each time keeps a busy type from starving the others.
-            type_id = self.task_type_ids[(self._next_type_index + offset) % count]
-            task = self.client.claim_task(self.worker_id, task_type_id=type_id)
+            with self._lock:
+                # Starting one id further each time keeps a busy type from starving the others.
+                type_id = self.task_type_ids[(self._next_type_index + offset) % count]
+            task = self.client.claim_task(self.worker_id, task_type_id=type_id, wait_ms=wait_ms)
             if task is not None:
-                self._next_type_index = (self._next_type_index + offset + 1) % count
+                with self._lock:
+                    self._next_type_index = (self._next_type_index + offset + 1) % count
                 return task
         return None
 
     def update_progress(self, task_id, progress, message=None):
-        """Reports progress 0..100; a failure is logged, never raised. Returns the response, or None."""
+        """Reports progress 0..100 with the claim's attempt. A failure is logged, never raised; but when the task
+        should stop (a cancel request, a lost lease) this raises TaskStopped. Returns the response, or None."""
+        claim = self._claims.get(task_id)
+        response = None
         try:
-            return self.client.update_progress(task_id, self.worker_id, progress, message or "")
+            response = self.client.update_progress(task_id, self.worker_id, progress, message or "",
+                                                   attempt=claim.attempt if claim else 0)
+            if claim and response.cancel_requested:
+                claim.cancel()
+        except TaskManagerError as error:
+            if claim and _lost_claim(error):
+                claim.lose()
+            log.warning("progress update of task %s failed: %s", task_id, error)
         except Exception as error:  # progress is advisory: it must never fail the task
             log.warning("progress update of task %s failed: %s", task_id, error)
-            return None
+        self.check_stop(task_id)
+        return response
+
+    def should_stop(self, task_id):
+        """Whether the handler of `task_id` should stop: its cancel was requested or its lease was lost."""
+        claim = self._claims.get(task_id)
+        return claim is not None and claim.stop.is_set()
+
+    def check_stop(self, task_id):
+        """Raises TaskStopped when the handler of `task_id` should stop."""
+        claim = self._claims.get(task_id)
+        if claim is not None and claim.stop.is_set():
+            raise TaskStopped(claim.reason)
+
+    def sleep(self, task_id, seconds):
+        """Sleeps `seconds`, or raises TaskStopped as soon as the task should stop."""
+        claim = self._claims.get(task_id)
+        if claim is None:
+            time.sleep(seconds)
+        elif claim.stop.wait(seconds):
+            raise TaskStopped(claim.reason)
 
     def complete_task(self, task_id, result):
         """Completes a claimed task with `result` (any JSON value) → CompleteTaskResponse."""
-        return self.client.complete_task(task_id, self.worker_id, result)
+        claim = self._claims.get(task_id)
+        return self.client.complete_task(task_id, self.worker_id, result, attempt=claim.attempt if claim else 0)
 
     def fail_task(self, task_id, error):
         """Fails the current attempt of a claimed task → FailTaskResponse (`retried` if it goes back to pending)."""
-        return self.client.fail_task(task_id, self.worker_id, error)
+        claim = self._claims.get(task_id)
+        return self.client.fail_task(task_id, self.worker_id, error, attempt=claim.attempt if claim else 0)
 
     def create_task(self, type, params, priority=0):
         """Creates a task (for example a subtask) → CreateTaskResponse."""
@@ -118,7 +217,7 @@ class TaskManagerWorker:
         """
         previous_handlers = self._install_signal_handlers()
         try:
-            status = self._start() or self._loop()
+            status = self._start() or self._run_slots()
         finally:
             self._restore_signal_handlers(previous_handlers)
             self.client.close()
@@ -145,53 +244,150 @@ class TaskManagerWorker:
                 return 1
         return 0
 
+    def _run_slots(self):
+        if self.concurrency == 1:
+            return self._loop()
+        statuses = []
+        threads = [threading.Thread(target=lambda: statuses.append(self._loop()), daemon=True)
+                   for _ in range(self.concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            # Joined in slices: the main thread must keep running Python code for the signal handlers.
+            while thread.is_alive():
+                thread.join(_SLEEP_SLICE_SECONDS)
+        return max(statuses, default=0)
+
+    def _reserve_run(self):
+        with self._lock:
+            if self.max_runs and self._claimed >= self.max_runs:
+                return False
+            self._claimed += 1
+            return True
+
+    def _unreserve_run(self):
+        with self._lock:
+            self._claimed -= 1
+
     def _loop(self):
-        consecutive_errors = 0
+        errors = 0
         while not self._stopping:
-            if self.max_runs and self.processed >= self.max_runs:
-                log.info("handled %d tasks: stopping", self.processed)
+            if not self._reserve_run():
+                log.info("handled %d tasks: stopping", self.max_runs)
                 break
             try:
                 task = self.claim_task()
-                consecutive_errors = 0
-                if task is None:
-                    if self.stop_when_idle:
-                        log.info("nothing to claim: stopping")
-                        break
+            except TaskManagerError as error:
+                self._unreserve_run()
+                errors += 1
+                if self._gives_up(errors, error):
+                    return 1
+                continue
+            errors = 0
+            if task is None:
+                self._unreserve_run()
+                if self.stop_when_idle:
+                    log.info("nothing to claim: stopping")
+                    break
+                if not self._claims_wait:
                     self._sleep(self.poll_interval)
-                    continue
+                continue
+            try:
                 self._handle(task)
             except TaskManagerError as error:
-                consecutive_errors += 1
-                log.error("server error (%d in a row): %s", consecutive_errors, error)
-                if consecutive_errors >= MAX_CONSECUTIVE_ERRORS:
-                    log.error("%d consecutive errors: giving up", consecutive_errors)
+                errors += 1
+                if self._gives_up(errors, error):
                     return 1
-                self._sleep(min(2 * self.poll_interval, MAX_ERROR_BACKOFF_SECONDS))
         return 0
+
+    def _gives_up(self, errors, error):
+        """Logs a server error; True after 5 in a row, else waits twice the poll interval (at most 30 s)."""
+        log.error("server error (%d in a row): %s", errors, error)
+        if errors >= MAX_CONSECUTIVE_ERRORS:
+            log.error("%d consecutive errors: giving up", errors)
+            return True
+        self._sleep(min(2 * self.poll_interval, MAX_ERROR_BACKOFF_SECONDS))
+        return False
 
     def _handle(self, task):
         log.info("claimed task %d (%s, attempt %d/%d)", task.id, task.type, task.attempts, task.max_attempts)
+        claim = _Claim(task)
+        self._claims[task.id] = claim
+        beats = threading.Thread(target=self._heartbeats, args=(claim,), daemon=True)
+        beats.start()
+        try:
+            outcome = self._run_handler(task)
+        finally:
+            claim.done.set()
+        try:
+            self._report(task, claim, outcome)
+        finally:
+            del self._claims[task.id]
+
+    def _run_handler(self, task):
         handler = self.handlers.get(task.type)
         if handler is None:
-            self._fail(task, f"Unknown task type: {task.type}")
-            return
+            return ("fail", f"Unknown task type: {task.type}")
         try:
             result = handler(task, self)
             # Encoded here, so that a handler's string result is a JSON string and a bad result fails the task.
-            result_json = "" if result is None else json.dumps(result, ensure_ascii=False, allow_nan=False)
+            return ("complete", "" if result is None else json.dumps(result, ensure_ascii=False, allow_nan=False))
+        except TaskStopped:
+            return ("stopped", None)
         except Exception as error:  # any handler failure fails the task, not the worker
-            self._fail(task, str(error) or type(error).__name__)
-            return
-        self.complete_task(task.id, result_json)
-        self.processed += 1
-        log.info("completed task %d", task.id)
+            return ("fail", str(error) or type(error).__name__)
 
-    def _fail(self, task, error):
-        response = self.fail_task(task.id, error)
-        self.processed += 1
-        self.failed += 1
-        log.info("failed task %d%s: %s", task.id, " (will be retried)" if response.retried else "", error)
+    def _report(self, task, claim, outcome):
+        kind, value = outcome
+        with self._lock:
+            self.processed += 1
+            if kind != "complete":
+                self.failed += 1
+        try:
+            if claim.reason == "lease lost":
+                log.warning("task %d: lease lost, its result is dropped", task.id)
+            elif kind == "complete":
+                self._retrying(lambda: self.complete_task(task.id, value))
+                log.info("completed task %d", task.id)
+            elif claim.reason == "cancelled":
+                self._retrying(lambda: self.fail_task(task.id, "Cancelled while running"))
+                log.info("cancelled task %d", task.id)
+            else:
+                response = self._retrying(lambda: self.fail_task(task.id, value))
+                log.info("failed task %d%s: %s", task.id, " (will be retried)" if response.retried else "", value)
+        except TaskManagerError as error:
+            if not _lost_claim(error):
+                raise
+            log.warning("task %d: %s, its result is dropped", task.id, error.message)
+
+    def _retrying(self, call):
+        """Runs `call`, and again (up to 3 times, 1 s apart) after UNAVAILABLE: safe for the outcome calls,
+        which carry the attempt, so a repeat of one that was applied is refused."""
+        for tries in range(4):
+            try:
+                return call()
+            except TaskManagerError as error:
+                if error.code != _UNAVAILABLE or tries == 3:
+                    raise
+                log.warning("%s; trying again", error)
+                time.sleep(1)
+
+    def _heartbeats(self, claim):
+        task = claim.task
+        lease_ms = task.lease_expires_at_ms - task.claimed_at_ms
+        interval = self.heartbeat_interval or (max(lease_ms / 3000, 0.1) if lease_ms > 0 else 10.0)
+        while not claim.done.wait(interval):
+            try:
+                response = self.client.heartbeat(task.id, self.worker_id, attempt=claim.attempt)
+                if response.cancel_requested:
+                    claim.cancel()
+            except TaskManagerError as error:
+                if _lost_claim(error):
+                    log.warning("task %d: %s", task.id, error.message)
+                    claim.lose()
+                    return
+                # The next beat may get through (the client reconnects); the lease still has two thirds left.
+                log.warning("heartbeat of task %d failed: %s", task.id, error)
 
     def _sleep(self, seconds):
         deadline = time.monotonic() + seconds
@@ -214,5 +410,5 @@ class TaskManagerWorker:
             signal.signal(number, handler)
 
     def _on_signal(self, number, frame):
-        log.info("%s: stopping after the current task", signal.Signals(number).name)
+        log.info("%s: stopping after the running tasks", signal.Signals(number).name)
         self._stopping = True
