@@ -21,7 +21,8 @@ Usage: php worker.php [options]
   --worker-id ID            default php-worker-<hostname>-<pid>
   --type-pattern PATTERN    SQL LIKE on the type name; default "example.%"
   --task-type-ids 1,2,3     claim these type ids (one ClaimTask per id, in turn) instead of the pattern
-  --poll-interval SECONDS   sleep when there is nothing to claim; default 10 (fractions allowed)
+  --poll-interval SECONDS   sleep when there is nothing to claim and claims do not wait; default 10
+  --wait-ms MS              how long a claim waits on the server for a task (long poll); default 20000
   --max-runs N              stop after handling N tasks (completed or failed); 0 = no limit (default)
   --stop-when-idle          exit as soon as a claim finds nothing
   --no-register             do not register the example task types at start
@@ -29,7 +30,8 @@ Usage: php worker.php [options]
 
 TEXT;
 
-const VALUE_OPTIONS = ['server', 'api-key', 'worker-id', 'type-pattern', 'task-type-ids', 'poll-interval', 'max-runs'];
+const VALUE_OPTIONS = ['server', 'api-key', 'worker-id', 'type-pattern', 'task-type-ids', 'poll-interval', 'max-runs',
+    'wait-ms'];
 const FLAG_OPTIONS = ['stop-when-idle', 'no-register', 'help'];
 
 /**
@@ -90,6 +92,10 @@ function buildWorker(array $options): Worker
     if (!ctype_digit($maxRuns)) {
         throw new InvalidArgumentException("--max-runs must be a whole number, not '$maxRuns'");
     }
+    $waitMs = $options['wait-ms'] ?? '20000';
+    if (!ctype_digit($waitMs) || (int) $waitMs > 30000) {
+        throw new InvalidArgumentException("--wait-ms must be a whole number of milliseconds up to 30000, not '$waitMs'");
+    }
     $typeIds = [];
     if (isset($options['task-type-ids'])) {
         foreach (explode(',', $options['task-type-ids']) as $typeId) {
@@ -113,6 +119,7 @@ function buildWorker(array $options): Worker
         maxRuns: (int) $maxRuns,
         stopWhenIdle: isset($options['stop-when-idle']),
         taskTypesFile: isset($options['no-register']) ? null : dirname(__DIR__) . '/examples/task_types.json',
+        waitMs: (int) $waitMs,
     );
 }
 

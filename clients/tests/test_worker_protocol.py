@@ -14,7 +14,9 @@ from conftest import LEASE_SECONDS, TASKMANAGER, clean_environment, start_server
 from examples_batch import register_examples
 
 PENDING, CLAIMED, COMPLETED, FAILED, CANCELLED = 1, 2, 3, 4, 5
-FULL_PROTOCOL = ["swift", "python"]
+FULL_PROTOCOL = ["swift", "python", "php"]
+# PHP runs one task at a time per process (no --concurrency).
+CONCURRENT = ["swift", "python"]
 NO_REGISTER = ("--no-register", "--poll-interval", "0.2")
 
 
@@ -127,7 +129,7 @@ def test_an_idle_worker_takes_a_new_task_at_once(server, workers, language, tmp_
     assert max(delays) < 100, delays
 
 
-@pytest.mark.parametrize("language", FULL_PROTOCOL)
+@pytest.mark.parametrize("language", CONCURRENT)
 def test_concurrency_runs_four_long_tasks_at_once(server, workers, language, tmp_path):
     register_examples(server.client)
     ids = [server.client.create_task("example.sleep", {"seconds": 2, "steps": 2, "n": n}).task.id for n in range(4)]

@@ -59,17 +59,18 @@ final class Connection
      * @template T of Message
      * @param string $rpc the method name, e.g. "GetTask"
      * @param T $response an empty message of the method's response type, filled and returned
+     * @param float $extraSeconds added to the call's deadline (a long-poll claim waits on the server)
      * @return T
      * @throws TaskManagerException with the server's status, or UNAVAILABLE (connection problems) or
      *     DEADLINE_EXCEEDED (no answer in time)
      */
-    public function call(string $rpc, Message $request, Message $response): Message
+    public function call(string $rpc, Message $request, Message $response, float $extraSeconds = 0.0): Message
     {
         $socket = $this->open();
-        $deadline = hrtime(true) / 1e9 + $this->timeout + self::DEADLINE_GRACE_SECONDS;
+        $deadline = hrtime(true) / 1e9 + $this->timeout + $extraSeconds + self::DEADLINE_GRACE_SECONDS;
         $callId = ++$this->lastCallId;
         try {
-            $this->write($socket, $this->frame($callId, $rpc, $request));
+            $this->write($socket, $this->frame($callId, $rpc, $request, $extraSeconds));
             $answer = $this->awaitResponse($socket, $callId, $deadline);
         } catch (TaskManagerException $error) {
             // A half-read frame would desynchronise the stream, so any failure ends this connection.
@@ -113,13 +114,13 @@ final class Connection
         return $socket;
     }
 
-    private function frame(int $callId, string $rpc, Message $request): string
+    private function frame(int $callId, string $rpc, Message $request, float $extraSeconds): string
     {
         $call = new Request();
         $call->setCallId($callId);
         $call->setMethod(self::SERVICE . $rpc);
         $call->setPayload($request->serializeToString());
-        $call->setTimeoutMs((int) min(ceil($this->timeout * 1000), 0xFFFFFFFF));
+        $call->setTimeoutMs((int) min(ceil(($this->timeout + $extraSeconds) * 1000), 0xFFFFFFFF));
         if ($this->apiKey !== null && $this->apiKey !== '') {
             $call->setMetadata(['x-api-key' => $this->apiKey]);
         }

@@ -22,6 +22,8 @@ final class TaskManagerException extends \RuntimeException
 
     public const DEADLINE_EXCEEDED = 4;
     public const NOT_FOUND = 5;
+    public const PERMISSION_DENIED = 7;
+    public const FAILED_PRECONDITION = 9;
     public const INTERNAL = 13;
     public const UNAVAILABLE = 14;
 

@@ -12,6 +12,16 @@ use Taskmanager\V1\Task;
  * Logs go to standard error; the closing `processed=N failed=M` line goes to standard output. With the pcntl
  * extension, SIGTERM and SIGINT let the current task finish before the loop ends (a second signal ends the
  * process at once); without it, they end the process immediately.
+ *
+ * A claim waits on the server for a task (a long poll, in claims of at most 2 s so that a signal is noticed).
+ * While a handler runs, the worker renews the lease with Heartbeat: on a timer (SIGALRM, whole seconds, every
+ * third of the lease but at least 1 s) and before each progress report that comes after a third of the lease.
+ * Every call about the task carries the claim's attempt. A cancel request or a lost lease throws TaskStopped in
+ * the handler (from its progress callback, or from the timer while the handler waits in PHP code), so a
+ * cancelled task ends cancelled and the result of a lost lease is dropped. PHP runs one thing at a time: a
+ * handler that blocks in one C call (a long `sleep()`, a slow query) for longer than the lease gets no
+ * heartbeat meanwhile; without pcntl there is no timer at all, and the handler must report progress within
+ * the lease.
  */
 final class Worker
 {
@@ -28,6 +38,17 @@ final class Worker
     private int $failed = 0;
     private int $consecutiveErrors = 0;
     private int $nextTypeIdIndex = 0;
+    /** The claim whose handler runs: id, attempt, heartbeat interval, last beat, and whether to stop and why. */
+    private ?array $claim = null;
+    /** Set while a call is on the connection: the timer must not start another one in the middle of it. */
+    private bool $inCall = false;
+    /** Set while the handler runs: only then may the timer throw TaskStopped. */
+    private bool $inHandler = false;
+    private bool $haveTimer = false;
+
+    private const MAX_CLAIM_WAIT_MS = 2000;
+    /** Answers that say this worker no longer holds the task. */
+    private const LOST_CLAIM_MESSAGES = ['Lease lost', 'Task is not in claimed state', 'Task is already finished'];
 
     /**
      * @param array<string, callable(array, callable(int, string): void): mixed> $handlers by task type name,
@@ -48,6 +69,7 @@ final class Worker
         private readonly int $maxRuns = 0,
         private readonly bool $stopWhenIdle = false,
         private readonly ?string $taskTypesFile = null,
+        private readonly int $waitMs = 20000,
     ) {
         if ($pollInterval < 0 || $maxRuns < 0) {
             throw new \InvalidArgumentException('The poll interval and the maximum number of runs must not be negative');
@@ -94,7 +116,9 @@ final class Worker
                     $this->log('Nothing to claim: stopping');
                     break;
                 }
-                $this->pause($this->pollInterval);
+                if (!$this->claimsWait()) {
+                    $this->pause($this->pollInterval);
+                }
                 continue;
             }
             if (!$this->handle($task)) {
@@ -144,16 +168,22 @@ final class Worker
         return true;
     }
 
+    private function claimsWait(): bool
+    {
+        return $this->waitMs > 0 && !$this->stopWhenIdle && count($this->taskTypeIds) <= 1;
+    }
+
     private function claim(): ?Task
     {
+        $waitMs = $this->claimsWait() ? min($this->waitMs, self::MAX_CLAIM_WAIT_MS) : 0;
         if ($this->taskTypeIds === []) {
-            return $this->client->claimTask($this->typePattern);
+            return $this->client->claimTask($this->typePattern, 0, $waitMs);
         }
         // Each round starts after the id that was tried first last time, so that no type starves the others.
         foreach ($this->taskTypeIds as $ignored) {
             $typeId = $this->taskTypeIds[$this->nextTypeIdIndex];
             $this->nextTypeIdIndex = ($this->nextTypeIdIndex + 1) % count($this->taskTypeIds);
-            $task = $this->client->claimTask(null, $typeId);
+            $task = $this->client->claimTask(null, $typeId, $waitMs);
             if ($task !== null) {
                 return $task;
             }
@@ -170,22 +200,39 @@ final class Worker
     {
         $id = $task->getId();
         $type = $task->getType();
+        $attempt = $task->getAttempts();
         $this->processed++;
-        $this->log("Claimed task $id ($type, attempt {$task->getAttempts()}/{$task->getMaxAttempts()})");
+        $this->log("Claimed task $id ($type, attempt $attempt/{$task->getMaxAttempts()})");
+        $leaseMs = $task->getLeaseExpiresAtMs() - $task->getClaimedAtMs();
+        $interval = $leaseMs > 0 ? max($leaseMs / 3000, 0.1) : 10.0;
+        $this->claim = ['id' => $id, 'attempt' => $attempt, 'interval' => $interval, 'lastBeat' => hrtime(true) / 1e9,
+            'stop' => null];
         $error = null;
         $result = null;
+        $this->armTimer();
         try {
             $handler = $this->handlers[$type] ?? throw new \RuntimeException("Unknown task type: $type");
             $params = json_decode($task->getParamsJson() ?: '{}', true, 512, JSON_THROW_ON_ERROR);
             $progress = fn (int $percent, string $message) => $this->reportProgress($id, $percent, $message);
+            $this->inHandler = true;
             $result = $handler(is_array($params) ? $params : [], $progress);
         } catch (\Throwable $failure) {
             $error = $failure->getMessage();
+        } finally {
+            $this->inHandler = false;
+            $this->disarmTimer();
         }
+        $stop = $this->claim['stop'];
+        $this->claim = null;
         try {
+            if ($stop === 'lease lost') {
+                $this->failed++;
+                $this->log("Task $id: lease lost, its result is dropped");
+                return true;
+            }
             if ($error === null) {
                 try {
-                    $this->client->completeTask($id, $result);
+                    $this->client->completeTask($id, $result, $attempt);
                     $this->log("Completed task $id");
                     return true;
                 } catch (\JsonException $encoding) {
@@ -193,11 +240,20 @@ final class Worker
                 }
             }
             $this->failed++;
-            $retried = $this->client->failTask($id, $error)->getRetried();
+            if ($stop === 'cancelled') {
+                $this->client->failTask($id, 'Cancelled while running', $attempt);
+                $this->log("Cancelled task $id");
+                return true;
+            }
+            $retried = $this->client->failTask($id, $error, $attempt)->getRetried();
             $this->log("Failed task $id: $error" . ($retried ? ' (will be retried)' : ''));
         } catch (TaskManagerException $reportError) {
             if ($error === null) {
                 $this->failed++;
+            }
+            if (self::isLostClaim($reportError)) {
+                $this->log("Task $id: {$reportError->getStatusMessage()}, its result is dropped");
+                return true;
             }
             return $this->recoverFrom("report the outcome of task $id", $reportError);
         }
@@ -206,11 +262,89 @@ final class Worker
 
     private function reportProgress(int $id, int $percent, string $message): void
     {
-        try {
-            $this->client->updateProgress($id, $percent, $message);
-        } catch (TaskManagerException $error) {
-            $this->log("Progress update of task $id failed (ignored): " . $error->getMessage());
+        if (hrtime(true) / 1e9 - $this->claim['lastBeat'] >= $this->claim['interval']) {
+            $this->heartbeat();
         }
+        $this->inCall = true;
+        try {
+            $response = $this->client->updateProgress($id, $percent, $message, $this->claim['attempt']);
+            $this->claim['lastBeat'] = hrtime(true) / 1e9;
+            if ($response->getCancelRequested()) {
+                $this->claim['stop'] ??= 'cancelled';
+            }
+        } catch (TaskManagerException $error) {
+            if (self::isLostClaim($error)) {
+                $this->claim['stop'] = 'lease lost';
+            }
+            $this->log("Progress update of task $id failed (ignored): " . $error->getMessage());
+        } finally {
+            $this->inCall = false;
+        }
+        $this->throwIfStopped();
+    }
+
+    /** Renews the lease of the running task, and notes a cancel request or a lost lease. */
+    private function heartbeat(): void
+    {
+        $this->inCall = true;
+        try {
+            $response = $this->client->heartbeat($this->claim['id'], $this->claim['attempt']);
+            if ($response->getCancelRequested()) {
+                $this->claim['stop'] ??= 'cancelled';
+            }
+        } catch (TaskManagerException $error) {
+            if (self::isLostClaim($error)) {
+                $this->claim['stop'] = 'lease lost';
+            }
+            $this->log("Heartbeat of task {$this->claim['id']} failed: " . $error->getMessage());
+        } finally {
+            $this->claim['lastBeat'] = hrtime(true) / 1e9;
+            $this->inCall = false;
+        }
+    }
+
+    private function throwIfStopped(): void
+    {
+        if ($this->inHandler && $this->claim !== null && $this->claim['stop'] !== null) {
+            throw new TaskStopped($this->claim['stop']);
+        }
+    }
+
+    private function armTimer(): void
+    {
+        if (!$this->haveTimer || $this->claim === null) {
+            return;
+        }
+        pcntl_alarm(max(1, (int) floor($this->claim['interval'])));
+    }
+
+    private function disarmTimer(): void
+    {
+        if ($this->haveTimer) {
+            pcntl_alarm(0);
+        }
+    }
+
+    /** SIGALRM while a handler runs: a heartbeat unless a call is on the connection, then the next alarm. */
+    private function onTimer(): void
+    {
+        if ($this->claim === null) {
+            return;
+        }
+        if (!$this->inCall) {
+            $this->heartbeat();
+        }
+        $this->armTimer();
+        if (!$this->inCall) {
+            $this->throwIfStopped();
+        }
+    }
+
+    private static function isLostClaim(TaskManagerException $error): bool
+    {
+        return in_array($error->getCode(), [TaskManagerException::NOT_FOUND, TaskManagerException::PERMISSION_DENIED], true)
+            || ($error->getCode() === TaskManagerException::FAILED_PRECONDITION
+                && in_array($error->getStatusMessage(), self::LOST_CLAIM_MESSAGES, true));
     }
 
     /**
@@ -255,6 +389,8 @@ final class Worker
         };
         pcntl_signal(SIGTERM, $onSignal);
         pcntl_signal(SIGINT, $onSignal);
+        pcntl_signal(SIGALRM, fn () => $this->onTimer());
+        $this->haveTimer = true;
     }
 
     private function log(string $message): void

@@ -17,6 +17,8 @@ use Taskmanager\V1\GetTaskHistoryResponse;
 use Taskmanager\V1\GetTaskRequest;
 use Taskmanager\V1\HealthRequest;
 use Taskmanager\V1\HealthResponse;
+use Taskmanager\V1\HeartbeatRequest;
+use Taskmanager\V1\HeartbeatResponse;
 use Taskmanager\V1\HistoryEntry;
 use Taskmanager\V1\ListTasksRequest;
 use Taskmanager\V1\ListTasksResponse;
@@ -70,25 +72,40 @@ final class WorkerClient
      *
      * @return Task|null the claimed task, or null when nothing is claimable
      */
-    public function claimTask(?string $typePattern = null, int $taskTypeId = 0): ?Task
+    public function claimTask(?string $typePattern = null, int $taskTypeId = 0, int $waitMs = 0): ?Task
     {
         $request = new ClaimTaskRequest();
         $request->setWorkerId($this->workerId);
         $request->setTypePattern($typePattern ?? '');
         $request->setTaskTypeId($taskTypeId);
-        $response = $this->connection->call('ClaimTask', $request, new ClaimTaskResponse());
+        $request->setWaitMs($waitMs);
+        $response = $this->connection->call('ClaimTask', $request, new ClaimTaskResponse(), $waitMs / 1000);
         return $response->hasTask() ? $response->getTask() : null;
     }
 
     /** Reports the progress (0..100) of a task this worker holds, with an optional message. */
-    public function updateProgress(int $id, int $progress, ?string $message = null): UpdateProgressResponse
+    public function updateProgress(int $id, int $progress, ?string $message = null, int $attempt = 0): UpdateProgressResponse
     {
         $request = new UpdateProgressRequest();
         $request->setId($id);
         $request->setWorkerId($this->workerId);
         $request->setProgress($progress);
         $request->setMessage($message ?? '');
+        $request->setAttempt($attempt);
         return $this->connection->call('UpdateProgress', $request, new UpdateProgressResponse());
+    }
+
+    /**
+     * Renews the lease of a task this worker holds; `getCancelRequested()` says whether it should stop. With
+     * the claim's `$attempt`, a lease that was lost gets FAILED_PRECONDITION "Lease lost".
+     */
+    public function heartbeat(int $id, int $attempt = 0): HeartbeatResponse
+    {
+        $request = new HeartbeatRequest();
+        $request->setId($id);
+        $request->setWorkerId($this->workerId);
+        $request->setAttempt($attempt);
+        return $this->connection->call('Heartbeat', $request, new HeartbeatResponse());
     }
 
     /**
@@ -96,22 +113,24 @@ final class WorkerClient
      *
      * @param mixed $result the result: JSON text, a value to encode as JSON, or null for none
      */
-    public function completeTask(int $id, mixed $result): CompleteTaskResponse
+    public function completeTask(int $id, mixed $result, int $attempt = 0): CompleteTaskResponse
     {
         $request = new CompleteTaskRequest();
         $request->setId($id);
         $request->setWorkerId($this->workerId);
         $request->setResultJson($result === null ? '' : self::json($result));
+        $request->setAttempt($attempt);
         return $this->connection->call('CompleteTask', $request, new CompleteTaskResponse());
     }
 
     /** Fails an attempt of a task this worker holds; `getRetried()` tells whether the task will run again. */
-    public function failTask(int $id, string $error): FailTaskResponse
+    public function failTask(int $id, string $error, int $attempt = 0): FailTaskResponse
     {
         $request = new FailTaskRequest();
         $request->setId($id);
         $request->setWorkerId($this->workerId);
         $request->setError($error);
+        $request->setAttempt($attempt);
         return $this->connection->call('FailTask', $request, new FailTaskResponse());
     }
 
