@@ -31,6 +31,7 @@ const size_t example_type_count = sizeof example_types / sizeof example_types[0]
 
 typedef struct handler_context {
     example_progress_fn progress;
+    example_stop_fn should_stop;
     void *context;
 } handler_context;
 
@@ -135,12 +136,23 @@ static int math_add(json_object *params, json_object *result, const handler_cont
     return put(result, "sum", json_object_new_double_s(sum, text), error);
 }
 
-/* Sleeps the whole interval: a signal only sets the stop flag, and the current task must finish. */
-static void sleep_fully(double seconds) {
-    struct timespec remaining = {.tv_sec = (time_t)seconds};
-    remaining.tv_nsec = (long)((seconds - (double)remaining.tv_sec) * 1e9);
-    while (nanosleep(&remaining, &remaining) != 0 && errno == EINTR) {
+/*
+ * Sleeps the whole interval in slices of at most 0.1 s, unless the task should stop (returns -1 then): a signal
+ * only sets the worker's stop flag, and the current task must finish.
+ */
+static int sleep_unless_stopped(double seconds, const handler_context *context) {
+    while (seconds > 0) {
+        if (context->should_stop(context->context)) {
+            return -1;
+        }
+        double slice = seconds < 0.1 ? seconds : 0.1;
+        struct timespec remaining = {.tv_sec = (time_t)slice};
+        remaining.tv_nsec = (long)((slice - (double)remaining.tv_sec) * 1e9);
+        while (nanosleep(&remaining, &remaining) != 0 && errno == EINTR) {
+        }
+        seconds -= slice;
     }
+    return context->should_stop(context->context) ? -1 : 0;
 }
 
 static int sleep_task(json_object *params, json_object *result, const handler_context *context, char **error) {
@@ -161,10 +173,14 @@ static int sleep_task(json_object *params, json_object *result, const handler_co
     }
     double step_seconds = json_object_get_double(seconds) / steps;
     for (int i = 1; i <= steps; i++) {
-        sleep_fully(step_seconds);
+        if (sleep_unless_stopped(step_seconds, context) != 0) {
+            return fail(error, "Task stopped");
+        }
         char message[32];
         snprintf(message, sizeof message, "Step %d/%d", i, steps);
-        context->progress(context->context, i * 100 / steps, message);
+        if (context->progress(context->context, i * 100 / steps, message) != 0) {
+            return fail(error, "Task stopped");
+        }
     }
     if (put(result, "slept", json_object_get(seconds), error) != 0) {
         return -1;
@@ -199,8 +215,8 @@ static handler_fn find_handler(const char *type) {
     return NULL;
 }
 
-int example_handle(const char *type, const char *params_json, example_progress_fn progress, void *context,
-                   char **result_json, char **error) {
+int example_handle(const char *type, const char *params_json, example_progress_fn progress,
+                   example_stop_fn should_stop, void *context, char **result_json, char **error) {
     *result_json = NULL;
     *error = NULL;
     handler_fn handler = find_handler(type);
@@ -217,7 +233,7 @@ int example_handle(const char *type, const char *params_json, example_progress_f
         json_object_put(params);
         return fail(error, "Out of memory");
     }
-    handler_context handler_context = {progress, context};
+    handler_context handler_context = {progress, should_stop, context};
     int outcome = handler(params, result, &handler_context, error);
     if (outcome == 0) {
         const char *text = json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -17,6 +17,9 @@
 enum {
     TM_OK = 0,
     TM_INVALID_ARGUMENT = 3,
+    TM_NOT_FOUND = 5,
+    TM_PERMISSION_DENIED = 7,
+    TM_FAILED_PRECONDITION = 9,
     TM_INTERNAL = 13,
     TM_UNAVAILABLE = 14,
 };
@@ -60,23 +63,35 @@ int tm_register_task_type(tm_conn *conn, const char *name, const char *version, 
                           tm_status *status);
 
 /*
- * ClaimTask by `task_type_id` (0 = none) and/or `type_pattern` (NULL = none). On OK *response holds the
- * ClaimTaskResponse, whose `task` is NULL when nothing was claimable; free it with
- * taskmanager__v1__claim_task_response__free_unpacked(*response, NULL).
+ * ClaimTask by `task_type_id` (0 = none) and/or `type_pattern` (NULL = none); the server waits up to `wait_ms`
+ * (at most 30000; 0 = not at all) for a task to appear. On OK *response holds the ClaimTaskResponse, whose
+ * `task` is NULL when nothing was claimable; free it with taskmanager__v1__claim_task_response__free_unpacked.
  */
 int tm_claim_task(tm_conn *conn, const char *worker_id, int64_t task_type_id, const char *type_pattern,
-                  Taskmanager__V1__ClaimTaskResponse **response, tm_status *status);
+                  uint32_t wait_ms, Taskmanager__V1__ClaimTaskResponse **response, tm_status *status);
 
-/* UpdateProgress of a task this worker holds; `message` may be NULL. */
-int tm_update_progress(tm_conn *conn, int64_t task_id, const char *worker_id, int32_t progress,
-                       const char *message, tm_status *status);
+/*
+ * The calls about a claimed task take the claim's `attempt` (the task's `attempts`; 0 = not checked): when the
+ * worker's lease was lost, the server answers TM_FAILED_PRECONDITION "Lease lost" instead of acting.
+ */
+
+/* UpdateProgress; `message` may be NULL; *cancel_requested (may be NULL) receives the reply's flag. */
+int tm_update_progress(tm_conn *conn, int64_t task_id, const char *worker_id, int32_t attempt, int32_t progress,
+                       const char *message, int *cancel_requested, tm_status *status);
+
+/* Heartbeat: renews the lease; *cancel_requested (may be NULL) receives the reply's flag. */
+int tm_heartbeat(tm_conn *conn, int64_t task_id, const char *worker_id, int32_t attempt, int *cancel_requested,
+                 tm_status *status);
 
 /* CompleteTask with `result_json` (NULL = no result). */
-int tm_complete_task(tm_conn *conn, int64_t task_id, const char *worker_id, const char *result_json,
-                     tm_status *status);
+int tm_complete_task(tm_conn *conn, int64_t task_id, const char *worker_id, int32_t attempt,
+                     const char *result_json, tm_status *status);
 
 /* FailTask with `error`; *retried (may be NULL) tells whether the task went back to pending. */
-int tm_fail_task(tm_conn *conn, int64_t task_id, const char *worker_id, const char *error, int *retried,
-                 tm_status *status);
+int tm_fail_task(tm_conn *conn, int64_t task_id, const char *worker_id, int32_t attempt, const char *error,
+                 int *retried, tm_status *status);
+
+/* Whether `status` says this worker no longer holds the task (lease lost, not claimed, gone). */
+int tm_lost_claim(const tm_status *status);
 
 #endif

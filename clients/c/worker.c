@@ -2,10 +2,18 @@
  * The C worker of clients/EXAMPLES.md: registers the example task types, then claims, runs and reports
  * tasks until it is idle (--stop-when-idle), has handled --max-runs tasks, is signalled, or has failed to
  * reach the server 5 times in a row. Logs go to stderr; the summary line `processed=N failed=M` to stdout.
+ *
+ * A claim waits on the server for a task (a long poll, in claims of at most 2 s so that a signal is noticed).
+ * While a handler runs, a thread with its own connection renews the lease (Heartbeat every third of the lease);
+ * every call about the task carries the claim's attempt. A cancel request or a lost lease, from a heartbeat or
+ * a progress reply, makes the handler's progress callback and stop check say "stop": a cancelled task is then
+ * failed (the server records it cancelled), and the result of a task whose lease was lost is dropped.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +25,7 @@
 
 #define MAX_CONSECUTIVE_ERRORS 5
 #define MAX_BACKOFF_SECONDS 30.0
+#define MAX_CLAIM_WAIT_MS 2000u
 
 static volatile sig_atomic_t stop_requested;
 
@@ -33,9 +42,18 @@ typedef struct worker {
     int consecutive_errors;
 } worker;
 
+/* The task whose handler runs, shared with its heartbeat thread. */
 typedef struct running_task {
     worker *worker;
     int64_t id;
+    int32_t attempt;
+    double heartbeat_seconds;
+    atomic_int cancel_requested;
+    atomic_int lease_lost;
+    /* Set when the handler is done; the heartbeat thread waits on `wake` for it or for its next beat. */
+    int done;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
 } running_task;
 
 /* Sleeps `seconds`, returning early when a stop is requested. */
@@ -56,14 +74,65 @@ static void install_signal_handlers(void) {
     sigaction(SIGINT, &action, NULL);
 }
 
-static void report_progress(void *context, int progress, const char *message) {
+static int should_stop(void *context) {
+    running_task *task = context;
+    return atomic_load(&task->cancel_requested) || atomic_load(&task->lease_lost);
+}
+
+static int report_progress(void *context, int progress, const char *message) {
     running_task *task = context;
     tm_status status;
-    if (tm_update_progress(task->worker->conn, task->id, task->worker->options.worker_id, progress, message,
-                           &status) != TM_OK) {
+    int cancel = 0;
+    if (tm_update_progress(task->worker->conn, task->id, task->worker->options.worker_id, task->attempt, progress,
+                           message, &cancel, &status) != TM_OK) {
         fprintf(stderr, "Progress update of task %" PRId64 " failed (code %d): %s\n", task->id, status.code,
                 status.message);
+        if (tm_lost_claim(&status)) {
+            atomic_store(&task->lease_lost, 1);
+        }
+    } else if (cancel) {
+        atomic_store(&task->cancel_requested, 1);
     }
+    return should_stop(task);
+}
+
+/* The heartbeat thread: a Heartbeat every `heartbeat_seconds` on its own connection, until the task is done. */
+static void *renew_lease(void *context) {
+    running_task *task = context;
+    tm_conn *conn = tm_connect(task->worker->options.server, task->worker->options.api_key);
+    pthread_mutex_lock(&task->lock);
+    while (!task->done && conn) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        double at = (double)until.tv_nsec / 1e9 + task->heartbeat_seconds;
+        until.tv_sec += (time_t)at;
+        until.tv_nsec = (long)((at - (double)(time_t)at) * 1e9);
+        while (!task->done && pthread_cond_timedwait(&task->wake, &task->lock, &until) != ETIMEDOUT) {
+        }
+        if (task->done) {
+            break;
+        }
+        pthread_mutex_unlock(&task->lock);
+        tm_status status;
+        int cancel = 0;
+        if (tm_heartbeat(conn, task->id, task->worker->options.worker_id, task->attempt, &cancel, &status) == TM_OK) {
+            if (cancel) {
+                atomic_store(&task->cancel_requested, 1);
+            }
+        } else {
+            fprintf(stderr, "Heartbeat of task %" PRId64 " failed (code %d): %s\n", task->id, status.code,
+                    status.message);
+            if (tm_lost_claim(&status)) {
+                atomic_store(&task->lease_lost, 1);
+                pthread_mutex_lock(&task->lock);
+                break;
+            }
+        }
+        pthread_mutex_lock(&task->lock);
+    }
+    pthread_mutex_unlock(&task->lock);
+    tm_close(conn);
+    return NULL;
 }
 
 /* Counts one error talking to the server; returns 1 when the worker must give up. */
@@ -83,14 +152,23 @@ static double backoff_seconds(const worker *w) {
     return backoff < MAX_BACKOFF_SECONDS ? backoff : MAX_BACKOFF_SECONDS;
 }
 
+/* Whether a claim waits on the server (then no sleep is needed between claims that found nothing). */
+static int claims_wait(const worker *w) {
+    return w->options.wait_ms > 0 && !w->options.stop_when_idle && w->options.task_type_id_count <= 1;
+}
+
 /* One claim round: by pattern, or one ClaimTask per configured id in turn until one yields a task. */
 static int claim(worker *w, Taskmanager__V1__ClaimTaskResponse **response, tm_status *status) {
     const worker_options *options = &w->options;
+    uint32_t wait_ms = 0;
+    if (claims_wait(w)) {
+        wait_ms = options->wait_ms < MAX_CLAIM_WAIT_MS ? (uint32_t)options->wait_ms : MAX_CLAIM_WAIT_MS;
+    }
     if (options->task_type_id_count == 0) {
-        return tm_claim_task(w->conn, options->worker_id, 0, options->type_pattern, response, status);
+        return tm_claim_task(w->conn, options->worker_id, 0, options->type_pattern, wait_ms, response, status);
     }
     for (size_t i = 0;; i++) {
-        if (tm_claim_task(w->conn, options->worker_id, options->task_type_ids[i], NULL, response, status) != TM_OK ||
+        if (tm_claim_task(w->conn, options->worker_id, options->task_type_ids[i], NULL, wait_ms, response, status) != TM_OK ||
             (*response)->task || i + 1 == options->task_type_id_count) {
             return status->code;
         }
@@ -101,25 +179,60 @@ static int claim(worker *w, Taskmanager__V1__ClaimTaskResponse **response, tm_st
 
 /* Runs the task's handler and reports its outcome; returns the status of CompleteTask or FailTask. */
 static int run_task(worker *w, const Taskmanager__V1__Task *task, tm_status *status) {
-    running_task context = {w, task->id};
+    running_task context = {.worker = w, .id = task->id, .attempt = task->attempts, .heartbeat_seconds = 10.0};
+    int64_t lease_ms = task->lease_expires_at_ms - task->claimed_at_ms;
+    if (lease_ms > 0) {
+        context.heartbeat_seconds = lease_ms / 3000.0 > 0.1 ? lease_ms / 3000.0 : 0.1;
+    }
+    atomic_init(&context.cancel_requested, 0);
+    atomic_init(&context.lease_lost, 0);
+    pthread_mutex_init(&context.lock, NULL);
+    pthread_cond_init(&context.wake, NULL);
+    pthread_t heartbeats;
+    int have_heartbeats = pthread_create(&heartbeats, NULL, renew_lease, &context) == 0;
+    if (!have_heartbeats) {
+        fprintf(stderr, "Task %" PRId64 ": no heartbeat thread; the lease is renewed only by progress\n", task->id);
+    }
     char *result_json = NULL;
     char *error = NULL;
     fprintf(stderr, "Task %" PRId64 " (%s): claimed\n", task->id, task->type);
-    int handled = example_handle(task->type, task->params_json, report_progress, &context, &result_json, &error);
-    if (handled == 0) {
-        tm_complete_task(w->conn, task->id, w->options.worker_id, result_json, status);
-    } else {
-        int retried = 0;
-        tm_fail_task(w->conn, task->id, w->options.worker_id, error ? error : "Out of memory", &retried, status);
-        fprintf(stderr, "Task %" PRId64 " (%s): %s%s\n", task->id, task->type, error ? error : "Out of memory",
-                retried ? " (will be retried)" : "");
+    int handled = example_handle(task->type, task->params_json, report_progress, should_stop, &context,
+                                 &result_json, &error);
+    pthread_mutex_lock(&context.lock);
+    context.done = 1;
+    pthread_cond_signal(&context.wake);
+    pthread_mutex_unlock(&context.lock);
+    if (have_heartbeats) {
+        pthread_join(heartbeats, NULL);
     }
     w->processed++;
-    if (handled != 0 || status->code != TM_OK) {
+    status->code = TM_OK;
+    status->message[0] = '\0';
+    if (atomic_load(&context.lease_lost)) {
+        fprintf(stderr, "Task %" PRId64 " (%s): lease lost, its result is dropped\n", task->id, task->type);
         w->failed++;
+    } else if (handled == 0) {
+        tm_complete_task(w->conn, task->id, w->options.worker_id, context.attempt, result_json, status);
+        if (status->code == TM_OK) {
+            fprintf(stderr, "Task %" PRId64 " (%s): completed\n", task->id, task->type);
+        } else {
+            w->failed++;
+        }
     } else {
-        fprintf(stderr, "Task %" PRId64 " (%s): completed\n", task->id, task->type);
+        int cancelled = atomic_load(&context.cancel_requested);
+        const char *message = cancelled ? "Cancelled while running" : error ? error : "Out of memory";
+        int retried = 0;
+        tm_fail_task(w->conn, task->id, w->options.worker_id, context.attempt, message, &retried, status);
+        fprintf(stderr, "Task %" PRId64 " (%s): %s%s\n", task->id, task->type, cancelled ? "cancelled" : message,
+                retried ? " (will be retried)" : "");
+        w->failed++;
     }
+    if (status->code != TM_OK && tm_lost_claim(status)) {
+        fprintf(stderr, "Task %" PRId64 " (%s): %s, its result is dropped\n", task->id, task->type, status->message);
+        status->code = TM_OK;
+    }
+    pthread_cond_destroy(&context.wake);
+    pthread_mutex_destroy(&context.lock);
     free(result_json);
     free(error);
     return status->code;
@@ -149,7 +262,9 @@ static int run(worker *w) {
             if (w->options.stop_when_idle) {
                 break;
             }
-            idle_sleep(w->options.poll_interval);
+            if (!claims_wait(w)) {
+                idle_sleep(w->options.poll_interval);
+            }
             continue;
         }
         int reported = run_task(w, response->task, &status);

@@ -15,7 +15,8 @@ static const char usage[] =
     "  --worker-id ID            default c-worker-<hostname>-<pid>\n"
     "  --type-pattern PATTERN    SQL LIKE on the type name; default \"example.%\"\n"
     "  --task-type-ids 1,2,3     claim these type ids instead of the pattern\n"
-    "  --poll-interval SECONDS   sleep when there is nothing to claim; default 10\n"
+    "  --poll-interval SECONDS   sleep when there is nothing to claim and claims do not wait; default 10\n"
+    "  --wait-ms MS              how long a claim waits on the server for a task (long poll); default 20000\n"
     "  --max-runs N              stop after handling N tasks; 0 = no limit (default)\n"
     "  --stop-when-idle          exit as soon as a claim finds nothing\n"
     "  --no-register             do not register the example task types at start\n";
@@ -27,6 +28,7 @@ enum {
     OPTION_TYPE_PATTERN,
     OPTION_TASK_TYPE_IDS,
     OPTION_POLL_INTERVAL,
+    OPTION_WAIT_MS,
     OPTION_MAX_RUNS,
     OPTION_STOP_WHEN_IDLE,
     OPTION_NO_REGISTER,
@@ -40,6 +42,7 @@ static const struct option long_options[] = {
     {"type-pattern", required_argument, NULL, OPTION_TYPE_PATTERN},
     {"task-type-ids", required_argument, NULL, OPTION_TASK_TYPE_IDS},
     {"poll-interval", required_argument, NULL, OPTION_POLL_INTERVAL},
+    {"wait-ms", required_argument, NULL, OPTION_WAIT_MS},
     {"max-runs", required_argument, NULL, OPTION_MAX_RUNS},
     {"stop-when-idle", no_argument, NULL, OPTION_STOP_WHEN_IDLE},
     {"no-register", no_argument, NULL, OPTION_NO_REGISTER},
@@ -98,6 +101,7 @@ int worker_options_parse(int argc, char **argv, worker_options *options) {
     options->api_key = non_empty_environment("TASKMANAGER_API_KEY");
     options->type_pattern = "example.%";
     options->poll_interval = 10;
+    options->wait_ms = 20000;
     char hostname[256] = "localhost";
     if (gethostname(hostname, sizeof hostname) != 0) {
         strcpy(hostname, "localhost");
@@ -135,6 +139,13 @@ int worker_options_parse(int argc, char **argv, worker_options *options) {
             options->poll_interval = strtod(optarg, &end);
             if (end == optarg || *end != '\0' || !isfinite(options->poll_interval) || options->poll_interval < 0) {
                 return usage_error("--poll-interval wants a number of seconds >= 0, not \"%s\"", optarg);
+            }
+            break;
+        case OPTION_WAIT_MS:
+            errno = 0;
+            options->wait_ms = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || errno != 0 || options->wait_ms < 0 || options->wait_ms > 30000) {
+                return usage_error("--wait-ms wants milliseconds from 0 to 30000, not \"%s\"", optarg);
             }
             break;
         case OPTION_MAX_RUNS:

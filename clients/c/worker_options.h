@@ -15,6 +15,7 @@ typedef struct worker_options {
     int64_t *task_type_ids;    /* owned; NULL when claiming by pattern */
     size_t task_type_id_count;
     double poll_interval;      /* seconds */
+    long wait_ms;              /* how long a claim waits on the server; 0 = no wait */
     long max_runs;             /* 0 = no limit */
     int stop_when_idle;
     int no_register;

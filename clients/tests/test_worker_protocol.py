@@ -14,8 +14,8 @@ from conftest import LEASE_SECONDS, TASKMANAGER, clean_environment, start_server
 from examples_batch import register_examples
 
 PENDING, CLAIMED, COMPLETED, FAILED, CANCELLED = 1, 2, 3, 4, 5
-FULL_PROTOCOL = ["swift", "python", "php"]
-# PHP runs one task at a time per process (no --concurrency).
+FULL_PROTOCOL = ["swift", "python", "php", "c"]
+# The PHP and C workers run one task at a time per process (no --concurrency).
 CONCURRENT = ["swift", "python"]
 NO_REGISTER = ("--no-register", "--poll-interval", "0.2")
 
