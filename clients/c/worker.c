@@ -28,6 +28,8 @@
 #define MAX_CLAIM_WAIT_MS 2000u
 
 static volatile sig_atomic_t stop_requested;
+/* Tasks claimed by every slot so far, for --max-runs. */
+static atomic_long runs_claimed;
 
 static void request_stop(int signal_number) {
     (void)signal_number;
@@ -238,18 +240,40 @@ static int run_task(worker *w, const Taskmanager__V1__Task *task, tm_status *sta
     return status->code;
 }
 
-/* The claim loop; returns the exit status. */
+/* Takes one of --max-runs for a claim; 0 when they are all taken. */
+static int reserve_run(const worker *w) {
+    if (w->options.max_runs == 0) {
+        return 1;
+    }
+    if (atomic_fetch_add(&runs_claimed, 1) < w->options.max_runs) {
+        return 1;
+    }
+    atomic_fetch_sub(&runs_claimed, 1);
+    return 0;
+}
+
+static void unreserve_run(const worker *w) {
+    if (w->options.max_runs != 0) {
+        atomic_fetch_sub(&runs_claimed, 1);
+    }
+}
+
+/* The claim loop of one slot; returns the exit status. */
 static int run(worker *w) {
     int back_off = 0;
-    while (!stop_requested && (w->options.max_runs == 0 || w->processed < w->options.max_runs)) {
+    while (!stop_requested) {
         if (back_off) {
             idle_sleep(backoff_seconds(w));
             back_off = 0;
             continue; /* a stop may have been requested meanwhile */
         }
+        if (!reserve_run(w)) {
+            break;
+        }
         Taskmanager__V1__ClaimTaskResponse *response = NULL;
         tm_status status;
         if (claim(w, &response, &status) != TM_OK) {
+            unreserve_run(w);
             if (count_error(w, "ClaimTask", &status)) {
                 return 1;
             }
@@ -258,6 +282,7 @@ static int run(worker *w) {
         }
         w->consecutive_errors = 0;
         if (!response->task) {
+            unreserve_run(w);
             taskmanager__v1__claim_task_response__free_unpacked(response, NULL);
             if (w->options.stop_when_idle) {
                 break;
@@ -306,6 +331,55 @@ static int check_health(worker *w) {
     return healthy ? 0 : -1;
 }
 
+/* A slot of --concurrency: its own connection and claim loop. */
+typedef struct slot {
+    worker worker;
+    pthread_t thread;
+    int exit_status;
+} slot;
+
+static void *run_slot(void *context) {
+    slot *s = context;
+    s->exit_status = run(&s->worker);
+    return NULL;
+}
+
+/* Runs --concurrency claim loops side by side (the first on `w`); returns the worst exit status. */
+static int run_slots(worker *w) {
+    long count = w->options.concurrency;
+    if (count <= 1) {
+        return run(w);
+    }
+    slot *slots = calloc((size_t)count - 1, sizeof *slots);
+    if (!slots) {
+        fprintf(stderr, "Out of memory\n");
+        return 1;
+    }
+    long started = 0;
+    for (; started < count - 1; started++) {
+        slots[started].worker.options = w->options;
+        slots[started].worker.conn = tm_connect(w->options.server, w->options.api_key);
+        if (!slots[started].worker.conn ||
+            pthread_create(&slots[started].thread, NULL, run_slot, &slots[started]) != 0) {
+            tm_close(slots[started].worker.conn);
+            fprintf(stderr, "Cannot start slot %ld of %ld\n", started + 2, count);
+            break;
+        }
+    }
+    int exit_status = run(w);
+    for (long i = 0; i < started; i++) {
+        pthread_join(slots[i].thread, NULL);
+        w->processed += slots[i].worker.processed;
+        w->failed += slots[i].worker.failed;
+        if (slots[i].exit_status > exit_status) {
+            exit_status = slots[i].exit_status;
+        }
+        tm_close(slots[i].worker.conn);
+    }
+    free(slots);
+    return exit_status;
+}
+
 int main(int argc, char **argv) {
     worker w = {0};
     int parsed = worker_options_parse(argc, argv, &w.options);
@@ -319,7 +393,7 @@ int main(int argc, char **argv) {
     if (!w.conn) {
         fprintf(stderr, "Invalid server address \"%s\": want HOST:PORT\n", w.options.server);
     } else if (check_health(&w) == 0 && (w.options.no_register || register_examples(&w) == 0)) {
-        exit_status = run(&w);
+        exit_status = run_slots(&w);
     }
     printf("processed=%ld failed=%ld\n", w.processed, w.failed);
     tm_close(w.conn);

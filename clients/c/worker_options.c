@@ -17,6 +17,7 @@ static const char usage[] =
     "  --task-type-ids 1,2,3     claim these type ids instead of the pattern\n"
     "  --poll-interval SECONDS   sleep when there is nothing to claim and claims do not wait; default 10\n"
     "  --wait-ms MS              how long a claim waits on the server for a task (long poll); default 20000\n"
+    "  --concurrency N           run up to N tasks at once (one thread and connection each); default 1\n"
     "  --max-runs N              stop after handling N tasks; 0 = no limit (default)\n"
     "  --stop-when-idle          exit as soon as a claim finds nothing\n"
     "  --no-register             do not register the example task types at start\n";
@@ -29,6 +30,7 @@ enum {
     OPTION_TASK_TYPE_IDS,
     OPTION_POLL_INTERVAL,
     OPTION_WAIT_MS,
+    OPTION_CONCURRENCY,
     OPTION_MAX_RUNS,
     OPTION_STOP_WHEN_IDLE,
     OPTION_NO_REGISTER,
@@ -43,6 +45,7 @@ static const struct option long_options[] = {
     {"task-type-ids", required_argument, NULL, OPTION_TASK_TYPE_IDS},
     {"poll-interval", required_argument, NULL, OPTION_POLL_INTERVAL},
     {"wait-ms", required_argument, NULL, OPTION_WAIT_MS},
+    {"concurrency", required_argument, NULL, OPTION_CONCURRENCY},
     {"max-runs", required_argument, NULL, OPTION_MAX_RUNS},
     {"stop-when-idle", no_argument, NULL, OPTION_STOP_WHEN_IDLE},
     {"no-register", no_argument, NULL, OPTION_NO_REGISTER},
@@ -102,6 +105,7 @@ int worker_options_parse(int argc, char **argv, worker_options *options) {
     options->type_pattern = "example.%";
     options->poll_interval = 10;
     options->wait_ms = 20000;
+    options->concurrency = 1;
     char hostname[256] = "localhost";
     if (gethostname(hostname, sizeof hostname) != 0) {
         strcpy(hostname, "localhost");
@@ -146,6 +150,13 @@ int worker_options_parse(int argc, char **argv, worker_options *options) {
             options->wait_ms = strtol(optarg, &end, 10);
             if (end == optarg || *end != '\0' || errno != 0 || options->wait_ms < 0 || options->wait_ms > 30000) {
                 return usage_error("--wait-ms wants milliseconds from 0 to 30000, not \"%s\"", optarg);
+            }
+            break;
+        case OPTION_CONCURRENCY:
+            errno = 0;
+            options->concurrency = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || errno != 0 || options->concurrency < 1 || options->concurrency > 1000) {
+                return usage_error("--concurrency wants an integer from 1 to 1000, not \"%s\"", optarg);
             }
             break;
         case OPTION_MAX_RUNS:

@@ -16,6 +16,7 @@ typedef struct worker_options {
     size_t task_type_id_count;
     double poll_interval;      /* seconds */
     long wait_ms;              /* how long a claim waits on the server; 0 = no wait */
+    long concurrency;          /* claim loops side by side, one thread and connection each */
     long max_runs;             /* 0 = no limit */
     int stop_when_idle;
     int no_register;

@@ -23,6 +23,7 @@ Usage: php worker.php [options]
   --task-type-ids 1,2,3     claim these type ids (one ClaimTask per id, in turn) instead of the pattern
   --poll-interval SECONDS   sleep when there is nothing to claim and claims do not wait; default 10
   --wait-ms MS              how long a claim waits on the server for a task (long poll); default 20000
+  --concurrency N           run N worker processes, one task each at a time; default 1
   --max-runs N              stop after handling N tasks (completed or failed); 0 = no limit (default)
   --stop-when-idle          exit as soon as a claim finds nothing
   --no-register             do not register the example task types at start
@@ -31,7 +32,7 @@ Usage: php worker.php [options]
 TEXT;
 
 const VALUE_OPTIONS = ['server', 'api-key', 'worker-id', 'type-pattern', 'task-type-ids', 'poll-interval', 'max-runs',
-    'wait-ms'];
+    'wait-ms', 'concurrency'];
 const FLAG_OPTIONS = ['stop-when-idle', 'no-register', 'help'];
 
 /**
@@ -133,8 +134,12 @@ try {
         exit(0);
     }
     $worker = buildWorker($options);
+    $concurrency = $options['concurrency'] ?? '1';
+    if (!ctype_digit($concurrency) || (int) $concurrency < 1 || (int) $concurrency > 1000) {
+        throw new InvalidArgumentException("--concurrency must be a whole number from 1 to 1000, not '$concurrency'");
+    }
 } catch (InvalidArgumentException $error) {
     fwrite(STDERR, "worker.php: {$error->getMessage()}\n\n" . USAGE);
     exit(2);
 }
-exit($worker->run());
+exit($worker->run((int) $concurrency));

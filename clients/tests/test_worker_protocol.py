@@ -10,13 +10,11 @@ import time
 
 import pytest
 
-from conftest import LEASE_SECONDS, TASKMANAGER, clean_environment, start_server, start_worker
+from conftest import LEASE_SECONDS, TASKMANAGER, clean_environment, start_server, start_worker, summary
 from examples_batch import register_examples
 
 PENDING, CLAIMED, COMPLETED, FAILED, CANCELLED = 1, 2, 3, 4, 5
 FULL_PROTOCOL = ["swift", "python", "php", "c"]
-# The PHP and C workers run one task at a time per process (no --concurrency).
-CONCURRENT = ["swift", "python"]
 NO_REGISTER = ("--no-register", "--poll-interval", "0.2")
 
 
@@ -129,18 +127,24 @@ def test_an_idle_worker_takes_a_new_task_at_once(server, workers, language, tmp_
     assert max(delays) < 100, delays
 
 
-@pytest.mark.parametrize("language", CONCURRENT)
+@pytest.mark.parametrize("language", FULL_PROTOCOL)
 def test_concurrency_runs_four_long_tasks_at_once(server, workers, language, tmp_path):
     register_examples(server.client)
     ids = [server.client.create_task("example.sleep", {"seconds": 2, "steps": 2, "n": n}).task.id for n in range(4)]
     started = time.monotonic()
-    workers.append(start_worker(language, server, *NO_REGISTER, "--concurrency", "4", log=tmp_path / "worker.log"))
+    log = tmp_path / "worker.log"
+    worker = start_worker(language, server, *NO_REGISTER, "--concurrency", "4", log=log)
+    workers.append(worker)
     tasks = wait_for(lambda: (ts := [server.client.get_task(i) for i in ids]) and all(t.status == COMPLETED for t in ts) and ts,
                      15, "four completions")
     elapsed = time.monotonic() - started
     claimed = sorted(t.claimed_at_ms for t in tasks)
     assert claimed[-1] - claimed[0] < 1000, claimed
     assert elapsed < 2 * 2 + 2, elapsed
+    # SIGTERM reaches every slot, and the worker reports all four.
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=15) == 0, log.read_text()
+    assert summary(log.read_text()) == (4, 0)
 
 
 @pytest.mark.parametrize("language", FULL_PROTOCOL)

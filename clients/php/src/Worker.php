@@ -45,6 +45,10 @@ final class Worker
     /** Set while the handler runs: only then may the timer throw TaskStopped. */
     private bool $inHandler = false;
     private bool $haveTimer = false;
+    /** This process's share of --max-runs (0 = no limit). */
+    private int $runLimit;
+    /** The pids of the worker processes of --concurrency, while the parent waits for them. */
+    private array $children = [];
 
     private const MAX_CLAIM_WAIT_MS = 2000;
     /** Answers that say this worker no longer holds the task. */
@@ -74,6 +78,7 @@ final class Worker
         if ($pollInterval < 0 || $maxRuns < 0) {
             throw new \InvalidArgumentException('The poll interval and the maximum number of runs must not be negative');
         }
+        $this->runLimit = $maxRuns;
     }
 
     /**
@@ -81,10 +86,65 @@ final class Worker
      *
      * @return int EXIT_OK or EXIT_FAILURE
      */
-    public function run(): int
+    public function run(int $processes = 1): int
     {
-        $status = $this->loop();
+        $status = $processes > 1 && function_exists('pcntl_fork') ? $this->runProcesses($processes) : $this->loop();
         fwrite(STDOUT, "processed={$this->processed} failed={$this->failed}\n");
+        return $status;
+    }
+
+    /**
+     * --concurrency: the start-up checks here, then `$processes` forked worker processes, each with its own
+     * connection, its own share of --max-runs and its own heartbeats; a stop signal goes on to them all.
+     */
+    private function runProcesses(int $processes): int
+    {
+        $this->installSignalHandlers();
+        $this->log("Starting $processes worker processes");
+        if (!$this->checkHealth() || !$this->registerTaskTypes()) {
+            return self::EXIT_FAILURE;
+        }
+        // The children must not share this process's socket: each opens its own on its first call.
+        $this->client->close();
+        $reports = [];
+        for ($i = 0; $i < $processes; $i++) {
+            [$parentEnd, $childEnd] = stream_socket_pair(STREAM_PF_UNIX, STREAM_SOCK_STREAM, STREAM_IPPROTO_IP);
+            $pid = pcntl_fork();
+            if ($pid === 0) {
+                fclose($parentEnd);
+                $this->children = [];
+                $share = $this->maxRuns === 0 ? 0 : intdiv($this->maxRuns, $processes) + ($i < $this->maxRuns % $processes ? 1 : 0);
+                $status = $share === 0 && $this->maxRuns > 0 ? self::EXIT_OK : $this->claimLoop($share);
+                fwrite($childEnd, "{$this->processed} {$this->failed}\n");
+                fclose($childEnd);
+                exit($status);
+            }
+            fclose($childEnd);
+            if ($pid < 0) {
+                $this->log('Cannot fork a worker process');
+                fclose($parentEnd);
+                continue;
+            }
+            $this->children[$pid] = true;
+            $reports[$pid] = $parentEnd;
+        }
+        $status = self::EXIT_OK;
+        while ($this->children !== []) {
+            // Polled: a blocking wait is restarted after a signal, and the handler that passes it on would not run.
+            $pid = pcntl_waitpid(-1, $childStatus, WNOHANG);
+            if ($pid <= 0) {
+                usleep(50_000);
+                continue;
+            }
+            unset($this->children[$pid]);
+            if (!pcntl_wifexited($childStatus) || pcntl_wexitstatus($childStatus) !== self::EXIT_OK) {
+                $status = self::EXIT_FAILURE;
+            }
+            [$processed, $failed] = array_map('intval', explode(' ', trim((string) fgets($reports[$pid])) . ' 0 0'));
+            fclose($reports[$pid]);
+            $this->processed += $processed;
+            $this->failed += $failed;
+        }
         return $status;
     }
 
@@ -101,7 +161,14 @@ final class Worker
         if (!$this->checkHealth() || !$this->registerTaskTypes()) {
             return self::EXIT_FAILURE;
         }
-        while (!$this->stopping && ($this->maxRuns === 0 || $this->processed < $this->maxRuns)) {
+        return $this->claimLoop($this->maxRuns);
+    }
+
+    /** Claims and runs tasks until stopped, idle (--stop-when-idle) or `$runLimit` tasks (0 = no limit). */
+    private function claimLoop(int $runLimit): int
+    {
+        $this->runLimit = $runLimit;
+        while (!$this->stopping && ($this->runLimit === 0 || $this->processed < $this->runLimit)) {
             try {
                 $task = $this->claim();
             } catch (TaskManagerException $error) {
@@ -383,6 +450,9 @@ final class Worker
         $onSignal = function (int $signal): void {
             $this->log(($signal === SIGINT ? 'SIGINT' : 'SIGTERM') . ': finishing the current task, then stopping');
             $this->stop();
+            foreach (array_keys($this->children) as $child) {
+                posix_kill($child, $signal);
+            }
             // A second signal ends the process at once, as an impatient operator expects.
             pcntl_signal(SIGTERM, SIG_DFL);
             pcntl_signal(SIGINT, SIG_DFL);
