@@ -228,7 +228,7 @@ public final class Worker: Sendable {
                 try await fail(task, message)
                 configuration.log("Task \(task.id) (\(task.type)) failed: \(message)")
             case .cancelled:
-                try await fail(task, "Cancelled while running")
+                try await fail(task, await cancelMessage(of: task))
                 configuration.log("Task \(task.id) (\(task.type)) cancelled")
             case .dropped:
                 configuration.log("Task \(task.id) (\(task.type)): lease lost, its result is dropped")
@@ -242,6 +242,12 @@ public final class Worker: Sendable {
             record(failed: true)
             recordError(error)
         }
+    }
+
+    /// The error a cancelled task is failed with: `Cancelled: <the reason given to CancelTask>`.
+    private func cancelMessage(of task: Task) async -> String {
+        let reason = (try? await client.getTask(id: task.id).cancelReason) ?? ""
+        return reason.isEmpty ? "Cancelled" : "Cancelled: \(reason)"
     }
 
     private func fail(_ task: Task, _ message: String) async throws {

@@ -91,6 +91,9 @@ int tm_complete_task(tm_conn *conn, int64_t task_id, const char *worker_id, int3
 int tm_fail_task(tm_conn *conn, int64_t task_id, const char *worker_id, int32_t attempt, const char *error,
                  int *retried, tm_status *status);
 
+/* GetTask; on OK *task holds the Task, freed with taskmanager__v1__task__free_unpacked(*task, NULL). */
+int tm_get_task(tm_conn *conn, int64_t task_id, Taskmanager__V1__Task **task, tm_status *status);
+
 /* Whether `status` says this worker no longer holds the task (lease lost, not claimed, gone). */
 int tm_lost_claim(const tm_status *status);
 

@@ -108,6 +108,15 @@ int tm_fail_task(tm_conn *conn, int64_t task_id, const char *worker_id, int32_t 
     return status->code;
 }
 
+int tm_get_task(tm_conn *conn, int64_t task_id, Taskmanager__V1__Task **task, tm_status *status) {
+    Taskmanager__V1__GetTaskRequest request = TASKMANAGER__V1__GET_TASK_REQUEST__INIT;
+    request.id = task_id;
+    ProtobufCMessage *answer = NULL;
+    tm_call(conn, "GetTask", &request.base, &taskmanager__v1__task__descriptor, &answer, status);
+    *task = (Taskmanager__V1__Task *)answer;
+    return status->code;
+}
+
 int tm_lost_claim(const tm_status *status) {
     static const char *const lost[] = {"Lease lost", "Task is not in claimed state", "Task is already finished"};
     if (status->code == TM_NOT_FOUND || status->code == TM_PERMISSION_DENIED) {

@@ -222,7 +222,19 @@ static int run_task(worker *w, const Taskmanager__V1__Task *task, tm_status *sta
         }
     } else {
         int cancelled = atomic_load(&context.cancel_requested);
-        const char *message = cancelled ? "Cancelled while running" : error ? error : "Out of memory";
+        char cancel_message[1100] = "Cancelled";
+        if (cancelled) {
+            Taskmanager__V1__Task *current = NULL;
+            tm_status lookup;
+            if (tm_get_task(w->conn, task->id, &current, &lookup) == TM_OK && current->cancel_reason &&
+                current->cancel_reason[0]) {
+                snprintf(cancel_message, sizeof cancel_message, "Cancelled: %s", current->cancel_reason);
+            }
+            if (current) {
+                taskmanager__v1__task__free_unpacked(current, NULL);
+            }
+        }
+        const char *message = cancelled ? cancel_message : error ? error : "Out of memory";
         int retried = 0;
         tm_fail_task(w->conn, task->id, w->options.worker_id, context.attempt, message, &retried, status);
         fprintf(stderr, "Task %" PRId64 " (%s): %s%s\n", task->id, task->type, cancelled ? "cancelled" : message,

@@ -110,6 +110,7 @@ def test_cancel_stops_a_running_handler(server, workers, language, tmp_path):
     assert time.monotonic() - cancelled_at < LEASE_SECONDS
     assert "cancelled" in changes(server.client, task_id)
     assert task.attempts == 1
+    assert task.error_message == "Cancelled: not needed"
 
 
 @pytest.mark.parametrize("language", FULL_PROTOCOL)

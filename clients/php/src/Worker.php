@@ -308,7 +308,7 @@ final class Worker
             }
             $this->failed++;
             if ($stop === 'cancelled') {
-                $this->client->failTask($id, 'Cancelled while running', $attempt);
+                $this->client->failTask($id, $this->cancelMessage($id), $attempt);
                 $this->log("Cancelled task $id");
                 return true;
             }
@@ -325,6 +325,17 @@ final class Worker
             return $this->recoverFrom("report the outcome of task $id", $reportError);
         }
         return true;
+    }
+
+    /** The error a cancelled task is failed with: `Cancelled: <the reason given to CancelTask>`. */
+    private function cancelMessage(int $id): string
+    {
+        try {
+            $reason = $this->client->getTask($id)->getCancelReason();
+        } catch (TaskManagerException) {
+            $reason = '';
+        }
+        return $reason === '' ? 'Cancelled' : "Cancelled: $reason";
     }
 
     private function reportProgress(int $id, int $percent, string $message): void

@@ -350,7 +350,8 @@ class TaskManagerWorker:
                 self._retrying(lambda: self.complete_task(task.id, value))
                 log.info("completed task %d", task.id)
             elif claim.reason == "cancelled":
-                self._retrying(lambda: self.fail_task(task.id, "Cancelled while running"))
+                message = self._cancel_message(task.id)
+                self._retrying(lambda: self.fail_task(task.id, message))
                 log.info("cancelled task %d", task.id)
             else:
                 response = self._retrying(lambda: self.fail_task(task.id, value))
@@ -359,6 +360,14 @@ class TaskManagerWorker:
             if not _lost_claim(error):
                 raise
             log.warning("task %d: %s, its result is dropped", task.id, error.message)
+
+    def _cancel_message(self, task_id):
+        """The error a cancelled task is failed with: `Cancelled: <the reason given to CancelTask>`."""
+        try:
+            reason = self.client.get_task(task_id).cancel_reason
+        except TaskManagerError:
+            reason = ""
+        return f"Cancelled: {reason}" if reason else "Cancelled"
 
     def _retrying(self, call):
         """Runs `call`, and again (up to 3 times, 1 s apart) after UNAVAILABLE: safe for the outcome calls,
