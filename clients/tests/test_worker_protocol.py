@@ -105,9 +105,11 @@ def test_cancel_stops_a_running_handler(server, workers, language, tmp_path):
                    check=True, capture_output=True, env=clean_environment())
     cancelled_at = time.monotonic()
 
-    # Within one heartbeat interval (a third of the lease), give or take the round trips.
+    # Within one heartbeat interval (a third of the lease; whole seconds for PHP's alarm), plus the round trips.
     task = wait_for(lambda: (t := server.client.get_task(task_id)).status == CANCELLED and t, LEASE_SECONDS, "cancelled")
-    assert time.monotonic() - cancelled_at < LEASE_SECONDS
+    elapsed = time.monotonic() - cancelled_at
+    print(f"cancel → cancelled: {elapsed:.3f} s")
+    assert elapsed < 1.5
     assert "cancelled" in changes(server.client, task_id)
     assert task.attempts == 1
     assert task.error_message == "Cancelled: not needed"
