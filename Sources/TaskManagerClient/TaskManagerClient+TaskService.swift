@@ -28,7 +28,7 @@ extension TaskManagerClient {
 
     /// The claimed task, or nil when nothing is claimable.
     public func claimTask(_ request: ClaimTaskRequest) async throws -> Task? {
-        try await call("ClaimTask", request, as: ClaimTaskResponse.self).task
+        try await call("ClaimTask", request, as: ClaimTaskResponse.self, waitMs: request.waitMs).task
     }
 
     public func updateProgress(_ request: UpdateProgressRequest) async throws -> UpdateProgressResponse {
@@ -92,6 +92,6 @@ extension TaskManagerClient {
 
     /// Claims up to `max` tasks for one worker in one call.
     public func claimTasks(_ claim: ClaimTaskRequest, max: Int32) async throws -> [Task] {
-        try await call("ClaimTasks", ClaimTasksRequest(claim: claim, max: max), as: ClaimTasksResponse.self).tasks
+        try await call("ClaimTasks", ClaimTasksRequest(claim: claim, max: max), as: ClaimTasksResponse.self, waitMs: claim.waitMs).tasks
     }
 }

@@ -152,13 +152,18 @@ public final class TaskManagerClient: Sendable {
     }
 
     /// Calls any method with any message: the typed methods below are built on it.
+    ///
+    /// - Parameter waitMs: how long the server may wait before it answers (a long-poll claim); added to the
+    ///   call's deadline, so that the wait does not end the call.
     public func call<Request: WireMessage, Response: WireMessage>(
         _ method: String, _ request: Request, as response: Response.Type = Response.self,
-        metadata: [String: String] = [:]
+        metadata: [String: String] = [:], waitMs: UInt32 = 0
     ) async throws -> Response {
         var metadata = metadata
         if let apiKey, metadata["x-api-key"] == nil { metadata["x-api-key"] = apiKey }
         let path = method.hasPrefix("/") ? method : Self.servicePrefix + method
-        return try await connection().call(method: path, request: request, as: Response.self, timeoutMs: timeoutMs, metadata: metadata)
+        let (extended, overflow) = timeoutMs.addingReportingOverflow(waitMs)
+        let deadline = timeoutMs == 0 ? 0 : overflow ? .max : extended
+        return try await connection().call(method: path, request: request, as: Response.self, timeoutMs: deadline, metadata: metadata)
     }
 }

@@ -48,3 +48,17 @@ final class ClientReconnectTests: ServerTestCase {
         await assertError(.unavailable, "Client is closed") { try await self.client.health() }
     }
 }
+
+/// A long-poll claim may wait longer than the client's own deadline: the deadline grows by the wait.
+final class LongPollDeadlineTests: ServerTestCase {
+    func testALongPollClaimOutlastsTheClientTimeoutAndGetsTheNewTask() async throws {
+        try await startServer()
+        try await registerType()
+        let short = try await connect(timeoutMs: 300)
+        async let claimed = short.claimTask(ClaimTaskRequest(workerID: "w1", typePattern: "%", waitMs: 1_500))
+        try await _Concurrency.Task.sleep(for: .milliseconds(600))
+        let created = try await createTask()
+        let task = try await claimed
+        XCTAssertEqual(task?.id, created.id)
+    }
+}
