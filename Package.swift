@@ -32,10 +32,14 @@ let package = Package(
             name: "CTaskManagerProto", dependencies: ["CProtobufC"],
             path: "Generated", sources: ["c"], publicHeadersPath: "c"),
 
+        // Domain rules, and the value types of proto/ that scripts/generate writes (Sources/TaskManagerCore/Generated
+        // links to Generated/swift/TaskManagerCore).
         .target(name: "TaskManagerCore"),
         .target(
             name: "TaskManagerStore",
             dependencies: ["TaskManagerCore", "CSQLite", "CSQLiteWALBuffer", .product(name: "HeapModule", package: "swift-collections")]),
+        // Framing and codec, and the protobuf-c bridging of proto/ that scripts/generate writes
+        // (Sources/TaskManagerProtocol/Generated links to Generated/swift/TaskManagerProtocol).
         .target(
             name: "TaskManagerProtocol",
             dependencies: [

@@ -1,16 +1,3 @@
-/// One line of a task's audit trail.
-public struct HistoryEntry: Hashable, Sendable {
-    public var id: Int64 = 0
-    public var taskID: Int64 = 0
-    /// One of the `HistoryEntry.Change` labels.
-    public var statusChange: String = ""
-    public var workerID: String = ""
-    public var message: String = ""
-    public var createdAtMs: Int64 = 0
-
-    public init() {}
-}
-
 extension HistoryEntry {
     /// The history labels written by the server: part of the wire contract.
     public enum Change {

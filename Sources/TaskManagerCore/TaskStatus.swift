@@ -1,12 +1,4 @@
-/// Where a task is in its life: pending → claimed → completed, failed or cancelled (or back to pending on retry).
-public enum TaskStatus: Int32, Sendable, CaseIterable, CustomStringConvertible {
-    case unspecified = 0
-    case pending = 1
-    case claimed = 2
-    case completed = 3
-    case failed = 4
-    case cancelled = 5
-
+extension TaskStatus: CustomStringConvertible {
     /// The lower-case name used in storage, history and the CLI (`pending`, `claimed`, ...).
     public var name: String {
         switch self {

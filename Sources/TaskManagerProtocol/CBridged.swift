@@ -47,20 +47,20 @@ extension CBridged {
 
 /// Reads a proto3 string field: NULL and the empty default both mean "".
 @inline(__always)
-func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
+func readString(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
     guard let pointer else { return "" }
     return String(cString: pointer)
 }
 
 /// Reads a proto3 bytes field.
 @inline(__always)
-func bytes(_ data: ProtobufCBinaryData) -> [UInt8] {
+func readBytes(_ data: ProtobufCBinaryData) -> [UInt8] {
     guard data.len > 0, let base = data.data else { return [] }
     return Array(UnsafeBufferPointer(start: base, count: data.len))
 }
 
 /// Reads a `repeated` message field.
-func messages<M: CStruct>(_ count: Int, _ pointers: UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?>?) throws -> [M] {
+func readMessages<M: CStruct>(_ count: Int, _ pointers: UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?>?) throws -> [M] {
     guard count > 0, let pointers else { return [] }
     return try (0..<count).map { index in
         guard let element = pointers[index] else { throw TaskManagerError(.invalidArgument, "Invalid \(M.protoName) message") }
@@ -69,7 +69,7 @@ func messages<M: CStruct>(_ count: Int, _ pointers: UnsafeMutablePointer<UnsafeM
 }
 
 /// Reads an optional message field.
-func message<M: CStruct>(_ pointer: UnsafeMutablePointer<M.CMessage>?) throws -> M? {
+func readMessage<M: CStruct>(_ pointer: UnsafeMutablePointer<M.CMessage>?) throws -> M? {
     guard let pointer else { return nil }
     return try M(c: pointer.pointee)
 }

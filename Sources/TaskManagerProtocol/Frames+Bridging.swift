@@ -39,8 +39,8 @@ struct MetadataEntry: CStruct {
         self.value = value
     }
     init(c: CMessage) {
-        key = string(c.key)
-        value = string(c.value)
+        key = readString(c.key)
+        value = readString(c.value)
     }
     func fill(_ c: inout CMessage, _ arena: CArena) {
         c.key = arena.string(key)
@@ -56,9 +56,9 @@ extension RPCRequest: CBridged, WireMessage {
     public static let wireCodec = WireCodec(Self.self)
 
     init(c: CMessage) throws {
-        let entries: [MetadataEntry] = try messages(c.n_metadata, c.metadata)
+        let entries: [MetadataEntry] = try readMessages(c.n_metadata, c.metadata)
         self.init(
-            callID: c.call_id, method: string(c.method), payload: ByteBuffer(protobuf: c.payload),
+            callID: c.call_id, method: readString(c.method), payload: ByteBuffer(protobuf: c.payload),
             timeoutMs: c.timeout_ms,
             metadata: Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last }))
     }
@@ -80,7 +80,7 @@ extension RPCStatus: CBridged, WireMessage {
     public static let wireCodec = WireCodec(Self.self)
 
     init(c: CMessage) {
-        self.init(code: StatusCode(rawValue: c.code), message: string(c.message))
+        self.init(code: StatusCode(rawValue: c.code), message: readString(c.message))
     }
 
     func fill(_ c: inout CMessage, _ arena: CArena) {
@@ -98,7 +98,7 @@ extension RPCResponse: CBridged, WireMessage {
 
     init(c: CMessage) throws {
         // A missing status means OK, as in gRPC where the status is always sent.
-        let status: RPCStatus = try message(c.status) ?? .ok
+        let status: RPCStatus = try readMessage(c.status) ?? .ok
         self.init(callID: c.call_id, status: status, payload: ByteBuffer(protobuf: c.payload), endOfStream: c.end_of_stream != 0)
     }
 
@@ -156,7 +156,7 @@ struct GoAwayMessage: CBridged {
     }
     init(c: CMessage) {
         lastCallID = c.last_call_id
-        reason = string(c.reason)
+        reason = readString(c.reason)
     }
     func fill(_ c: inout CMessage, _ arena: CArena) {
         c.last_call_id = lastCallID

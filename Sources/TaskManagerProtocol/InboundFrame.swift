@@ -47,7 +47,7 @@ public struct InboundRequest {
     }
 
     /// The method path as a string, for messages and logs.
-    public var methodName: String { string(request.pointee.method) }
+    public var methodName: String { readString(request.pointee.method) }
 
     /// The request message's bytes, without a copy.
     public var payload: UnsafeRawBufferPointer {
@@ -60,7 +60,7 @@ public struct InboundRequest {
         var found: String?
         for index in 0..<request.pointee.n_metadata {
             guard let entry = request.pointee.metadata[index] else { continue }
-            if string(entry.pointee.key) == key { found = string(entry.pointee.value) }
+            if readString(entry.pointee.key) == key { found = readString(entry.pointee.value) }
         }
         return found
     }
@@ -70,7 +70,7 @@ public struct InboundRequest {
         var entries: [String: String] = [:]
         for index in 0..<request.pointee.n_metadata {
             guard let entry = request.pointee.metadata[index] else { continue }
-            entries[string(entry.pointee.key)] = string(entry.pointee.value)
+            entries[readString(entry.pointee.key)] = readString(entry.pointee.value)
         }
         return entries
     }

@@ -21,7 +21,7 @@ public enum InboundServerFrame {
         case TASKMANAGER__RPC__V1__SERVER_FRAME__KIND_PONG:
             self = .pong(nonce: frame.pong.pointee.nonce)
         case TASKMANAGER__RPC__V1__SERVER_FRAME__KIND_GO_AWAY:
-            self = .goAway(lastCallID: frame.go_away.pointee.last_call_id, reason: string(frame.go_away.pointee.reason))
+            self = .goAway(lastCallID: frame.go_away.pointee.last_call_id, reason: readString(frame.go_away.pointee.reason))
         default:
             self = .empty
         }
@@ -42,7 +42,7 @@ public struct InboundResponse {
     /// The call's status; a missing status means OK, as in gRPC where the status is always sent.
     public var status: RPCStatus {
         guard let status = response.pointee.status else { return .ok }
-        return RPCStatus(code: StatusCode(rawValue: status.pointee.code), message: string(status.pointee.message))
+        return RPCStatus(code: StatusCode(rawValue: status.pointee.code), message: readString(status.pointee.message))
     }
 
     /// The response message's bytes, without a copy.

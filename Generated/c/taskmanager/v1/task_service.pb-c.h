@@ -63,6 +63,9 @@ typedef struct Taskmanager__V1__ClaimTasksResponse Taskmanager__V1__ClaimTasksRe
 
 /* --- enums --- */
 
+/*
+ * Where a task is in its life: pending -> claimed -> completed, failed or cancelled (or back to pending on retry).
+ */
 typedef enum _Taskmanager__V1__TaskStatus {
   TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED = 0,
   TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_PENDING = 1,
@@ -75,6 +78,9 @@ typedef enum _Taskmanager__V1__TaskStatus {
 
 /* --- messages --- */
 
+/*
+ * A unit of work of one task type, with its progress and outcome.
+ */
 struct  Taskmanager__V1__Task
 {
   ProtobufCMessage base;
@@ -128,6 +134,9 @@ struct  Taskmanager__V1__Task
     , 0, (char *)protobuf_c_empty_string, 0, TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
 
 
+/*
+ * A kind of task: a name, a version and the JSON schema its parameters must satisfy.
+ */
 struct  Taskmanager__V1__TaskType
 {
   ProtobufCMessage base;
@@ -136,9 +145,15 @@ struct  Taskmanager__V1__TaskType
   char *version;
   char *param_schema_json;
   protobuf_c_boolean is_active;
+  /*
+   * how many tasks of this type exist
+   */
   int64_t usage_count;
   int64_t created_at_ms;
   int64_t updated_at_ms;
+  /*
+   * overrides of the server's defaults for tasks of this type
+   */
   Taskmanager__V1__TaskTypeSettings *settings;
 };
 #define TASKMANAGER__V1__TASK_TYPE__INIT \
@@ -163,6 +178,9 @@ struct  Taskmanager__V1__TaskTypeSettings
     , 0, 0, 0, 0, 0 }
 
 
+/*
+ * One line of a task's audit trail.
+ */
 struct  Taskmanager__V1__HistoryEntry
 {
   ProtobufCMessage base;

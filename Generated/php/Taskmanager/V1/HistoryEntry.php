@@ -9,6 +9,8 @@ use Google\Protobuf\Internal\RepeatedField;
 use Google\Protobuf\Internal\GPBUtil;
 
 /**
+ * One line of a task's audit trail.
+ *
  * Generated from protobuf message <code>taskmanager.v1.HistoryEntry</code>
  */
 class HistoryEntry extends \Google\Protobuf\Internal\Message

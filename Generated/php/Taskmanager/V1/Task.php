@@ -9,6 +9,8 @@ use Google\Protobuf\Internal\RepeatedField;
 use Google\Protobuf\Internal\GPBUtil;
 
 /**
+ * A unit of work of one task type, with its progress and outcome.
+ *
  * Generated from protobuf message <code>taskmanager.v1.Task</code>
  */
 class Task extends \Google\Protobuf\Internal\Message

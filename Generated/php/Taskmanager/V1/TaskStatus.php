@@ -7,6 +7,8 @@ namespace Taskmanager\V1;
 use UnexpectedValueException;
 
 /**
+ * Where a task is in its life: pending -> claimed -> completed, failed or cancelled (or back to pending on retry).
+ *
  * Protobuf type <code>taskmanager.v1.TaskStatus</code>
  */
 class TaskStatus

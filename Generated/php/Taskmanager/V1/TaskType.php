@@ -9,6 +9,8 @@ use Google\Protobuf\Internal\RepeatedField;
 use Google\Protobuf\Internal\GPBUtil;
 
 /**
+ * A kind of task: a name, a version and the JSON schema its parameters must satisfy.
+ *
  * Generated from protobuf message <code>taskmanager.v1.TaskType</code>
  */
 class TaskType extends \Google\Protobuf\Internal\Message
@@ -34,6 +36,8 @@ class TaskType extends \Google\Protobuf\Internal\Message
      */
     protected $is_active = false;
     /**
+     * how many tasks of this type exist
+     *
      * Generated from protobuf field <code>int64 usage_count = 6;</code>
      */
     protected $usage_count = 0;
@@ -46,6 +50,8 @@ class TaskType extends \Google\Protobuf\Internal\Message
      */
     protected $updated_at_ms = 0;
     /**
+     * overrides of the server's defaults for tasks of this type
+     *
      * Generated from protobuf field <code>.taskmanager.v1.TaskTypeSettings settings = 9;</code>
      */
     protected $settings = null;
@@ -62,9 +68,11 @@ class TaskType extends \Google\Protobuf\Internal\Message
      *     @type string $param_schema_json
      *     @type bool $is_active
      *     @type int|string $usage_count
+     *           how many tasks of this type exist
      *     @type int|string $created_at_ms
      *     @type int|string $updated_at_ms
      *     @type \Taskmanager\V1\TaskTypeSettings $settings
+     *           overrides of the server's defaults for tasks of this type
      * }
      */
     public function __construct($data = NULL) {
@@ -183,6 +191,8 @@ class TaskType extends \Google\Protobuf\Internal\Message
     }
 
     /**
+     * how many tasks of this type exist
+     *
      * Generated from protobuf field <code>int64 usage_count = 6;</code>
      * @return int|string
      */
@@ -192,6 +202,8 @@ class TaskType extends \Google\Protobuf\Internal\Message
     }
 
     /**
+     * how many tasks of this type exist
+     *
      * Generated from protobuf field <code>int64 usage_count = 6;</code>
      * @param int|string $var
      * @return $this
@@ -249,6 +261,8 @@ class TaskType extends \Google\Protobuf\Internal\Message
     }
 
     /**
+     * overrides of the server's defaults for tasks of this type
+     *
      * Generated from protobuf field <code>.taskmanager.v1.TaskTypeSettings settings = 9;</code>
      * @return \Taskmanager\V1\TaskTypeSettings|null
      */
@@ -268,6 +282,8 @@ class TaskType extends \Google\Protobuf\Internal\Message
     }
 
     /**
+     * overrides of the server's defaults for tasks of this type
+     *
      * Generated from protobuf field <code>.taskmanager.v1.TaskTypeSettings settings = 9;</code>
      * @param \Taskmanager\V1\TaskTypeSettings $var
      * @return $this
