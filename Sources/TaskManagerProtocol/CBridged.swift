@@ -20,17 +20,22 @@ protocol CStruct: Sendable {
 /// A `CStruct` that is a whole message on its own (map entries are not: protoc-c makes no unpack for them).
 protocol CBridged: CStruct {
     static var cUnpack: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<CMessage>? { get }
+    /// The descriptor protobuf-c unpacks with, for `WireCheck`.
+    static var cDescriptor: CMessageDescriptor { get }
 }
 
 extension CBridged {
     /// Unpacks `bytes` into memory of `arena` (released with the arena's scope) and copies the result into a
     /// Swift value.
-    static func unpack(_ bytes: UnsafeRawBufferPointer, in arena: CArena) throws -> Self {
-        try Self(c: unpackC(bytes, in: arena).pointee)
+    static func unpack(_ bytes: UnsafeRawBufferPointer, in arena: CArena, checked: Bool = true) throws -> Self {
+        try Self(c: unpackC(bytes, in: arena, checked: checked).pointee)
     }
 
     /// Unpacks `bytes` into memory of `arena`; the struct lives until the arena's scope ends.
-    static func unpackC(_ bytes: UnsafeRawBufferPointer, in arena: CArena) throws -> UnsafeMutablePointer<CMessage> {
+    ///
+    /// Refuses what `WireCheck` refuses, unless `checked` is false (for a frame already refused, read for its call id).
+    static func unpackC(_ bytes: UnsafeRawBufferPointer, in arena: CArena, checked: Bool = true) throws -> UnsafeMutablePointer<CMessage> {
+        if checked { try WireCheck.check(bytes, cDescriptor) }
         let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         // protobuf-c returns NULL for any malformed input and says no more (PROTOBUF_C_UNPACK_ERROR is empty).
         guard let message = cUnpack(arena.allocator, bytes.count, base) else {

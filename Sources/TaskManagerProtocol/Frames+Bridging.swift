@@ -52,6 +52,7 @@ extension RPCRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__Rpc__V1__Request
     static let cInit = taskmanager__rpc__v1__request__init
     static let cUnpack = taskmanager__rpc__v1__request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__rpc__v1__request__init)
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__request__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
@@ -76,6 +77,7 @@ extension RPCStatus: CBridged, WireMessage {
     typealias CMessage = Taskmanager__Rpc__V1__Status
     static let cInit = taskmanager__rpc__v1__status__init
     static let cUnpack = taskmanager__rpc__v1__status__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__rpc__v1__status__init)
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__status__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
@@ -93,6 +95,7 @@ extension RPCResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__Rpc__V1__Response
     static let cInit = taskmanager__rpc__v1__response__init
     static let cUnpack = taskmanager__rpc__v1__response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__rpc__v1__response__init)
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__response__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
@@ -114,6 +117,7 @@ struct CancelMessage: CBridged {
     typealias CMessage = Taskmanager__Rpc__V1__Cancel
     static let cInit = taskmanager__rpc__v1__cancel__init
     static let cUnpack = taskmanager__rpc__v1__cancel__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__rpc__v1__cancel__init)
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__cancel__descriptor)
     var callID: UInt64
     init(callID: UInt64) { self.callID = callID }
@@ -125,6 +129,7 @@ struct PingMessage: CBridged {
     typealias CMessage = Taskmanager__Rpc__V1__Ping
     static let cInit = taskmanager__rpc__v1__ping__init
     static let cUnpack = taskmanager__rpc__v1__ping__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__rpc__v1__ping__init)
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__ping__descriptor)
     var nonce: UInt64
     init(nonce: UInt64) { self.nonce = nonce }
@@ -136,6 +141,7 @@ struct PongMessage: CBridged {
     typealias CMessage = Taskmanager__Rpc__V1__Pong
     static let cInit = taskmanager__rpc__v1__pong__init
     static let cUnpack = taskmanager__rpc__v1__pong__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__rpc__v1__pong__init)
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__pong__descriptor)
     var nonce: UInt64
     init(nonce: UInt64) { self.nonce = nonce }
@@ -147,6 +153,7 @@ struct GoAwayMessage: CBridged {
     typealias CMessage = Taskmanager__Rpc__V1__GoAway
     static let cInit = taskmanager__rpc__v1__go_away__init
     static let cUnpack = taskmanager__rpc__v1__go_away__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__rpc__v1__go_away__init)
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__go_away__descriptor)
     var lastCallID: UInt64
     var reason: String
@@ -168,6 +175,7 @@ extension ClientFrame: CBridged, WireMessage {
     typealias CMessage = Taskmanager__Rpc__V1__ClientFrame
     static let cInit = taskmanager__rpc__v1__client_frame__init
     static let cUnpack = taskmanager__rpc__v1__client_frame__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__rpc__v1__client_frame__init)
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__client_frame__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 
@@ -205,6 +213,7 @@ extension ServerFrame: CBridged, WireMessage {
     typealias CMessage = Taskmanager__Rpc__V1__ServerFrame
     static let cInit = taskmanager__rpc__v1__server_frame__init
     static let cUnpack = taskmanager__rpc__v1__server_frame__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__rpc__v1__server_frame__init)
     static let protoName = CTaskManagerProtoNames.name(taskmanager__rpc__v1__server_frame__descriptor)
     public static let wireCodec = WireCodec(Self.self)
 

@@ -8,14 +8,38 @@ import TaskManagerCore
 /// where protobuf-c put them. Valid only inside the scope of the arena it was read with.
 public enum InboundFrame {
     case request(InboundRequest)
+    /// A request refused before it was read (a string field with a NUL byte or bad UTF-8): answer its call with
+    /// the error.
+    case rejected(callID: UInt64, TaskManagerError)
     case cancel(callID: UInt64)
     case ping(nonce: UInt64)
     /// A valid frame with no `kind` set.
     case empty
 
-    /// Unpacks one `taskmanager.rpc.v1.ClientFrame`; throws INVALID_ARGUMENT when `bytes` are not one.
+    /// Unpacks one `taskmanager.rpc.v1.ClientFrame`; throws INVALID_ARGUMENT (or RESOURCE_EXHAUSTED for a frame
+    /// too costly to unpack), with a message starting "Invalid frame: ", when `bytes` are not one.
     public init(_ bytes: UnsafeRawBufferPointer, arena: CArena) throws {
-        let frame = try ClientFrame.unpackC(bytes, in: arena).pointee
+        var refusal: TaskManagerError?
+        do {
+            try WireCheck.check(bytes, ClientFrame.cDescriptor)
+        } catch let error as TaskManagerError {
+            // Only a bad string may still be unpacked for its call id: a costly frame must not be unpacked at all.
+            guard error.code == .invalidArgument else { throw TaskManagerError(error.code, "Invalid frame: \(error.message)") }
+            refusal = error
+        }
+        let frame: ClientFrame.CMessage
+        do {
+            frame = try ClientFrame.unpackC(bytes, in: arena, checked: false).pointee
+        } catch {
+            throw TaskManagerError(.invalidArgument, "Invalid frame: not a taskmanager.rpc.v1.ClientFrame")
+        }
+        if let refusal {
+            guard frame.kind_case == TASKMANAGER__RPC__V1__CLIENT_FRAME__KIND_REQUEST, frame.request.pointee.call_id > 0 else {
+                throw TaskManagerError(.invalidArgument, "Invalid frame: \(refusal.message)")
+            }
+            self = .rejected(callID: frame.request.pointee.call_id, refusal)
+            return
+        }
         switch frame.kind_case {
         case TASKMANAGER__RPC__V1__CLIENT_FRAME__KIND_REQUEST:
             self = .request(InboundRequest(frame.request))

@@ -14,14 +14,18 @@ public protocol WireMessage: Sendable {
 public struct WireCodec<Message>: Sendable {
     /// The full protobuf name, for example `taskmanager.v1.Task`.
     public let protoName: String
-    let decode: @Sendable (UnsafeRawBufferPointer, CArena) throws -> Message
+    /// Decodes, first refusing what `WireCheck` refuses when the flag is true.
+    let decode: @Sendable (UnsafeRawBufferPointer, CArena, Bool) throws -> Message
+    let check: @Sendable (UnsafeRawBufferPointer) throws -> Void
     /// The value as a filled protobuf-c struct in the arena, for packing.
     let fill: @Sendable (Message, CArena) -> UnsafePointer<ProtobufCMessage>
 }
 
 extension WireCodec where Message: CBridged {
     init(_ type: Message.Type) {
-        self.init(protoName: Message.protoName, decode: { try Message.unpack($0, in: $1) }, fill: { $0.cMessage(in: $1) })
+        self.init(
+            protoName: Message.protoName, decode: { try Message.unpack($0, in: $1, checked: $2) },
+            check: { try WireCheck.check($0, Message.cDescriptor) }, fill: { $0.cMessage(in: $1) })
     }
 }
 
@@ -46,8 +50,17 @@ extension WireMessage {
     }
 
     /// Decodes protobuf bytes, unpacking them in `arena`, whose scope the caller holds.
-    public init(wireBytes: UnsafeRawBufferPointer, arena: CArena) throws {
-        self = try Self.wireCodec.decode(wireBytes, arena)
+    ///
+    /// - Parameter checked: false when `checkWire` has already passed these bytes.
+    public init(wireBytes: UnsafeRawBufferPointer, arena: CArena, checked: Bool = true) throws {
+        self = try Self.wireCodec.decode(wireBytes, arena, checked)
+    }
+
+    /// Refuses, before any unpacking, a string field with a NUL byte or invalid UTF-8 (INVALID_ARGUMENT naming the
+    /// field, e.g. `tasks[2].dedupe_key`) and a message that would unpack to more than 16 MiB (RESOURCE_EXHAUSTED).
+    /// Malformed bytes pass: decoding refuses them.
+    public static func checkWire(_ bytes: UnsafeRawBufferPointer) throws {
+        try wireCodec.check(bytes)
     }
 
     /// Appends the protobuf encoding to `buffer`.

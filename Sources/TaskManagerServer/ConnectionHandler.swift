@@ -72,12 +72,19 @@ final class ConnectionHandler: ChannelInboundHandler {
                 let frame: InboundFrame
                 do {
                     frame = try InboundFrame(bytes, arena: arena)
+                } catch let error as TaskManagerError {
+                    return writeConnectionError(error.code, error.message)
                 } catch {
                     return writeConnectionError(.invalidArgument, "Invalid frame: not a taskmanager.rpc.v1.ClientFrame")
                 }
                 switch frame {
                 case .request(let request):
                     start(request)
+                case .rejected(let callID, let error):
+                    guard inFlight[callID] == nil else {
+                        return writeConnectionError(.invalidArgument, "Invalid request: call_id \(callID) is already in flight")
+                    }
+                    writeAnswer(callID, .status(RPCStatus(code: error.code, message: error.message)))
                 case .cancel(let callID):
                     finish(callID, .status(RPCStatus(code: .cancelled, message: "Call cancelled by client")))
                 case .ping(let nonce):

@@ -178,7 +178,12 @@ struct HandlerTable {
 
     private static func decode<Input: WireMessage>(_ payload: UnsafeRawBufferPointer, _ arena: CArena, _ name: String) throws -> Input {
         do {
-            return try Input(wireBytes: payload, arena: arena)
+            try Input.checkWire(payload)
+        } catch let error as TaskManagerError {
+            throw TaskManagerError(error.code, "Invalid request payload for \(name): \(error.message)")
+        }
+        do {
+            return try Input(wireBytes: payload, arena: arena, checked: false)
         } catch {
             throw TaskManagerError(.invalidArgument, "Invalid request payload for \(name): expected \(Input.protoName)")
         }

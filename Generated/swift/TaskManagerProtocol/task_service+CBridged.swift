@@ -19,6 +19,7 @@ extension Task: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__Task
     static let cInit = taskmanager__v1__task__init
     static let cUnpack = taskmanager__v1__task__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__task__init)
     static let protoName = "taskmanager.v1.Task"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -86,6 +87,7 @@ extension TaskType: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__TaskType
     static let cInit = taskmanager__v1__task_type__init
     static let cUnpack = taskmanager__v1__task_type__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__task_type__init)
     static let protoName = "taskmanager.v1.TaskType"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -119,6 +121,7 @@ extension TaskTypeSettings: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__TaskTypeSettings
     static let cInit = taskmanager__v1__task_type_settings__init
     static let cUnpack = taskmanager__v1__task_type_settings__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__task_type_settings__init)
     static let protoName = "taskmanager.v1.TaskTypeSettings"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -144,6 +147,7 @@ extension HistoryEntry: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__HistoryEntry
     static let cInit = taskmanager__v1__history_entry__init
     static let cUnpack = taskmanager__v1__history_entry__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__history_entry__init)
     static let protoName = "taskmanager.v1.HistoryEntry"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -171,6 +175,7 @@ extension HealthRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__HealthRequest
     static let cInit = taskmanager__v1__health_request__init
     static let cUnpack = taskmanager__v1__health_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__health_request__init)
     static let protoName = "taskmanager.v1.HealthRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -185,6 +190,7 @@ extension HealthResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__HealthResponse
     static let cInit = taskmanager__v1__health_response__init
     static let cUnpack = taskmanager__v1__health_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__health_response__init)
     static let protoName = "taskmanager.v1.HealthResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -208,6 +214,7 @@ extension RegisterTaskTypeRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__RegisterTaskTypeRequest
     static let cInit = taskmanager__v1__register_task_type_request__init
     static let cUnpack = taskmanager__v1__register_task_type_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__register_task_type_request__init)
     static let protoName = "taskmanager.v1.RegisterTaskTypeRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -231,6 +238,7 @@ extension RegisterTaskTypeResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__RegisterTaskTypeResponse
     static let cInit = taskmanager__v1__register_task_type_response__init
     static let cUnpack = taskmanager__v1__register_task_type_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__register_task_type_response__init)
     static let protoName = "taskmanager.v1.RegisterTaskTypeResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -250,6 +258,7 @@ extension GetTaskTypeRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetTaskTypeRequest
     static let cInit = taskmanager__v1__get_task_type_request__init
     static let cUnpack = taskmanager__v1__get_task_type_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__get_task_type_request__init)
     static let protoName = "taskmanager.v1.GetTaskTypeRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -267,6 +276,7 @@ extension ListTaskTypesRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ListTaskTypesRequest
     static let cInit = taskmanager__v1__list_task_types_request__init
     static let cUnpack = taskmanager__v1__list_task_types_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__list_task_types_request__init)
     static let protoName = "taskmanager.v1.ListTaskTypesRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -284,6 +294,7 @@ extension ListTaskTypesResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ListTaskTypesResponse
     static let cInit = taskmanager__v1__list_task_types_response__init
     static let cUnpack = taskmanager__v1__list_task_types_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__list_task_types_response__init)
     static let protoName = "taskmanager.v1.ListTaskTypesResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -301,6 +312,7 @@ extension SetTaskTypeActiveRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__SetTaskTypeActiveRequest
     static let cInit = taskmanager__v1__set_task_type_active_request__init
     static let cUnpack = taskmanager__v1__set_task_type_active_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__set_task_type_active_request__init)
     static let protoName = "taskmanager.v1.SetTaskTypeActiveRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -320,6 +332,7 @@ extension CreateTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CreateTaskRequest
     static let cInit = taskmanager__v1__create_task_request__init
     static let cUnpack = taskmanager__v1__create_task_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__create_task_request__init)
     static let protoName = "taskmanager.v1.CreateTaskRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -353,6 +366,7 @@ extension CreateTaskResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CreateTaskResponse
     static let cInit = taskmanager__v1__create_task_response__init
     static let cUnpack = taskmanager__v1__create_task_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__create_task_response__init)
     static let protoName = "taskmanager.v1.CreateTaskResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -372,6 +386,7 @@ extension ClaimTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ClaimTaskRequest
     static let cInit = taskmanager__v1__claim_task_request__init
     static let cUnpack = taskmanager__v1__claim_task_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__claim_task_request__init)
     static let protoName = "taskmanager.v1.ClaimTaskRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -399,6 +414,7 @@ extension ClaimTaskResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ClaimTaskResponse
     static let cInit = taskmanager__v1__claim_task_response__init
     static let cUnpack = taskmanager__v1__claim_task_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__claim_task_response__init)
     static let protoName = "taskmanager.v1.ClaimTaskResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -416,6 +432,7 @@ extension UpdateProgressRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__UpdateProgressRequest
     static let cInit = taskmanager__v1__update_progress_request__init
     static let cUnpack = taskmanager__v1__update_progress_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__update_progress_request__init)
     static let protoName = "taskmanager.v1.UpdateProgressRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -441,6 +458,7 @@ extension UpdateProgressResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__UpdateProgressResponse
     static let cInit = taskmanager__v1__update_progress_response__init
     static let cUnpack = taskmanager__v1__update_progress_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__update_progress_response__init)
     static let protoName = "taskmanager.v1.UpdateProgressResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -464,6 +482,7 @@ extension CompleteTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CompleteTaskRequest
     static let cInit = taskmanager__v1__complete_task_request__init
     static let cUnpack = taskmanager__v1__complete_task_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__complete_task_request__init)
     static let protoName = "taskmanager.v1.CompleteTaskRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -487,6 +506,7 @@ extension CompleteTaskResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CompleteTaskResponse
     static let cInit = taskmanager__v1__complete_task_response__init
     static let cUnpack = taskmanager__v1__complete_task_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__complete_task_response__init)
     static let protoName = "taskmanager.v1.CompleteTaskResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -504,6 +524,7 @@ extension FailTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__FailTaskRequest
     static let cInit = taskmanager__v1__fail_task_request__init
     static let cUnpack = taskmanager__v1__fail_task_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__fail_task_request__init)
     static let protoName = "taskmanager.v1.FailTaskRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -527,6 +548,7 @@ extension FailTaskResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__FailTaskResponse
     static let cInit = taskmanager__v1__fail_task_response__init
     static let cUnpack = taskmanager__v1__fail_task_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__fail_task_response__init)
     static let protoName = "taskmanager.v1.FailTaskResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -546,6 +568,7 @@ extension GetTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetTaskRequest
     static let cInit = taskmanager__v1__get_task_request__init
     static let cUnpack = taskmanager__v1__get_task_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__get_task_request__init)
     static let protoName = "taskmanager.v1.GetTaskRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -563,6 +586,7 @@ extension ListTasksRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ListTasksRequest
     static let cInit = taskmanager__v1__list_tasks_request__init
     static let cUnpack = taskmanager__v1__list_tasks_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__list_tasks_request__init)
     static let protoName = "taskmanager.v1.ListTasksRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -590,6 +614,7 @@ extension ListTasksResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ListTasksResponse
     static let cInit = taskmanager__v1__list_tasks_response__init
     static let cUnpack = taskmanager__v1__list_tasks_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__list_tasks_response__init)
     static let protoName = "taskmanager.v1.ListTasksResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -615,6 +640,7 @@ extension GetTaskHistoryRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetTaskHistoryRequest
     static let cInit = taskmanager__v1__get_task_history_request__init
     static let cUnpack = taskmanager__v1__get_task_history_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__get_task_history_request__init)
     static let protoName = "taskmanager.v1.GetTaskHistoryRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -632,6 +658,7 @@ extension GetTaskHistoryResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetTaskHistoryResponse
     static let cInit = taskmanager__v1__get_task_history_response__init
     static let cUnpack = taskmanager__v1__get_task_history_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__get_task_history_response__init)
     static let protoName = "taskmanager.v1.GetTaskHistoryResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -649,6 +676,7 @@ extension HeartbeatRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__HeartbeatRequest
     static let cInit = taskmanager__v1__heartbeat_request__init
     static let cUnpack = taskmanager__v1__heartbeat_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__heartbeat_request__init)
     static let protoName = "taskmanager.v1.HeartbeatRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -670,6 +698,7 @@ extension HeartbeatResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__HeartbeatResponse
     static let cInit = taskmanager__v1__heartbeat_response__init
     static let cUnpack = taskmanager__v1__heartbeat_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__heartbeat_response__init)
     static let protoName = "taskmanager.v1.HeartbeatResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -691,6 +720,7 @@ extension CancelTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CancelTaskRequest
     static let cInit = taskmanager__v1__cancel_task_request__init
     static let cUnpack = taskmanager__v1__cancel_task_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__cancel_task_request__init)
     static let protoName = "taskmanager.v1.CancelTaskRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -710,6 +740,7 @@ extension CancelTaskResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CancelTaskResponse
     static let cInit = taskmanager__v1__cancel_task_response__init
     static let cUnpack = taskmanager__v1__cancel_task_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__cancel_task_response__init)
     static let protoName = "taskmanager.v1.CancelTaskResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -727,6 +758,7 @@ extension WatchTaskRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__WatchTaskRequest
     static let cInit = taskmanager__v1__watch_task_request__init
     static let cUnpack = taskmanager__v1__watch_task_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__watch_task_request__init)
     static let protoName = "taskmanager.v1.WatchTaskRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -746,6 +778,7 @@ extension WatchTasksRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__WatchTasksRequest
     static let cInit = taskmanager__v1__watch_tasks_request__init
     static let cUnpack = taskmanager__v1__watch_tasks_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__watch_tasks_request__init)
     static let protoName = "taskmanager.v1.WatchTasksRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -765,6 +798,7 @@ extension TaskEvent: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__TaskEvent
     static let cInit = taskmanager__v1__task_event__init
     static let cUnpack = taskmanager__v1__task_event__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__task_event__init)
     static let protoName = "taskmanager.v1.TaskEvent"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -784,6 +818,7 @@ extension GetStatsRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetStatsRequest
     static let cInit = taskmanager__v1__get_stats_request__init
     static let cUnpack = taskmanager__v1__get_stats_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__get_stats_request__init)
     static let protoName = "taskmanager.v1.GetStatsRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -801,6 +836,7 @@ extension GetStatsResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__GetStatsResponse
     static let cInit = taskmanager__v1__get_stats_response__init
     static let cUnpack = taskmanager__v1__get_stats_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__get_stats_response__init)
     static let protoName = "taskmanager.v1.GetStatsResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -830,6 +866,7 @@ extension StatusCount: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__StatusCount
     static let cInit = taskmanager__v1__status_count__init
     static let cUnpack = taskmanager__v1__status_count__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__status_count__init)
     static let protoName = "taskmanager.v1.StatusCount"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -849,6 +886,7 @@ extension TypeStats: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__TypeStats
     static let cInit = taskmanager__v1__type_stats__init
     static let cUnpack = taskmanager__v1__type_stats__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__type_stats__init)
     static let protoName = "taskmanager.v1.TypeStats"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -880,6 +918,7 @@ extension MinuteCount: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__MinuteCount
     static let cInit = taskmanager__v1__minute_count__init
     static let cUnpack = taskmanager__v1__minute_count__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__minute_count__init)
     static let protoName = "taskmanager.v1.MinuteCount"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -901,6 +940,7 @@ extension CreateTasksRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CreateTasksRequest
     static let cInit = taskmanager__v1__create_tasks_request__init
     static let cUnpack = taskmanager__v1__create_tasks_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__create_tasks_request__init)
     static let protoName = "taskmanager.v1.CreateTasksRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -918,6 +958,7 @@ extension CreateTasksResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CreateTasksResponse
     static let cInit = taskmanager__v1__create_tasks_response__init
     static let cUnpack = taskmanager__v1__create_tasks_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__create_tasks_response__init)
     static let protoName = "taskmanager.v1.CreateTasksResponse"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -935,6 +976,7 @@ extension CreateTaskResult: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__CreateTaskResult
     static let cInit = taskmanager__v1__create_task_result__init
     static let cUnpack = taskmanager__v1__create_task_result__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__create_task_result__init)
     static let protoName = "taskmanager.v1.CreateTaskResult"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -958,6 +1000,7 @@ extension ClaimTasksRequest: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ClaimTasksRequest
     static let cInit = taskmanager__v1__claim_tasks_request__init
     static let cUnpack = taskmanager__v1__claim_tasks_request__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__claim_tasks_request__init)
     static let protoName = "taskmanager.v1.ClaimTasksRequest"
     public static let wireCodec = WireCodec(Self.self)
 
@@ -977,6 +1020,7 @@ extension ClaimTasksResponse: CBridged, WireMessage {
     typealias CMessage = Taskmanager__V1__ClaimTasksResponse
     static let cInit = taskmanager__v1__claim_tasks_response__init
     static let cUnpack = taskmanager__v1__claim_tasks_response__unpack
+    static let cDescriptor = CMessageDescriptor(taskmanager__v1__claim_tasks_response__init)
     static let protoName = "taskmanager.v1.ClaimTasksResponse"
     public static let wireCodec = WireCodec(Self.self)
 

@@ -1,0 +1,217 @@
+import NIOCore
+import TaskManagerCore
+import TaskManagerProtocol
+import XCTest
+
+/// Strings are taken exactly as sent or refused: a NUL byte (which protobuf-c's C strings would end at) or invalid
+/// UTF-8 (which Swift would replace with U+FFFD) is INVALID_ARGUMENT naming the field, and changes nothing. A
+/// message that would take far more memory unpacked than its bytes is refused before it is unpacked.
+///
+/// The payloads are written byte by byte: a Swift client cannot send these strings (it packs C strings).
+final class StringFieldTests: ServerTestCase {
+    var raw: RawConnection!
+    private var nextCallID: UInt64 = 1
+
+    override func setUp() async throws {
+        try await super.setUp()
+        try await startServer()
+        raw = try await RawConnection.connect(port: server.port)
+    }
+
+    override func tearDown() async throws {
+        await raw?.close()
+        try await super.tearDown()
+    }
+
+    func testRegisteringANameWithANulByteLeavesTheExistingTypeAlone() async throws {
+        let existing = try await registerType("example.echo", schema: #"{"type":"object"}"#)
+        let payload = Proto.string(1, bytes("example.echo\0evil")) + Proto.string(2, bytes("9.9.9"))
+            + Proto.string(3, bytes(#"{"type":"string"}"#))
+        let response = try await call("RegisterTaskType", payload)
+        XCTAssertEqual(response.status.code, .invalidArgument)
+        XCTAssertEqual(
+            response.status.message, "Invalid request payload for RegisterTaskType: name contains a NUL byte, which strings may not contain")
+        let after = try await client.getTaskType(name: "example.echo")
+        XCTAssertEqual(after.version, existing.version)
+        XCTAssertEqual(after.paramSchemaJSON, existing.paramSchemaJSON)
+    }
+
+    func testCreateTaskRefusesNulBytesInEachStringAndCreatesNothing() async throws {
+        try await registerType()
+        let cases: [(field: String, payload: [UInt8])] = [
+            ("type", Proto.string(1, bytes("example.echo\0x"))),
+            ("params_json", Proto.string(1, bytes("example.echo")) + Proto.string(2, bytes(#"{"a":1}\#0junk"#))),
+            ("dedupe_key", Proto.string(1, bytes("example.echo")) + Proto.string(4, bytes("k\0a"))),
+        ]
+        for (field, payload) in cases {
+            let response = try await call("CreateTask", payload)
+            XCTAssertEqual(response.status.code, .invalidArgument, field)
+            XCTAssertEqual(
+                response.status.message, "Invalid request payload for CreateTask: \(field) contains a NUL byte, which strings may not contain")
+        }
+        let listed = try await client.listTasks(ListTasksRequest())
+        XCTAssertEqual(listed.total, 0)
+    }
+
+    func testDedupeKeysThatDifferOnlyInBadBytesAreRefusedNotMerged() async throws {
+        try await registerType()
+        for key in [bytes("k") + [0xFF], bytes("k") + [0xFE], bytes("k") + [0xC3]] {
+            let response = try await call("CreateTask", Proto.string(1, bytes("example.echo")) + Proto.string(4, key))
+            XCTAssertEqual(response.status.code, .invalidArgument)
+            XCTAssertEqual(response.status.message, "Invalid request payload for CreateTask: dedupe_key is not valid UTF-8")
+        }
+        let listed = try await client.listTasks(ListTasksRequest())
+        XCTAssertEqual(listed.total, 0)
+    }
+
+    func testValidUTF8IsStoredExactly() async throws {
+        try await registerType()
+        let text = "naïve — 日本語 🚀"
+        let response = try await call(
+            "CreateTask",
+            Proto.string(1, bytes("example.echo")) + Proto.string(2, bytes(#"{"t":"\#(text)"}"#)) + Proto.string(4, bytes(text)))
+        XCTAssertEqual(response.status.code, .ok, response.status.message)
+        let task = try XCTUnwrap(try CreateTaskResponse(wireBytes: response.payload).task)
+        XCTAssertEqual(task.dedupeKey, text)
+        XCTAssertEqual(task.paramsJSON, #"{"t":"\#(text)"}"#)
+    }
+
+    func testWorkerIDsWithANulByteCannotActOnAnotherWorkersTask() async throws {
+        try await registerType()
+        let task = try await createTask()
+        let claimed = try await claim("hw")
+        XCTAssertNotNil(claimed)
+        let progress = Proto.varint(1, UInt64(task.id)) + Proto.string(2, bytes("hw\0x")) + Proto.varint(3, 50)
+        let response = try await call("UpdateProgress", progress)
+        XCTAssertEqual(response.status.code, .invalidArgument)
+        XCTAssertEqual(
+            response.status.message, "Invalid request payload for UpdateProgress: worker_id contains a NUL byte, which strings may not contain")
+        let claimResponse = try await call("ClaimTask", Proto.string(1, bytes("w\u{0}2")))
+        XCTAssertEqual(claimResponse.status.code, .invalidArgument)
+        let after = try await client.getTask(id: task.id)
+        XCTAssertEqual(after.progress, 0)
+    }
+
+    func testBadBytesInMessagesAndPatternsAreRefused() async throws {
+        try await registerType()
+        let task = try await createTask()
+        let claimed = try await claim("w1")
+        XCTAssertNotNil(claimed)
+        let progress = Proto.varint(1, UInt64(task.id)) + Proto.string(2, bytes("w1")) + Proto.varint(3, 10)
+            + Proto.string(4, [0x61, 0xED, 0xA0, 0x80])  // an encoded UTF-16 surrogate: not UTF-8
+        var response = try await call("UpdateProgress", progress)
+        XCTAssertEqual(response.status.message, "Invalid request payload for UpdateProgress: message is not valid UTF-8")
+        response = try await call("ClaimTask", Proto.string(1, bytes("w2")) + Proto.string(3, [0x25, 0x80]))
+        XCTAssertEqual(response.status.message, "Invalid request payload for ClaimTask: type_pattern is not valid UTF-8")
+        response = try await call("FailTask", Proto.varint(1, UInt64(task.id)) + Proto.string(2, bytes("w1")) + Proto.string(3, bytes("e\0")))
+        XCTAssertEqual(response.status.message, "Invalid request payload for FailTask: error contains a NUL byte, which strings may not contain")
+        let after = try await client.getTask(id: task.id)
+        XCTAssertEqual(after.status, .claimed)
+        XCTAssertEqual(after.progressMessage, "")
+    }
+
+    func testANestedItemIsNamedWithItsIndex() async throws {
+        try await registerType()
+        let good = Proto.string(1, bytes("example.echo"))
+        let bad = Proto.string(1, bytes("example.echo")) + Proto.string(4, bytes("d\0"))
+        let payload = Proto.message(1, good) + Proto.message(1, good) + Proto.message(1, bad)
+        let response = try await call("CreateTasks", payload)
+        XCTAssertEqual(response.status.code, .invalidArgument)
+        XCTAssertEqual(
+            response.status.message,
+            "Invalid request payload for CreateTasks: tasks[2].dedupe_key contains a NUL byte, which strings may not contain")
+        let listed = try await client.listTasks(ListTasksRequest())
+        XCTAssertEqual(listed.total, 0, "the good items of a refused request are not created either")
+    }
+
+    func testAMethodWithANulByteIsRefusedUnderItsCallID() async throws {
+        let request = Proto.varint(1, 41) + Proto.string(2, bytes("/taskmanager.v1.TaskService/Health\0junk"))
+        try await raw.send(bytes: frame(Proto.message(1, request)))
+        let response = try await raw.nextResponse()
+        XCTAssertEqual(response.callID, 41)
+        XCTAssertEqual(response.status.code, .invalidArgument)
+        XCTAssertEqual(response.status.message, "request.method contains a NUL byte, which strings may not contain")
+        let health = try await call("Health", [])
+        XCTAssertEqual(health.status.code, .ok)
+    }
+
+    func testAnAPIKeyWithTrailingBytesAfterANulIsRefused() async throws {
+        let entry = Proto.string(1, bytes("x-api-key")) + Proto.string(2, bytes("secret\0more"))
+        let request = Proto.varint(1, 42) + Proto.string(2, bytes("/taskmanager.v1.TaskService/Health")) + Proto.message(5, entry)
+        try await raw.send(bytes: frame(Proto.message(1, request)))
+        let response = try await raw.nextResponse()
+        XCTAssertEqual(response.callID, 42)
+        XCTAssertEqual(response.status.message, "request.metadata[0].value contains a NUL byte, which strings may not contain")
+    }
+
+    func testARequestThatWouldUnpackToFarMoreThanItsSizeIsRefusedUnread() async throws {
+        // 1 MiB of empty CreateTaskRequest items: 2 bytes each on the wire, over 100 bytes each unpacked.
+        let payload = [UInt8](repeating: 0, count: 1 << 20).enumerated().map { $0.offset % 2 == 0 ? UInt8(0x0A) : 0 }
+        let response = try await call("CreateTasks", payload)
+        XCTAssertEqual(response.status.code, .resourceExhausted)
+        XCTAssertEqual(
+            response.status.message,
+            "Invalid request payload for CreateTasks: Message too large to unpack: more than 16777216 bytes of memory (too many items or fields)")
+        let health = try await call("Health", [])
+        XCTAssertEqual(health.status.code, .ok)
+    }
+
+    func testAnEnvelopeThatWouldUnpackToFarMoreThanItsSizeIsRefusedUnread() async throws {
+        // A request of 1 MiB of empty metadata entries.
+        var request = Proto.varint(1, 43) + Proto.string(2, bytes("/taskmanager.v1.TaskService/Health"))
+        request += [UInt8](repeating: 0, count: 1 << 20).enumerated().map { $0.offset % 2 == 0 ? UInt8(0x2A) : 0 }
+        try await raw.send(bytes: frame(Proto.message(1, request)))
+        let response = try await raw.nextResponse()
+        XCTAssertEqual(response.callID, 0)
+        XCTAssertEqual(response.status.code, .resourceExhausted)
+        XCTAssertTrue(response.status.message.hasPrefix("Invalid frame: Message too large to unpack"), response.status.message)
+        let health = try await call("Health", [])
+        XCTAssertEqual(health.status.code, .ok)
+    }
+
+    // Helpers.
+
+    private func bytes(_ string: String) -> [UInt8] { Array(string.utf8) }
+
+    private func frame(_ body: [UInt8]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(UInt32(body.count))
+        buffer.writeBytes(body)
+        return buffer
+    }
+
+    /// One call over the raw connection with a hand-written payload.
+    private func call(_ method: String, _ payload: [UInt8]) async throws -> RPCResponse {
+        let id = nextCallID
+        nextCallID += 1
+        try await raw.send(
+            .request(RPCRequest(callID: id, method: "/taskmanager.v1.TaskService/\(method)", payload: ByteBuffer(bytes: payload))))
+        let response = try await raw.nextResponse()
+        XCTAssertEqual(response.callID, id)
+        return response
+    }
+}
+
+/// Protobuf fields written by hand, with whatever bytes a test needs.
+private enum Proto {
+    static func varint(_ value: UInt64) -> [UInt8] {
+        var value = value
+        var out: [UInt8] = []
+        while value >= 0x80 {
+            out.append(UInt8(value & 0x7F) | 0x80)
+            value >>= 7
+        }
+        out.append(UInt8(value))
+        return out
+    }
+
+    static func varint(_ number: Int, _ value: UInt64) -> [UInt8] {
+        varint(UInt64(number << 3)) + varint(value)
+    }
+
+    static func string(_ number: Int, _ bytes: [UInt8]) -> [UInt8] {
+        varint(UInt64(number << 3 | 2)) + varint(UInt64(bytes.count)) + bytes
+    }
+
+    static func message(_ number: Int, _ bytes: [UInt8]) -> [UInt8] { string(number, bytes) }
+}
