@@ -90,7 +90,7 @@ final class ClientConnection: Sendable {
                 }
             }
         } onCancel: {
-            send(.cancel(callID: callID))
+            send(.cancel(RPCCancel(callID: callID)))
         }
     }
 
@@ -110,7 +110,7 @@ final class ClientConnection: Sendable {
         case .success(let callID):
             continuation.onTermination = { [self] termination in
                 let wasOpen = state.withLockedValue { $0.streams.removeValue(forKey: callID) } != nil
-                if wasOpen, case .cancelled = termination { send(.cancel(callID: callID)) }
+                if wasOpen, case .cancelled = termination { send(.cancel(RPCCancel(callID: callID))) }
             }
             send(.request(RPCRequest(callID: callID, method: method, payload: payload, timeoutMs: timeoutMs, metadata: metadata)))
         }
@@ -127,7 +127,7 @@ final class ClientConnection: Sendable {
                 return .success(state.nextNonce)
             }
             switch result {
-            case .success(let nonce): send(.ping(nonce: nonce))
+            case .success(let nonce): send(.ping(RPCPing(nonce: nonce)))
             case .failure(let error): continuation.resume(throwing: error)
             }
         }
@@ -142,7 +142,7 @@ final class ClientConnection: Sendable {
         try? await channel.close()
     }
 
-    private func send(_ frame: ClientFrame) {
+    private func send(_ frame: RPCClientFrame) {
         send { buffer, _ in buffer.writeFrame(frame) }
     }
 

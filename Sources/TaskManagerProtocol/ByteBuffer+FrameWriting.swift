@@ -8,7 +8,7 @@ import NIOCore
 // copied.
 
 extension ByteBuffer {
-    /// Appends one `ServerFrame` carrying a `Response` whose payload is `message`, packed once into this buffer.
+    /// Appends one `RPCServerFrame` carrying a `Response` whose payload is `message`, packed once into this buffer.
     ///
     /// Returns the payload's size; writes nothing when that exceeds `maxPayloadBytes`. The C structs are filled
     /// in `arena`, whose scope the caller holds.
@@ -24,7 +24,7 @@ extension ByteBuffer {
         return size
     }
 
-    /// Appends one `ServerFrame` carrying a `Response` whose payload is `payload`'s readable bytes (an encoded
+    /// Appends one `RPCServerFrame` carrying a `Response` whose payload is `payload`'s readable bytes (an encoded
     /// stream item, or nothing).
     public mutating func writeResponseFrame(callID: UInt64, status: RPCStatus, payload: ByteBuffer, endOfStream: Bool = true, arena: CArena) {
         payload.withUnsafeReadableBytes { bytes in
@@ -34,7 +34,7 @@ extension ByteBuffer {
         }
     }
 
-    /// Appends one `ClientFrame` carrying a `Request` whose payload is `message`, packed once into this buffer.
+    /// Appends one `RPCClientFrame` carrying a `Request` whose payload is `message`, packed once into this buffer.
     /// The C structs are filled in `arena`, whose scope the caller holds.
     public mutating func writeRequestFrame<M: WireMessage>(
         callID: UInt64, method: String, message: M, timeoutMs: UInt32 = 0, metadata: [String: String] = [:],
@@ -48,7 +48,10 @@ extension ByteBuffer {
         request.pointee.call_id = callID
         request.pointee.method = arena.string(method)
         request.pointee.timeout_ms = timeoutMs
-        (request.pointee.n_metadata, request.pointee.metadata) = arena.metadataEntries(metadata)
+        (request.pointee.n_metadata, request.pointee.metadata) = arena.mapEntries(metadata, taskmanager__rpc__v1__request__metadata_entry__init) {
+            $0.key = $1
+            $0.value = $2
+        }
         writeFrame(UnsafePointer(OpaquePointer(frame)), payloadSlot: &request.pointee.payload,
                    payload: .message(payload), payloadSize: protobuf_c_message_get_packed_size(payload))
     }

@@ -1,5 +1,6 @@
 import CProtobufC
 import Foundation
+import NIOCore
 
 /// Memory for protobuf-c struct graphs: what a message is unpacked into, and what a value is filled into for
 /// packing, handed out from one standing block and released all at once.
@@ -125,5 +126,32 @@ public final class CArena {
             array[index] = self.message(message)
         }
         return (messages.count, array)
+    }
+
+    /// A copy of `buffer`'s readable bytes as protobuf-c binary data.
+    func bytes(_ buffer: ByteBuffer) -> ProtobufCBinaryData {
+        buffer.withUnsafeReadableBytes { readable in
+            guard let base = readable.baseAddress, readable.count > 0 else { return ProtobufCBinaryData(len: 0, data: nil) }
+            let block = allocate(readable.count)
+            block.copyMemory(from: base, byteCount: readable.count)
+            return ProtobufCBinaryData(len: readable.count, data: block.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// A `map<string, string>` as protobuf-c's array of entry structs, sorted by key so that the same map packs to
+    /// the same bytes. `set` stores a key and a value (arena strings) into an entry.
+    func mapEntries<Entry>(
+        _ map: [String: String], _ initialize: (UnsafeMutablePointer<Entry>) -> Void,
+        _ set: (inout Entry, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<CChar>?) -> Void
+    ) -> (count: Int, pointers: UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>?) {
+        if map.isEmpty { return (0, nil) }
+        let array = allocate(MemoryLayout<UnsafeMutablePointer<Entry>?>.stride * map.count)
+            .bindMemory(to: UnsafeMutablePointer<Entry>?.self, capacity: map.count)
+        for (index, element) in map.sorted(by: { $0.key < $1.key }).enumerated() {
+            let entry = make(initialize)
+            set(&entry.pointee, string(element.key), string(element.value))
+            array[index] = entry
+        }
+        return (map.count, array)
     }
 }

@@ -79,3 +79,27 @@ func readMessage<M: CStruct>(_ pointer: UnsafeMutablePointer<M.CMessage>?) throw
     return try M(c: pointer.pointee)
 }
 
+/// Reads a `map<string, string>` field (the last value of a key sent twice).
+func readMap<Entry>(
+    _ count: Int, _ pointers: UnsafeMutablePointer<UnsafeMutablePointer<Entry>?>?,
+    _ pair: (Entry) -> (UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<CChar>?)
+) -> [String: String] {
+    guard count > 0, let pointers else { return [:] }
+    var map: [String: String] = [:]
+    for index in 0..<count {
+        guard let entry = pointers[index] else { continue }
+        let (key, value) = pair(entry.pointee)
+        map[readString(key)] = readString(value)
+    }
+    return map
+}
+
+extension ByteBuffer {
+    /// A copy of protobuf-c binary data.
+    init(protobuf data: ProtobufCBinaryData) {
+        self.init()
+        if data.len > 0, let base = data.data {
+            writeBytes(UnsafeRawBufferPointer(start: base, count: data.len))
+        }
+    }
+}

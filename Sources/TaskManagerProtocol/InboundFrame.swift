@@ -21,15 +21,15 @@ public enum InboundFrame {
     public init(_ bytes: UnsafeRawBufferPointer, arena: CArena) throws {
         var refusal: TaskManagerError?
         do {
-            try WireCheck.check(bytes, ClientFrame.cDescriptor)
+            try WireCheck.check(bytes, RPCClientFrame.cDescriptor)
         } catch let error as TaskManagerError {
             // Only a bad string may still be unpacked for its call id: a costly frame must not be unpacked at all.
             guard error.code == .invalidArgument else { throw TaskManagerError(error.code, "Invalid frame: \(error.message)") }
             refusal = error
         }
-        let frame: ClientFrame.CMessage
+        let frame: RPCClientFrame.CMessage
         do {
-            frame = try ClientFrame.unpackC(bytes, in: arena, checked: false).pointee
+            frame = try RPCClientFrame.unpackC(bytes, in: arena, checked: false).pointee
         } catch {
             throw TaskManagerError(.invalidArgument, "Invalid frame: not a taskmanager.rpc.v1.ClientFrame")
         }

@@ -14,7 +14,7 @@ public enum InboundServerFrame {
 
     /// Unpacks one `taskmanager.rpc.v1.ServerFrame`; throws INVALID_ARGUMENT when `bytes` are not one.
     public init(_ bytes: UnsafeRawBufferPointer, arena: CArena) throws {
-        let frame = try ServerFrame.unpackC(bytes, in: arena).pointee
+        let frame = try RPCServerFrame.unpackC(bytes, in: arena).pointee
         switch frame.kind_case {
         case TASKMANAGER__RPC__V1__SERVER_FRAME__KIND_RESPONSE:
             self = .response(InboundResponse(frame.response))

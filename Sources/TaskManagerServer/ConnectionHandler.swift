@@ -88,7 +88,7 @@ final class ConnectionHandler: ChannelInboundHandler {
                 case .cancel(let callID):
                     finish(callID, .status(RPCStatus(code: .cancelled, message: "Call cancelled by client")))
                 case .ping(let nonce):
-                    write(.pong(nonce: nonce))
+                    write(.pong(RPCPong(nonce: nonce)))
                 case .empty:
                     writeConnectionError(.invalidArgument, "Invalid frame: no kind set")
                 }
@@ -127,7 +127,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is Drain else { return context.fireUserInboundEventTriggered(event) }
         draining = true
-        write(.goAway(lastCallID: lastCallID, reason: "Server is shutting down"))
+        write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Server is shutting down")))
         closeIfDrained()
     }
 
@@ -135,7 +135,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         if let tooLarge = error as? FrameTooLargeError {
             // The body is never read: answer, say goodbye, and close.
             writeConnectionError(.resourceExhausted, tooLarge.description)
-            write(.goAway(lastCallID: lastCallID, reason: "Frame too large"))
+            write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Frame too large")))
         } else if !(error is ChannelError) {
             logger.debug("Closing connection after error: \(error)")
         }
@@ -258,7 +258,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func write(_ frame: ServerFrame) {
+    private func write(_ frame: RPCServerFrame) {
         appendFrame { $0.writeFrame(frame) }
     }
 

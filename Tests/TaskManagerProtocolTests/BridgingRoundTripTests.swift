@@ -149,23 +149,23 @@ final class BridgingRoundTripTests: XCTestCase {
         let request = RPCRequest(
             callID: 9, method: "/taskmanager.v1.TaskService/GetTask", payload: GetTaskRequest(id: 3).wireBytes(),
             timeoutMs: 250, metadata: ["x-api-key": "secret", "trace": "abc"])
-        assertRoundTrip(ClientFrame.request(request))
-        assertRoundTrip(ClientFrame.cancel(callID: 9))
-        assertRoundTrip(ClientFrame.ping(nonce: .max))
-        assertRoundTrip(ClientFrame.empty)
+        assertRoundTrip(RPCClientFrame.request(request))
+        assertRoundTrip(RPCClientFrame.cancel(RPCCancel(callID: 9)))
+        assertRoundTrip(RPCClientFrame.ping(RPCPing(nonce: .max)))
+        assertRoundTrip(RPCClientFrame.empty)
         let response = RPCResponse(
             callID: 9, status: RPCStatus(code: .notFound, message: "Task not found"), payload: ByteBuffer(bytes: [1, 2]),
             endOfStream: true)
-        assertRoundTrip(ServerFrame.response(response))
-        assertRoundTrip(ServerFrame.pong(nonce: 1))
-        assertRoundTrip(ServerFrame.goAway(lastCallID: 12, reason: "bye"))
-        assertRoundTrip(ServerFrame.empty)
+        assertRoundTrip(RPCServerFrame.response(response))
+        assertRoundTrip(RPCServerFrame.pong(RPCPong(nonce: 1)))
+        assertRoundTrip(RPCServerFrame.goAway(RPCGoAway(lastCallID: 12, reason: "bye")))
+        assertRoundTrip(RPCServerFrame.empty)
         assertRoundTrip(RPCStatus(code: StatusCode(rawValue: 99), message: "future code"))
     }
 
     func testBytesMatchTheProtobufEncoding() {
-        // ClientFrame{ ping (field 3, length-delimited) { nonce (field 1, varint) = 1 } }
-        XCTAssertEqual(Array(ClientFrame.ping(nonce: 1).wireBytes().readableBytesView), [0x1A, 0x02, 0x08, 0x01])
+        // RPCClientFrame{ ping (field 3, length-delimited) { nonce (field 1, varint) = 1 } }
+        XCTAssertEqual(Array(RPCClientFrame.ping(RPCPing(nonce: 1)).wireBytes().readableBytesView), [0x1A, 0x02, 0x08, 0x01])
         // GetTaskRequest{ id (field 1) = 300 }: varint 300 = AC 02
         XCTAssertEqual(Array(GetTaskRequest(id: 300).wireBytes().readableBytesView), [0x08, 0xAC, 0x02])
         // A message with every field at its zero value encodes to nothing.
@@ -174,7 +174,7 @@ final class BridgingRoundTripTests: XCTestCase {
 
     func testGarbageIsInvalidArgument() {
         // 0x0A = field 1 length-delimited, then a length running past the end.
-        XCTAssertThrowsError(try ClientFrame(wireBytes: [0x0A, 0x7F, 0x01])) { error in
+        XCTAssertThrowsError(try RPCClientFrame(wireBytes: [0x0A, 0x7F, 0x01])) { error in
             XCTAssertEqual((error as? TaskManagerError)?.code, .invalidArgument)
         }
         XCTAssertThrowsError(try Task(wireBytes: [0xFF, 0xFF, 0xFF]))

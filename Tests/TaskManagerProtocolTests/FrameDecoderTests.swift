@@ -78,9 +78,9 @@ final class FrameDecoderTests: XCTestCase {
 
     func testWriteFramePrefixesTheBigEndianLength() throws {
         var buffer = ByteBuffer()
-        buffer.writeFrame(ServerFrame.pong(nonce: 300))
+        buffer.writeFrame(RPCServerFrame.pong(RPCPong(nonce: 300)))
         let length = buffer.readInteger(endianness: .big, as: UInt32.self)
         XCTAssertEqual(Int(length ?? 0), buffer.readableBytes)
-        XCTAssertEqual(try ServerFrame(wireBytes: buffer), .pong(nonce: 300))
+        XCTAssertEqual(try RPCServerFrame(wireBytes: buffer), .pong(RPCPong(nonce: 300)))
     }
 }

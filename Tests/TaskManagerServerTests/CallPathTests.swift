@@ -17,7 +17,7 @@ final class CallPathTests: ServerTestCase {
     private enum Kind: CaseIterable {
         case health, getLive, getMissing, create, progressUnclaimed, list, claim, typeLookup
 
-        func frame(_ callID: UInt64, liveID: Int64) -> ClientFrame {
+        func frame(_ callID: UInt64, liveID: Int64) -> RPCClientFrame {
             switch self {
             case .health: RPCRequest.call(callID, "Health", HealthRequest())
             case .getLive: RPCRequest.call(callID, "GetTask", GetTaskRequest(id: liveID))
@@ -68,9 +68,9 @@ final class CallPathTests: ServerTestCase {
         }
         XCTAssertEqual(answered.values.filter { $0 != 1 }.count, 0, "every call answered once")
         // Nothing more is on its way: a ping sent now is answered next.
-        try await raw.send(.ping(nonce: 77))
+        try await raw.send(.ping(RPCPing(nonce: 77)))
         let after = try await raw.next()
-        XCTAssertEqual(after, .pong(nonce: 77))
+        XCTAssertEqual(after, .pong(RPCPong(nonce: 77)))
         let creates = kinds.values.filter { $0 == .create }.count
         let listed = try await client.listTasks(ListTasksRequest(limit: 1))
         XCTAssertEqual(listed.total, Int64(creates + 1), "every create ran once")

@@ -19,13 +19,18 @@ final class GeneratedCodeTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0, text)
     }
 
-    /// docs/protocol.md's appendix is the service's proto, character for character.
-    func testProtocolAppendixIsTheProto() throws {
-        let proto = try String(contentsOf: root.appendingPathComponent("proto/taskmanager/v1/task_service.proto"), encoding: .utf8)
+    /// docs/protocol.md shows both protos as they are, character for character.
+    func testProtocolDocShowsTheProtos() throws {
         let doc = try String(contentsOf: root.appendingPathComponent("docs/protocol.md"), encoding: .utf8)
-        let appendix = try XCTUnwrap(doc.range(of: "## Appendix: task_service.proto"), "docs/protocol.md has no appendix")
-        let start = try XCTUnwrap(doc.range(of: "```proto\n", range: appendix.upperBound..<doc.endIndex))
-        let end = try XCTUnwrap(doc.range(of: "```", range: start.upperBound..<doc.endIndex))
-        XCTAssertEqual(String(doc[start.upperBound..<end.lowerBound]), proto, "copy the proto into docs/protocol.md's appendix")
+        for (path, heading) in [
+            ("proto/taskmanager/rpc/v1/rpc.proto", "`proto/taskmanager/rpc/v1/rpc.proto`, complete:"),
+            ("proto/taskmanager/v1/task_service.proto", "## Appendix: task_service.proto"),
+        ] {
+            let proto = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+            let section = try XCTUnwrap(doc.range(of: heading), "docs/protocol.md has no \(heading)")
+            let start = try XCTUnwrap(doc.range(of: "```proto\n", range: section.upperBound..<doc.endIndex))
+            let end = try XCTUnwrap(doc.range(of: "```", range: start.upperBound..<doc.endIndex))
+            XCTAssertEqual(String(doc[start.upperBound..<end.lowerBound]), proto, "copy \(path) into docs/protocol.md")
+        }
     }
 }

@@ -22,12 +22,12 @@ final class RandomFrameTests: ServerTestCase {
         try await registerType()
         _ = try await createTask()
         var random = SplitMix(state: 20261129)
-        let valid: [ClientFrame] = [
+        let valid: [RPCClientFrame] = [
             RPCRequest.call(1, "GetTask", GetTaskRequest(id: 1)),
             RPCRequest.call(2, "CreateTask", CreateTaskRequest(type: "example.echo", paramsJSON: #"{"a":[1,{"b":null}]}"#)),
             RPCRequest.call(3, "ListTasks", ListTasksRequest(status: .pending, limit: 5)),
             RPCRequest.call(4, "ClaimTask", ClaimTaskRequest(workerID: "w", typePattern: "%", sortBy: "priority")),
-            .cancel(callID: 1), .ping(nonce: 5),
+            .cancel(RPCCancel(callID: 1)), .ping(RPCPing(nonce: 5)),
         ]
         let raw = try await RawConnection.connect(port: server.port)
         var batch = ByteBuffer()
@@ -48,11 +48,11 @@ final class RandomFrameTests: ServerTestCase {
                 batch.clear()
             }
         }
-        try await raw.send(.ping(nonce: 424242))
+        try await raw.send(.ping(RPCPing(nonce: 424242)))
         // The connection that sent all of it is still served: its last ping is answered.
         var sawPong = false
         while let frame = try await raw.next() {
-            if frame == .pong(nonce: 424242) {
+            if frame == .pong(RPCPong(nonce: 424242)) {
                 sawPong = true
                 break
             }

@@ -7,9 +7,9 @@ import XCTest
 final class RawConnection: @unchecked Sendable {
     // @unchecked: the iterator is used by one test at a time, never concurrently.
     private let channel: any Channel
-    private var iterator: AsyncStream<ServerFrame?>.Iterator
+    private var iterator: AsyncStream<RPCServerFrame?>.Iterator
 
-    private init(channel: any Channel, stream: AsyncStream<ServerFrame?>) {
+    private init(channel: any Channel, stream: AsyncStream<RPCServerFrame?>) {
         self.channel = channel
         self.iterator = stream.makeAsyncIterator()
     }
@@ -17,7 +17,7 @@ final class RawConnection: @unchecked Sendable {
     /// - Parameter reading: false makes a client that reads nothing until `startReading()`, with a small receive
     ///   buffer: a stalled consumer.
     static func connect(port: Int, reading: Bool = true) async throws -> RawConnection {
-        let (stream, continuation) = AsyncStream<ServerFrame?>.makeStream()
+        let (stream, continuation) = AsyncStream<RPCServerFrame?>.makeStream()
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         if !reading {
             bootstrap = bootstrap.channelOption(.autoRead, value: false).channelOption(.socketOption(.so_rcvbuf), value: 4096)
@@ -37,14 +37,14 @@ final class RawConnection: @unchecked Sendable {
         try await channel.writeAndFlush(bytes)
     }
 
-    func send(_ frames: ClientFrame...) async throws {
+    func send(_ frames: RPCClientFrame...) async throws {
         var buffer = ByteBuffer()
         for frame in frames { buffer.writeFrame(frame) }
         try await send(bytes: buffer)
     }
 
     /// The next frame from the server; nil once the server closed the connection. Fails after 5 s.
-    func next(file: StaticString = #filePath, line: UInt = #line) async throws -> ServerFrame? {
+    func next(file: StaticString = #filePath, line: UInt = #line) async throws -> RPCServerFrame? {
         let channel = self.channel
         let timer = channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
         defer { timer.cancel() }
@@ -76,14 +76,14 @@ final class RawConnection: @unchecked Sendable {
 
     private final class Collector: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
-        let continuation: AsyncStream<ServerFrame?>.Continuation
+        let continuation: AsyncStream<RPCServerFrame?>.Continuation
 
-        init(continuation: AsyncStream<ServerFrame?>.Continuation) {
+        init(continuation: AsyncStream<RPCServerFrame?>.Continuation) {
             self.continuation = continuation
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            continuation.yield(try? ServerFrame(wireBytes: unwrapInboundIn(data)))
+            continuation.yield(try? RPCServerFrame(wireBytes: unwrapInboundIn(data)))
         }
 
         func channelInactive(context: ChannelHandlerContext) {
@@ -98,7 +98,7 @@ final class RawConnection: @unchecked Sendable {
 
 extension RPCRequest {
     /// A request for `method` of TaskService.
-    static func call<M: WireMessage>(_ id: UInt64, _ method: String, _ message: M, timeoutMs: UInt32 = 0, metadata: [String: String] = [:]) -> ClientFrame {
+    static func call<M: WireMessage>(_ id: UInt64, _ method: String, _ message: M, timeoutMs: UInt32 = 0, metadata: [String: String] = [:]) -> RPCClientFrame {
         .request(RPCRequest(
             callID: id, method: "/taskmanager.v1.TaskService/\(method)", payload: message.wireBytes(), timeoutMs: timeoutMs,
             metadata: metadata))

@@ -19,9 +19,9 @@ final class WireProtocolTests: ServerTestCase {
     }
 
     func testPingIsAnsweredWithTheSameNonce() async throws {
-        try await raw.send(.ping(nonce: 0xDEAD_BEEF))
+        try await raw.send(.ping(RPCPing(nonce: 0xDEAD_BEEF)))
         let frame = try await raw.next()
-        XCTAssertEqual(frame, .pong(nonce: 0xDEAD_BEEF))
+        XCTAssertEqual(frame, .pong(RPCPong(nonce: 0xDEAD_BEEF)))
     }
 
     func testUnaryCallGetsOneFinalResponseWithThePayload() async throws {
@@ -88,23 +88,23 @@ final class WireProtocolTests: ServerTestCase {
 
     func testCancelEndsAnInFlightCallWithCancelled() async throws {
         try await raw.send(RPCRequest.call(9, "GetTask", GetTaskRequest(id: DelayingStore.slowTaskID)))
-        try await raw.send(.cancel(callID: 9))
+        try await raw.send(.cancel(RPCCancel(callID: 9)))
         let response = try await raw.nextResponse()
         XCTAssertEqual(response.callID, 9)
         XCTAssertEqual(response.status.code, .cancelled)
         // Exactly one final response: the next frame answers the next call.
-        try await raw.send(.ping(nonce: 1))
+        try await raw.send(.ping(RPCPing(nonce: 1)))
         let next = try await raw.next()
-        XCTAssertEqual(next, .pong(nonce: 1))
+        XCTAssertEqual(next, .pong(RPCPong(nonce: 1)))
     }
 
     func testCancelAfterTheCallFinishedChangesNothing() async throws {
         try await raw.send(RPCRequest.call(4, "Health", HealthRequest()))
         let response = try await raw.nextResponse()
         XCTAssertEqual(response.status.code, .ok)
-        try await raw.send(.cancel(callID: 4), .ping(nonce: 2))
+        try await raw.send(.cancel(RPCCancel(callID: 4)), .ping(RPCPing(nonce: 2)))
         let next = try await raw.next()
-        XCTAssertEqual(next, .pong(nonce: 2))
+        XCTAssertEqual(next, .pong(RPCPong(nonce: 2)))
     }
 
     func testTimeoutEndsTheCallWithDeadlineExceeded() async throws {
@@ -159,8 +159,8 @@ final class WireProtocolTests: ServerTestCase {
         try await _Concurrency.Task.sleep(for: .milliseconds(50))
         let server = self.server!
         let shutdown = _Concurrency.Task { await server.shutdown() }
-        guard case .goAway(let lastCallID, _) = try await raw.next() else { return XCTFail("expected GoAway") }
-        XCTAssertEqual(lastCallID, 11)
+        guard case .goAway(let goAway) = try await raw.next() else { return XCTFail("expected GoAway") }
+        XCTAssertEqual(goAway.lastCallID, 11)
         try await raw.send(RPCRequest.call(12, "Health", HealthRequest()))
         let refused = try await raw.nextResponse()
         XCTAssertEqual(refused.callID, 12)

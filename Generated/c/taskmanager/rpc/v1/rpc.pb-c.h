@@ -40,6 +40,9 @@ typedef enum {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TASKMANAGER__RPC__V1__CLIENT_FRAME__KIND__CASE)
 } Taskmanager__Rpc__V1__ClientFrame__KindCase;
 
+/*
+ * A frame from client to server.
+ */
 struct  Taskmanager__Rpc__V1__ClientFrame
 {
   ProtobufCMessage base;
@@ -63,6 +66,9 @@ typedef enum {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TASKMANAGER__RPC__V1__SERVER_FRAME__KIND__CASE)
 } Taskmanager__Rpc__V1__ServerFrame__KindCase;
 
+/*
+ * A frame from server to client.
+ */
 struct  Taskmanager__Rpc__V1__ServerFrame
 {
   ProtobufCMessage base;
@@ -89,6 +95,9 @@ struct  Taskmanager__Rpc__V1__Request__MetadataEntry
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+/*
+ * One call from a client.
+ */
 struct  Taskmanager__Rpc__V1__Request
 {
   ProtobufCMessage base;
@@ -119,6 +128,9 @@ struct  Taskmanager__Rpc__V1__Request
     , 0, (char *)protobuf_c_empty_string, {0,NULL}, 0, 0,NULL }
 
 
+/*
+ * One answer from the server: the final one of a call, or an item of a stream.
+ */
 struct  Taskmanager__Rpc__V1__Response
 {
   ProtobufCMessage base;
@@ -142,7 +154,7 @@ struct  Taskmanager__Rpc__V1__Response
 
 
 /*
- * code is one of gRPC's 17 status code numbers (0 = OK).
+ * The outcome of a call: code is one of gRPC's 17 status code numbers (0 = OK).
  */
 struct  Taskmanager__Rpc__V1__Status
 {

@@ -9,6 +9,8 @@ use Google\Protobuf\Internal\RepeatedField;
 use Google\Protobuf\Internal\GPBUtil;
 
 /**
+ * A frame from client to server.
+ *
  * Generated from protobuf message <code>taskmanager.rpc.v1.ClientFrame</code>
  */
 class ClientFrame extends \Google\Protobuf\Internal\Message

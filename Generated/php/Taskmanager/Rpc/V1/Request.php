@@ -9,6 +9,8 @@ use Google\Protobuf\Internal\RepeatedField;
 use Google\Protobuf\Internal\GPBUtil;
 
 /**
+ * One call from a client.
+ *
  * Generated from protobuf message <code>taskmanager.rpc.v1.Request</code>
  */
 class Request extends \Google\Protobuf\Internal\Message

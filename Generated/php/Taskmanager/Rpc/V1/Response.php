@@ -9,6 +9,8 @@ use Google\Protobuf\Internal\RepeatedField;
 use Google\Protobuf\Internal\GPBUtil;
 
 /**
+ * One answer from the server: the final one of a call, or an item of a stream.
+ *
  * Generated from protobuf message <code>taskmanager.rpc.v1.Response</code>
  */
 class Response extends \Google\Protobuf\Internal\Message

@@ -9,6 +9,8 @@ use Google\Protobuf\Internal\RepeatedField;
 use Google\Protobuf\Internal\GPBUtil;
 
 /**
+ * A frame from server to client.
+ *
  * Generated from protobuf message <code>taskmanager.rpc.v1.ServerFrame</code>
  */
 class ServerFrame extends \Google\Protobuf\Internal\Message

@@ -9,7 +9,7 @@ use Google\Protobuf\Internal\RepeatedField;
 use Google\Protobuf\Internal\GPBUtil;
 
 /**
- * code is one of gRPC's 17 status code numbers (0 = OK).
+ * The outcome of a call: code is one of gRPC's 17 status code numbers (0 = OK).
  *
  * Generated from protobuf message <code>taskmanager.rpc.v1.Status</code>
  */
