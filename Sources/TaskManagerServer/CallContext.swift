@@ -2,9 +2,12 @@
 public struct CallContext: Sendable {
     public var callID: UInt64
     public var metadata: [String: String]
+    /// The API key the call carried; nil when authentication is off.
+    public var caller: Caller?
 
-    public init(callID: UInt64, metadata: [String: String] = [:]) {
+    public init(callID: UInt64, metadata: [String: String] = [:], caller: Caller? = nil) {
         self.callID = callID
         self.metadata = metadata
+        self.caller = caller
     }
 }

@@ -42,7 +42,14 @@ public struct Dispatcher: Sendable {
         case status(RPCStatus)
     }
 
-    private let methods: MethodTable<Handler>
+    /// A method's handler, name and the roles that may call it.
+    struct Method: Sendable {
+        var name: String
+        var handler: Handler
+        var roles: RoleSet
+    }
+
+    private let methods: MethodTable<Method>
     private let authenticator: APIKeyAuthenticator
     private let unauthenticatedPath: [UInt8]
     /// The largest encoded response message sent; larger ones become RESOURCE_EXHAUSTED, so that no client
@@ -51,13 +58,13 @@ public struct Dispatcher: Sendable {
     private let logger: Logger
 
     init(
-        service: TaskService, apiKey: String?, maxResponseBytes: Int, logger: Logger,
+        service: TaskService, authenticator: APIKeyAuthenticator, maxResponseBytes: Int, logger: Logger,
         description: ServiceDescription = .taskService
     ) throws {
         var table = HandlerTable(description: description)
         service.register(in: &table)
         self.methods = MethodTable(try table.build())
-        self.authenticator = APIKeyAuthenticator(apiKey: apiKey)
+        self.authenticator = authenticator
         self.unauthenticatedPath = Array("/\(description.name)/Health".utf8)
         self.maxResponseBytes = maxResponseBytes
         self.logger = logger
@@ -67,16 +74,21 @@ public struct Dispatcher: Sendable {
     /// must stay in scope until this returns; what is left to run owns copies of everything it needs.
     func start(_ request: InboundRequest, arena: CArena) -> Call {
         do {
-            let method = request.method
+            let path = request.method
             // Authentication comes before the method lookup, so unknown methods reveal nothing to strangers.
-            if authenticator.isEnabled && !method.elementsEqual(unauthenticatedPath) {
-                try authenticator.authenticate(request.metadata(APIKeyAuthenticator.metadataKey))
+            var caller: Caller?
+            if authenticator.isEnabled && !path.elementsEqual(unauthenticatedPath) {
+                caller = try authenticator.authenticate(request.metadata(APIKeyAuthenticator.metadataKey))
             }
-            guard let handler = methods[method] else {
+            guard let method = methods[path] else {
                 throw TaskManagerError(.unimplemented, "Method not found: \(request.methodName)")
             }
-            let context = CallContext(callID: request.callID, metadata: request.metadata)
-            switch handler {
+            if let caller, !method.roles.contains(.of(caller.role)) {
+                throw TaskManagerError(
+                    .permissionDenied, "API key \"\(caller.name)\" (role \(caller.role.rawValue)) may not call \(method.name)")
+            }
+            let context = CallContext(callID: request.callID, metadata: request.metadata, caller: caller)
+            switch method.handler {
             case .unary(let start):
                 switch try start(request.payload, arena, context) {
                 case .answered(let message):
@@ -190,9 +202,9 @@ struct HandlerTable {
     }
 
     /// The table keyed by wire path; throws when handlers and descriptor disagree.
-    func build() throws -> [String: Dispatcher.Handler] {
+    func build() throws -> [String: Dispatcher.Method] {
         var problems = duplicates.map { "handler registered twice: \($0)" }
-        var table: [String: Dispatcher.Handler] = [:]
+        var table: [String: Dispatcher.Method] = [:]
         for method in description.methods {
             guard let entry = entries[method.name] else {
                 problems.append("method \(method.name) has no handler")
@@ -202,7 +214,7 @@ struct HandlerTable {
                 problems.append(
                     "handler of \(method.name) takes \(entry.input) -> \(entry.output), the descriptor says \(method.inputType) -> \(method.outputType)")
             }
-            table[method.path] = entry.handler
+            table[method.path] = Dispatcher.Method(name: method.name, handler: entry.handler, roles: RoleSet(allowedToCall: method.name))
         }
         let known = Set(description.methods.map(\.name))
         problems += entries.keys.filter { !known.contains($0) }.sorted().map { "handler \($0) has no method in \(description.name)" }

@@ -37,6 +37,8 @@ public struct ServerConfiguration: Sendable {
     public var schemaValidation = true
     /// When set, every method but Health needs metadata `x-api-key` equal to it.
     public var apiKey: String?
+    /// A keys file (`KeysFile`): API keys with names and roles; reread by `TaskManagerServer.reloadKeys()`.
+    public var keysFile: String?
     /// Largest frame body accepted, in bytes.
     public var maxFrameBytes = FrameDecoder.defaultMaxFrameBytes
     /// Calls one connection may have in flight; more are refused with RESOURCE_EXHAUSTED.

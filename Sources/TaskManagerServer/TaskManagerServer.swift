@@ -26,12 +26,15 @@ public final class TaskManagerServer: Sendable {
     private let maintenanceLoop: _Concurrency.Task<Void, Never>
     /// The event loops' unpacking arenas; for tests.
     let arenas: LoopArenas
+    private let authenticator: APIKeyAuthenticator
 
     private init(
         configuration: ServerConfiguration, host: String, port: Int, serverChannel: any Channel, store: any TaskStore,
-        connections: ConnectionRegistry, maintenance: Maintenance, arenas: LoopArenas, logger: Logger
+        connections: ConnectionRegistry, maintenance: Maintenance, arenas: LoopArenas, authenticator: APIKeyAuthenticator,
+        logger: Logger
     ) {
         self.arenas = arenas
+        self.authenticator = authenticator
         self.configuration = configuration
         self.host = host
         self.port = port
@@ -84,8 +87,9 @@ public final class TaskManagerServer: Sendable {
         options.jitter = configuration.retryJitter
         let service = TaskService(store: store, options: options, clock: clock)
         // The envelope around a payload (call id, status, field tags) takes well under 64 bytes.
+        let authenticator = try APIKeyAuthenticator(apiKey: configuration.apiKey, keysPath: configuration.keysFile)
         let dispatcher = try Dispatcher(
-            service: service, apiKey: configuration.apiKey, maxResponseBytes: configuration.maxFrameBytes - 64, logger: logger)
+            service: service, authenticator: authenticator, maxResponseBytes: configuration.maxFrameBytes - 64, logger: logger)
 
         let host = bindAddress(configuration, logger: logger)
         let connections = ConnectionRegistry()
@@ -115,13 +119,33 @@ public final class TaskManagerServer: Sendable {
         let port = channel.localAddress?.port ?? configuration.port
         logger.info(
             "TaskManager \(TaskService.version) listening on \(host):\(port)",
-            metadata: ["database": "\(configuration.databasePath)", "auth": "\(configuration.apiKey == nil ? "off" : "api-key")"])
+            metadata: ["database": "\(configuration.databasePath)", "auth": "\(authMode(configuration))"])
         let maintenance = Maintenance(
             store: store, claimNotifier: service.claimNotifier, historyNotifier: service.historyNotifier,
             configuration: configuration, clock: clock, logger: logger)
         return TaskManagerServer(
             configuration: configuration, host: host, port: port, serverChannel: channel, store: store,
-            connections: connections, maintenance: maintenance, arenas: arenas, logger: logger)
+            connections: connections, maintenance: maintenance, arenas: arenas, authenticator: authenticator, logger: logger)
+    }
+
+    /// Reads the keys file again (`taskmanager serve` does on SIGHUP): new keys work and removed ones stop working
+    /// from the next call on; open connections stay. When the file cannot be read the old keys stay.
+    /// - Returns: the number of keys in the file.
+    @discardableResult
+    public func reloadKeys() throws -> Int {
+        let count = try authenticator.reload()
+        logger.info("Keys file reloaded", metadata: ["keys": "\(count)"])
+        return count
+    }
+
+    private static func authMode(_ configuration: ServerConfiguration) -> String {
+        let hasKey = !(configuration.apiKey ?? "").isEmpty
+        switch (hasKey, configuration.keysFile != nil) {
+        case (false, false): return "off"
+        case (true, false): return "api-key"
+        case (false, true): return "keys-file"
+        case (true, true): return "api-key+keys-file"
+        }
     }
 
     /// Runs the background jobs once now (ending expired leases, marking stalls, retention), as the timer does
@@ -166,7 +190,7 @@ public final class TaskManagerServer: Sendable {
     /// The address to bind: loopback only when no API key is set, unless remote access was allowed explicitly.
     static func bindAddress(_ configuration: ServerConfiguration, logger: Logger) -> String {
         let host = configuration.host
-        let hasKey = !(configuration.apiKey ?? "").isEmpty
+        let hasKey = !(configuration.apiKey ?? "").isEmpty || configuration.keysFile != nil
         if hasKey || isLoopback(host) || configuration.allowUnauthenticatedRemote {
             if !hasKey { logger.warning("No API key set: every client that can reach \(host) has full access") }
             return host

@@ -15,7 +15,7 @@ extension TaskService {
         checked.reserveCapacity(request.tasks.count)
         for item in request.tasks {
             do {
-                let new: NewTask = try await newTask(item)
+                let new: NewTask = try await newTask(item, context)
                 checked.append(.success(new))
             } catch let error as TaskManagerError {
                 checked.append(.failure(error))

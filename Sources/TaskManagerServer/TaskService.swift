@@ -131,7 +131,7 @@ public final class TaskService: Sendable {
     // MARK: Tasks
 
     func createTask(_ request: CreateTaskRequest, _ context: CallContext) async throws -> CreateTaskResponse {
-        let (task, deduplicated) = try await store.createTask(try await newTask(request))
+        let (task, deduplicated) = try await store.createTask(try await newTask(request, context))
         if !deduplicated {
             claimNotifier.notify()
             historyNotifier.notify()
@@ -140,7 +140,7 @@ public final class TaskService: Sendable {
     }
 
     /// Checks a CreateTask request against its type and the server's settings and makes the row to insert.
-    func newTask(_ request: CreateTaskRequest) async throws -> NewTask {
+    func newTask(_ request: CreateTaskRequest, _ context: CallContext) async throws -> NewTask {
         let typeName = try required(request.type, "type")
         let params = try Self.parseParams(request.paramsJSON)
         guard request.maxAttempts >= 0 else { throw TaskManagerError(.invalidArgument, "max_attempts must not be negative") }
@@ -173,7 +173,8 @@ public final class TaskService: Sendable {
         return NewTask(
             typeID: taskType.id, paramsJSON: canonical, priority: request.priority, dedupeKey: dedupeKey,
             maxAttempts: Self.first(request.maxAttempts, settings.maxAttempts) ?? options.maxAttempts, nowMs: now,
-            runAtMs: request.runAtMs > 0 ? request.runAtMs : Self.saturatingSum(now, request.delayMs), retryBackoff: backoff)
+            runAtMs: request.runAtMs > 0 ? request.runAtMs : Self.saturatingSum(now, request.delayMs), retryBackoff: backoff,
+            createdBy: context.caller?.name ?? "")
     }
 
     func claimTask(_ request: ClaimTaskRequest, _ context: CallContext) async throws -> ClaimTaskResponse {
@@ -224,6 +225,14 @@ public final class TaskService: Sendable {
 
     func cancelTask(_ request: CancelTaskRequest, _ context: CallContext) async throws -> CancelTaskResponse {
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let caller = context.caller, caller.role == .producer {
+            // A producer may cancel only what it created; the creator of a task never changes, so reading it first
+            // leaves no race.
+            guard let task = try await store.task(id: request.id) else { throw TaskManagerError.taskNotFound }
+            guard task.createdBy == caller.name else {
+                throw TaskManagerError(.permissionDenied, "API key \"\(caller.name)\" may cancel only the tasks it created")
+            }
+        }
         let task = try await store.cancelTask(id: request.id, reason: reason, nowMs: clock.nowMs())
         historyNotifier.notify()
         return CancelTaskResponse(task: task)

@@ -45,6 +45,7 @@ struct LiveClaim: Sendable {
     var paramsJSON: String
     var dedupeKey: String
     var errorMessage: String
+    var createdBy: String
 
     /// The progress rate state of the attempt (`ProgressRate`), for the ETA and the next report.
     var rateState: ProgressRate {

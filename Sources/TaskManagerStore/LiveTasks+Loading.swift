@@ -33,7 +33,7 @@ extension LiveTasks {
             guard var claim = try db.prepare("""
                 SELECT claimed_by, claimed_at_ms, lease_expires_at_ms, progress, progress_message,
                        progress_changed_at_ms, progress_rate, stalled_since_ms, cancel_requested, cancel_reason,
-                       params_json, dedupe_key, error_message
+                       params_json, dedupe_key, error_message, created_by
                 FROM tasks WHERE id = ?1
                 """).firstRow([id], { row in
                     LiveClaim(
@@ -43,7 +43,8 @@ extension LiveTasks {
                         progressRate: TaskRow.progressRate(row, at: 6),
                         stalledSinceMs: row.isNull(at: 7) ? nil : row.int64(at: 7), cancelRequested: row.bool(at: 8),
                         cancelReason: row.string(at: 9) ?? "", paramsJSON: row.string(at: 10) ?? "",
-                        dedupeKey: row.string(at: 11) ?? "", errorMessage: row.string(at: 12) ?? "")
+                        dedupeKey: row.string(at: 11) ?? "", errorMessage: row.string(at: 12) ?? "",
+                        createdBy: row.string(at: 13) ?? "")
                 })
             else { continue }
             let event = try db.prepare(TaskEventRow.lastSnapshot).firstRow([id]) { row in

@@ -23,6 +23,7 @@ extension LiveTasks {
         task.paramsJSON = claim.paramsJSON
         task.errorMessage = claim.errorMessage
         task.dedupeKey = claim.dedupeKey
+        task.createdBy = claim.createdBy
         task.runAtMs = live.runAtMs
         apply(claim, updatedAtMs: live.updatedAtMs, to: &task)
         return task

@@ -22,6 +22,7 @@ enum Migrations {
         Step(sql: schemaV3),
         Step(sql: schemaV4),
         Step(sql: schemaV5),
+        Step(sql: schemaV6),
     ]
 
     /// The version a fully migrated database has.
@@ -266,5 +267,11 @@ enum Migrations {
         DROP INDEX tasks_claimed_by;
         DROP INDEX tasks_finished;
         CREATE INDEX tasks_finished ON tasks (status, completed_at_ms, type_id) WHERE completed_at_ms IS NOT NULL;
+        """
+
+    /// Version 6: the name of the API key that created each task (`--keys-file`), so that a producer key may cancel
+    /// only its own tasks. Tasks created before this version, or without keys, have "".
+    private static let schemaV6 = """
+        ALTER TABLE tasks ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
         """
 }

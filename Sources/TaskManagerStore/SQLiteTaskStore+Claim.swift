@@ -25,7 +25,7 @@ extension SQLiteTaskStore {
     }
 
     /// The texts of a task that a claim keeps in memory.
-    private static let claimTextsSQL = SQL("SELECT params_json, dedupe_key, error_message FROM tasks WHERE id = ?")
+    private static let claimTextsSQL = SQL("SELECT params_json, dedupe_key, error_message, created_by FROM tasks WHERE id = ?")
 
     /// Marks a pending task claimed by a worker.
     private static let claimSQL = SQL("""
@@ -49,7 +49,8 @@ extension SQLiteTaskStore {
         // Not `UPDATE … RETURNING`: SQLite runs RETURNING as a trigger, and a statement with a trigger opens a
         // statement journal, which cost more than this separate lookup by rowid.
         let texts = try db.prepare(Self.claimTextsSQL).firstRow([id]) {
-            (params: $0.string(at: 0) ?? "", dedupeKey: $0.string(at: 1) ?? "", error: $0.string(at: 2) ?? "")
+            (params: $0.string(at: 0) ?? "", dedupeKey: $0.string(at: 1) ?? "", error: $0.string(at: 2) ?? "",
+             createdBy: $0.string(at: 3) ?? "")
         }
         guard let texts else { throw Self.vanished }
         try db.prepare(Self.claimSQL).run([query.workerID, query.nowMs, attempt, leaseExpiresAtMs, id])
@@ -57,7 +58,7 @@ extension SQLiteTaskStore {
             workerID: query.workerID, claimedAtMs: query.nowMs, leaseExpiresAtMs: leaseExpiresAtMs, progress: 0,
             progressMessage: "", progressChangedAtMs: query.nowMs, progressRate: nil, stalledSinceMs: nil,
             cancelRequested: false, cancelReason: "", paramsJSON: texts.params, dedupeKey: texts.dedupeKey,
-            errorMessage: texts.error)
+            errorMessage: texts.error, createdBy: texts.createdBy)
         try appendEvent(db, taskID: id, change: HistoryEntry.Change.claimed, workerID: query.workerID,
                         message: "Task claimed by worker", nowMs: query.nowMs, snapshot: (attempt, claim))
         return try live.withLock { live in

@@ -34,8 +34,8 @@ extension SQLiteTaskStore {
     /// Inserts a pending task unless its dedupe key exists.
     private static let insertTaskSQL = SQL("""
         INSERT INTO tasks (type_id, status, params_json, dedupe_key, priority, progress, attempts, max_attempts,
-                           created_at_ms, updated_at_ms, run_at_ms, retry_backoff_base_ms, retry_backoff_cap_ms)
-        VALUES (?, 'pending', ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?)
+                           created_at_ms, updated_at_ms, run_at_ms, retry_backoff_base_ms, retry_backoff_cap_ms, created_by)
+        VALUES (?, 'pending', ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (dedupe_key) DO NOTHING
         """)
 
@@ -44,7 +44,7 @@ extension SQLiteTaskStore {
         // The UNIQUE index answers the dedupe check and the insert in one search, under the write lock.
         try db.prepare(Self.insertTaskSQL).run([
             new.typeID, new.paramsJSON, new.dedupeKey, new.priority, new.maxAttempts, new.nowMs, new.nowMs,
-            max(new.runAtMs, 0), new.retryBackoff.baseMs, new.retryBackoff.capMs,
+            max(new.runAtMs, 0), new.retryBackoff.baseMs, new.retryBackoff.capMs, new.createdBy,
         ])
         guard db.changes > 0 else {
             guard var existing = try TaskRow.fetch(dedupeKey: new.dedupeKey, in: db) else { throw Self.vanished }
@@ -74,6 +74,7 @@ extension SQLiteTaskStore {
         created.paramsJSON = new.paramsJSON
         created.dedupeKey = new.dedupeKey
         created.runAtMs = max(new.runAtMs, 0)
+        created.createdBy = new.createdBy
         return (created, false)
     }
 

@@ -7,7 +7,7 @@ enum TaskRow {
         SELECT t.id, tt.name, t.type_id, t.status, t.progress, t.progress_message, t.priority, t.attempts,
                t.max_attempts, t.claimed_by, t.claimed_at_ms, t.created_at_ms, t.updated_at_ms, t.completed_at_ms,
                t.params_json, t.result_json, t.error_message, t.dedupe_key, t.lease_expires_at_ms, t.cancel_requested,
-               t.cancel_reason, t.stalled_since_ms, t.run_at_ms, t.progress_changed_at_ms, t.progress_rate
+               t.cancel_reason, t.stalled_since_ms, t.run_at_ms, t.progress_changed_at_ms, t.progress_rate, t.created_by
         FROM tasks t JOIN task_types tt ON tt.id = t.type_id
         """
 
@@ -38,6 +38,7 @@ enum TaskRow {
         task.stalledSinceMs = row.int64(at: 21)
         task.stalled = task.status == .claimed && !row.isNull(at: 21)
         task.runAtMs = row.int64(at: 22)
+        task.createdBy = row.string(at: 25) ?? ""
         // The ETA is of the current attempt, so only a claimed task has one; the last point is the stored progress
         // at `progress_changed_at_ms` (set by every claim, so NULL only in a damaged row: then no estimate).
         if task.status == .claimed, !row.isNull(at: 23) {

@@ -114,11 +114,14 @@ public struct NewTask: Sendable, Hashable {
     public var runAtMs: Int64
     /// The retry backoff of this task's failed attempts.
     public var retryBackoff: RetryBackoff
+    /// The name of the API key that creates it; "" without keys.
+    public var createdBy: String
 
     public init(
         typeID: Int64, paramsJSON: String, priority: Int32, dedupeKey: String, maxAttempts: Int32, nowMs: Int64,
-        runAtMs: Int64 = 0, retryBackoff: RetryBackoff = RetryBackoff(baseMs: 0, capMs: 0)
+        runAtMs: Int64 = 0, retryBackoff: RetryBackoff = RetryBackoff(baseMs: 0, capMs: 0), createdBy: String = ""
     ) {
+        self.createdBy = createdBy
         self.typeID = typeID
         self.paramsJSON = paramsJSON
         self.priority = priority

@@ -25,6 +25,7 @@ extension ServeCommand {
         configuration.recordHistory = !(try noHistory || Environment.flag("TASKMANAGER_NO_HISTORY"))
         configuration.schemaValidation = !(try noSchemaValidation || Environment.flag("TASKMANAGER_NO_SCHEMA_VALIDATION"))
         configuration.apiKey = apiKey ?? Environment.string("TASKMANAGER_API_KEY")
+        configuration.keysFile = keysFile ?? Environment.string("TASKMANAGER_KEYS_FILE")
         switch (durability ?? Environment.string("TASKMANAGER_DURABILITY") ?? "full").lowercased() {
         case "full": configuration.durability = .full
         case "normal": configuration.durability = .normal

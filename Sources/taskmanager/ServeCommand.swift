@@ -62,8 +62,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Do not validate task parameters against their schema (env TASKMANAGER_NO_SCHEMA_VALIDATION=1).")
     var noSchemaValidation = false
 
-    @Option(help: "Require this key from clients, except for health (env TASKMANAGER_API_KEY).")
+    @Option(help: "Require this key from clients, except for health; it has the admin role (env TASKMANAGER_API_KEY).")
     var apiKey: String?
+
+    @Option(help: """
+        API keys with names and roles, made with `taskmanager keys add`; reread on SIGHUP         (env TASKMANAGER_KEYS_FILE).
+        """)
+    var keysFile: String?
 
     @Option(help: """
         full: an acknowledged call survives power loss; normal: it survives a crash of the server \
@@ -123,6 +128,17 @@ struct ServeCommand: AsyncParsableCommand {
             return source
         }
         defer { sources.forEach { $0.cancel() } }
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        reload.setEventHandler {
+            do {
+                try server.reloadKeys()
+            } catch {
+                logger.error("Keys file not reloaded, the old keys stay: \(error)")
+            }
+        }
+        reload.resume()
+        defer { reload.cancel() }
 
         let onSignal = _Concurrency.Task {
             for await number in signals {

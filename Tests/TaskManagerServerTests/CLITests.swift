@@ -101,6 +101,42 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(health.stdout.contains("healthy"), health.stdout)
     }
 
+    func testKeysAddListRemoveAndAServerThatRereadsThemOnSIGHUP() throws {
+        let keys = directory.appendingPathComponent("keys").path
+        let added = try command(["keys", "add", "ci-producer", "--role", "producer", "--keys-file", keys])
+        assertSucceeded(added)
+        let key = try XCTUnwrap(added.stdout.split(whereSeparator: \.isWhitespace).last.map(String.init))
+        XCTAssertTrue(key.hasPrefix("tmk_"), added.stdout)
+        XCTAssertFalse(try String(contentsOfFile: keys, encoding: .utf8).contains(key), "the file holds only the hash")
+        let admin = try command(["keys", "add", "ops", "--role", "admin", "--keys-file", keys])
+        let adminKey = try XCTUnwrap(admin.stdout.split(whereSeparator: \.isWhitespace).last.map(String.init))
+        let twice = try command(["keys", "add", "ops", "--role", "admin", "--keys-file", keys])
+        XCTAssertNotEqual(twice.status, 0)
+        XCTAssertTrue(twice.stderr.contains("A key named 'ops' exists"), twice.stderr)
+        let listed = try command(["keys", "list", "--keys-file", keys])
+        assertSucceeded(listed)
+        XCTAssertEqual(listed.stdout, "NAME         ROLE\nci-producer  producer\nops          admin\n")
+
+        let server = try startServer(database: "t.db", arguments: ["--keys-file", keys])
+        try assertSucceeded(cli(server, "types", "register", "example.echo", "--version", "1", "--schema", #"{"type":"object"}"#, "--api-key", adminKey))
+        try assertSucceeded(cli(server, "create", "example.echo", "--params", "{}", "--api-key", key))
+        let denied = try cli(server, "types", "register", "other", "--version", "1", "--schema", #"{"type":"object"}"#, "--api-key", key)
+        XCTAssertEqual(denied.status, 7, denied.stderr)
+        XCTAssertTrue(denied.stderr.contains(#"PERMISSION_DENIED: API key "ci-producer" (role producer) may not call RegisterTaskType"#), denied.stderr)
+
+        assertSucceeded(try command(["keys", "remove", "ci-producer", "--keys-file", keys]))
+        kill(server.process.processIdentifier, SIGHUP)
+        let deadline = Date().addingTimeInterval(10)
+        var refused = try cli(server, "list", "--api-key", key)
+        while refused.status == 0, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            refused = try cli(server, "list", "--api-key", key)
+        }
+        XCTAssertEqual(refused.status, 16, "the removed key is refused after SIGHUP: \(refused.stderr)")
+        try assertSucceeded(cli(server, "list", "--api-key", adminKey))
+        try stopServer(server)
+    }
+
     func testTheREADMEFirstTaskCommandsWorkAsWritten() throws {
         let server = try startServer(database: "readme.db")
         let readme = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
@@ -312,7 +348,11 @@ final class CLITests: XCTestCase {
 
     /// Runs one client command against `server` and returns its exit status and output.
     private func cli(_ server: Server, _ arguments: String...) throws -> CLIResult {
-        let arguments = arguments + ["--server", "127.0.0.1:\(server.port)"]
+        try command(arguments + ["--server", "127.0.0.1:\(server.port)"])
+    }
+
+    /// Runs the binary with `arguments` and returns its exit status and output.
+    private func command(_ arguments: [String]) throws -> CLIResult {
         let name = UUID().uuidString
         let stdout = directory.appendingPathComponent("\(name).out")
         let stderr = directory.appendingPathComponent("\(name).err")

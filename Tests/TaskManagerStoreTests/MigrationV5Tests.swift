@@ -22,7 +22,9 @@ final class MigrationV5Tests: StoreTestCase {
         try Migrations.apply(to: connection, upTo: 4)
         XCTAssertEqual(try Migrations.userVersion(of: connection), 4)
         try connection.execute(Self.rows)
-        before = try connection.prepare(TaskRow.select + " ORDER BY t.id").rows([], TaskRow.read)
+        // Version 4 has no creator column (version 6 adds it, as "" for older tasks).
+        let v4Select = TaskRow.select.replacingOccurrences(of: ", t.created_by", with: ", '' AS created_by")
+        before = try connection.prepare(v4Select + " ORDER BY t.id").rows([], TaskRow.read)
         historyBefore = try connection.prepare("""
             SELECT id, task_id, status_change, worker_id, message, created_at_ms FROM task_history ORDER BY id
             """).rows([], SQLiteTaskStore.readEntry)

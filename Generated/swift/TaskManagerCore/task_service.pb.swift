@@ -44,6 +44,8 @@ public struct Task: Hashable, Sendable {
     public var etaMs: Int64
     /// while claimed: percent per second over recent progress; 0 = unknown
     public var progressRate: Double
+    /// the name of the API key that created it (--keys-file); "" otherwise
+    public var createdBy: String
 
     public init(
         id: Int64 = 0,
@@ -71,7 +73,8 @@ public struct Task: Hashable, Sendable {
         stalledSinceMs: Int64 = 0,
         runAtMs: Int64 = 0,
         etaMs: Int64 = 0,
-        progressRate: Double = 0
+        progressRate: Double = 0,
+        createdBy: String = ""
     ) {
         self.id = id
         self.type = type
@@ -99,6 +102,7 @@ public struct Task: Hashable, Sendable {
         self.runAtMs = runAtMs
         self.etaMs = etaMs
         self.progressRate = progressRate
+        self.createdBy = createdBy
     }
 }
 

@@ -50,7 +50,8 @@ extension Task: CBridged, WireMessage {
             stalledSinceMs: c.stalled_since_ms,
             runAtMs: c.run_at_ms,
             etaMs: c.eta_ms,
-            progressRate: c.progress_rate)
+            progressRate: c.progress_rate,
+            createdBy: readString(c.created_by))
     }
 
     func fill(_ c: inout CMessage, _ arena: CArena) {
@@ -80,6 +81,7 @@ extension Task: CBridged, WireMessage {
         c.run_at_ms = runAtMs
         c.eta_ms = etaMs
         c.progress_rate = progressRate
+        c.created_by = arena.string(createdBy)
     }
 }
 

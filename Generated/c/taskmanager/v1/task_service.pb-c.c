@@ -1987,7 +1987,7 @@ void   taskmanager__v1__claim_tasks_response__free_unpacked
   assert(message->base.descriptor == &taskmanager__v1__claim_tasks_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor taskmanager__v1__task__field_descriptors[26] =
+static const ProtobufCFieldDescriptor taskmanager__v1__task__field_descriptors[27] =
 {
   {
     "id",
@@ -2301,6 +2301,18 @@ static const ProtobufCFieldDescriptor taskmanager__v1__task__field_descriptors[2
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "created_by",
+    27,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__V1__Task, created_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__v1__task__field_indices_by_name[] = {
   7,   /* field[7] = attempts */
@@ -2310,6 +2322,7 @@ static const unsigned taskmanager__v1__task__field_indices_by_name[] = {
   9,   /* field[9] = claimed_by */
   13,   /* field[13] = completed_at_ms */
   11,   /* field[11] = created_at_ms */
+  26,   /* field[26] = created_by */
   17,   /* field[17] = dedupe_key */
   16,   /* field[16] = error_message */
   24,   /* field[24] = eta_ms */
@@ -2333,7 +2346,7 @@ static const unsigned taskmanager__v1__task__field_indices_by_name[] = {
 static const ProtobufCIntRange taskmanager__v1__task__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 26 }
+  { 0, 27 }
 };
 const ProtobufCMessageDescriptor taskmanager__v1__task__descriptor =
 {
@@ -2343,7 +2356,7 @@ const ProtobufCMessageDescriptor taskmanager__v1__task__descriptor =
   "Taskmanager__V1__Task",
   "taskmanager.v1",
   sizeof(Taskmanager__V1__Task),
-  26,
+  27,
   taskmanager__v1__task__field_descriptors,
   taskmanager__v1__task__field_indices_by_name,
   1,  taskmanager__v1__task__number_ranges,

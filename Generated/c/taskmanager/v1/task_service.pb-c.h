@@ -128,10 +128,14 @@ struct  Taskmanager__V1__Task
    * while claimed: percent per second over recent progress; 0 = unknown
    */
   double progress_rate;
+  /*
+   * the name of the API key that created it (--keys-file); "" otherwise
+   */
+  char *created_by;
 };
 #define TASKMANAGER__V1__TASK__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__v1__task__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0, TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, TASKMANAGER__V1__TASK_STATUS__TASK_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
 /*

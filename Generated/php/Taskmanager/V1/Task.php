@@ -131,6 +131,12 @@ class Task extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>double progress_rate = 26;</code>
      */
     protected $progress_rate = 0.0;
+    /**
+     * the name of the API key that created it (--keys-file); "" otherwise
+     *
+     * Generated from protobuf field <code>string created_by = 27;</code>
+     */
+    protected $created_by = '';
 
     /**
      * Constructor.
@@ -170,6 +176,8 @@ class Task extends \Google\Protobuf\Internal\Message
      *           while claimed: estimated completion time; 0 = not enough progress yet
      *     @type float $progress_rate
      *           while claimed: percent per second over recent progress; 0 = unknown
+     *     @type string $created_by
+     *           the name of the API key that created it (--keys-file); "" otherwise
      * }
      */
     public function __construct($data = NULL) {
@@ -769,6 +777,32 @@ class Task extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkDouble($var);
         $this->progress_rate = $var;
+
+        return $this;
+    }
+
+    /**
+     * the name of the API key that created it (--keys-file); "" otherwise
+     *
+     * Generated from protobuf field <code>string created_by = 27;</code>
+     * @return string
+     */
+    public function getCreatedBy()
+    {
+        return $this->created_by;
+    }
+
+    /**
+     * the name of the API key that created it (--keys-file); "" otherwise
+     *
+     * Generated from protobuf field <code>string created_by = 27;</code>
+     * @param string $var
+     * @return $this
+     */
+    public function setCreatedBy($var)
+    {
+        GPBUtil::checkString($var, True);
+        $this->created_by = $var;
 
         return $this;
     }

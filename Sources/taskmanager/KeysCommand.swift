@@ -1,0 +1,85 @@
+import ArgumentParser
+import TaskManagerServer
+
+/// `taskmanager keys`: the API keys of a keys file (`serve --keys-file`). Only hashes are stored; a new key is
+/// printed once, by `add`.
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Add, list and remove the API keys of a keys file (serve --keys-file).",
+        discussion: "A running server reads the file again on SIGHUP.",
+        subcommands: [Add.self, List.self, Remove.self])
+
+    struct FileOption: ParsableArguments {
+        @Option(help: "The keys file (env TASKMANAGER_KEYS_FILE).")
+        var keysFile: String?
+
+        func path() throws -> String {
+            guard let path = keysFile ?? Environment.string("TASKMANAGER_KEYS_FILE") else {
+                throw ValidationError("Give the keys file with --keys-file or TASKMANAGER_KEYS_FILE")
+            }
+            return path
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a random key with a name and a role; print it once (the last word of the output).")
+
+        @Argument(help: "The key's name: 1 to 64 letters, digits, '.', '_' or '-'.")
+        var name: String
+
+        @Option(help: "worker, producer or admin.")
+        var role: String
+
+        @OptionGroup var file: FileOption
+
+        func run() throws {
+            guard let role = Role(rawValue: role.lowercased()) else {
+                throw ValidationError("Unknown role '\(self.role)': expected worker, producer or admin")
+            }
+            let path = try file.path()
+            var keys = try KeysFile.read(path, missingIsEmpty: true)
+            guard !keys.entries.contains(where: { $0.name == name }) else {
+                throw ValidationError("A key named '\(name)' exists; remove it first")
+            }
+            let (key, entry) = try KeysFile.makeKey(name: name, role: role)
+            keys.entries.append(entry)
+            try keys.write(to: path)
+            print("Added key \(name) (role \(role.rawValue)) to \(path); it is shown only now: \(key)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the keys' names and roles.")
+
+        @OptionGroup var file: FileOption
+
+        func run() throws {
+            let keys = try KeysFile.read(try file.path())
+            let width = max(4, keys.entries.map(\.name.count).max() ?? 0)
+            print("NAME".padding(toLength: width, withPad: " ", startingAt: 0) + "  ROLE")
+            for entry in keys.entries {
+                print(entry.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + entry.role.rawValue)
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a key; a running server refuses it after SIGHUP.")
+
+        @Argument(help: "The key's name.")
+        var name: String
+
+        @OptionGroup var file: FileOption
+
+        func run() throws {
+            let path = try file.path()
+            var keys = try KeysFile.read(path)
+            guard keys.entries.contains(where: { $0.name == name }) else { throw ValidationError("No key named '\(name)'") }
+            keys.entries.removeAll { $0.name == name }
+            try keys.write(to: path)
+            print("Removed key \(name) from \(path)")
+        }
+    }
+}
