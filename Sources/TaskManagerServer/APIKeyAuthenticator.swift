@@ -14,6 +14,7 @@ final class APIKeyAuthenticator: Sendable {
     private let sharedDigest: [UInt8]?
     private let keysPath: String?
     private let entries: Mutex<[KeysFile.Entry]>
+    private let limiter = RateLimiter()
 
     /// - Parameters:
     ///   - apiKey: the shared key; nil or "" for none.
@@ -29,18 +30,24 @@ final class APIKeyAuthenticator: Sendable {
 
     /// Who `key` (the call's `x-api-key` metadata) belongs to; nil when authentication is off.
     ///
-    /// - Throws: UNAUTHENTICATED when the key is missing or matches no key.
+    /// - Throws: UNAUTHENTICATED when the key is missing or matches no key; `RateLimitedError` when the key's
+    ///   rate limit refuses the call.
     func authenticate(_ key: String?) throws -> Caller? {
         guard isEnabled else { return nil }
         let given = KeysFile.digest(of: key ?? "")
         var caller: Caller?
+        var limit: KeysFile.RateLimit?
         // Every digest is compared in full, whatever matches, so the time says nothing; hashing first hides the
         // key's length.
         if let sharedDigest, Self.equal(given, sharedDigest) { caller = Caller(name: Self.sharedKeyName, role: .admin) }
         for entry in entries.withLock({ $0 }) where Self.equal(given, entry.digest) {
             caller = Caller(name: entry.name, role: entry.role)
+            limit = entry.limit
         }
         guard let caller else { throw TaskManagerError.unauthenticated }
+        if let limit, let retryAfterMs = limiter.take(caller.name, limit) {
+            throw RateLimitedError(keyName: caller.name, limit: limit, retryAfterMs: retryAfterMs)
+        }
         return caller
     }
 

@@ -249,6 +249,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             arena.withScope {
                 appendFrame { $0.writeResponseFrame(callID: callID, status: status, payload: ByteBuffer(), arena: arena) }
             }
+        case .statusWithMetadata(let status, let metadata):
+            write(.response(RPCResponse(callID: callID, status: status, endOfStream: true, metadata: metadata)))
         }
     }
 

@@ -40,6 +40,8 @@ public struct Dispatcher: Sendable {
     enum Answer: Sendable {
         case message(any WireMessage)
         case status(RPCStatus)
+        /// A status with response metadata (`retry-after-ms` of a rate limit).
+        case statusWithMetadata(RPCStatus, [String: String])
     }
 
     /// A method's handler, name and the roles that may call it.
@@ -117,6 +119,8 @@ public struct Dispatcher: Sendable {
                     }
                 }
             }
+        } catch let limited as RateLimitedError {
+            return .answered(.statusWithMetadata(RPCStatus(limited.status), [RateLimitedError.retryAfterKey: "\(limited.retryAfterMs)"]))
         } catch {
             return .answered(.status(Self.status(of: error, in: request.methodName, logger)))
         }

@@ -2,21 +2,36 @@ import Crypto
 import Foundation
 import TaskManagerCore
 
-/// The file of API keys given with `--keys-file`: one key per line, `NAME ROLE sha256:HEX`, where HEX is the
-/// SHA-256 of the key. Only hashes are stored; a key itself is shown once, when `taskmanager keys add` makes it.
+/// The file of API keys given with `--keys-file`: one key per line, `NAME ROLE sha256:HEX [rate=R] [burst=B]`,
+/// where HEX is the SHA-256 of the key, R the calls per second the key may make on average and B how many it may
+/// make at once (default: R rounded up). Only hashes are stored; a key itself is shown once, when
+/// `taskmanager keys add` makes it.
 ///
 /// Blank lines and lines starting with `#` are ignored.
 public struct KeysFile: Sendable, Hashable {
-    /// One key: its name (unique in the file), its role, and the SHA-256 of the key.
+    /// One key: its name (unique in the file), its role, the SHA-256 of the key, and its rate limit.
     public struct Entry: Sendable, Hashable {
         public var name: String
         public var role: Role
         public var digest: [UInt8]
+        public var limit: RateLimit?
 
-        public init(name: String, role: Role, digest: [UInt8]) {
+        public init(name: String, role: Role, digest: [UInt8], limit: RateLimit? = nil) {
             self.name = name
             self.role = role
             self.digest = digest
+            self.limit = limit
+        }
+    }
+
+    /// At most `burst` calls at once, refilled at `perSecond` calls per second.
+    public struct RateLimit: Sendable, Hashable {
+        public var perSecond: Double
+        public var burst: Int
+
+        public init(perSecond: Double, burst: Int? = nil) {
+            self.perSecond = perSecond
+            self.burst = burst ?? max(1, Int(perSecond.rounded(.up)))
         }
     }
 
@@ -49,7 +64,7 @@ public struct KeysFile: Sendable, Hashable {
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             func fail(_ reason: String) -> KeysFileError { KeysFileError(path: path, line: index + 1, reason: reason) }
-            guard fields.count == 3 else { throw fail("expected NAME ROLE sha256:HEX") }
+            guard (3...5).contains(fields.count) else { throw fail("expected NAME ROLE sha256:HEX [rate=R] [burst=B]") }
             guard isValidName(fields[0]) else { throw fail("invalid key name \"\(fields[0])\"") }
             guard let role = Role(rawValue: fields[1]) else {
                 throw fail("unknown role \"\(fields[1])\" (worker, producer or admin)")
@@ -58,7 +73,19 @@ public struct KeysFile: Sendable, Hashable {
                 throw fail("the hash must be sha256: and 64 hex digits")
             }
             guard !file.entries.contains(where: { $0.name == fields[0] }) else { throw fail("key name \"\(fields[0])\" used twice") }
-            file.entries.append(Entry(name: fields[0], role: role, digest: digest))
+            var rate: Double?
+            var burst: Int?
+            for option in fields.dropFirst(3) {
+                if option.hasPrefix("rate="), let value = Double(option.dropFirst(5)), value > 0, value.isFinite {
+                    rate = value
+                } else if option.hasPrefix("burst="), let value = Int(option.dropFirst(6)), value >= 1 {
+                    burst = value
+                } else {
+                    throw fail("unknown option \"\(option)\" (rate=CALLS_PER_SECOND, burst=CALLS)")
+                }
+            }
+            if burst != nil && rate == nil { throw fail("burst= needs rate=") }
+            file.entries.append(Entry(name: fields[0], role: role, digest: digest, limit: rate.map { RateLimit(perSecond: $0, burst: burst) }))
         }
         return file
     }
@@ -67,7 +94,9 @@ public struct KeysFile: Sendable, Hashable {
     public var text: String {
         var lines = ["# TaskManager API keys: NAME ROLE sha256:HEX (the SHA-256 of the key). Edit with `taskmanager keys`."]
         for entry in entries {
-            lines.append("\(entry.name) \(entry.role.rawValue) sha256:\(entry.digest.map { String(format: "%02x", $0) }.joined())")
+            var line = "\(entry.name) \(entry.role.rawValue) sha256:\(entry.digest.map { String(format: "%02x", $0) }.joined())"
+            if let limit = entry.limit { line += " rate=\(Self.format(limit.perSecond)) burst=\(limit.burst)" }
+            lines.append(line)
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -83,6 +112,10 @@ public struct KeysFile: Sendable, Hashable {
             unlink(temporary.path)
             throw KeysFileError(path: path, line: nil, reason: "cannot be replaced (\(reason))")
         }
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
     /// A new random key (256 bits, URL-safe base64 after `tmk_`) and its entry.

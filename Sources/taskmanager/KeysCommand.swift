@@ -32,6 +32,12 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "worker, producer or admin.")
         var role: String
 
+        @Option(help: "Calls per second the key may make on average; beyond it calls get RESOURCE_EXHAUSTED (default: no limit).")
+        var rate: Double?
+
+        @Option(help: "Calls the key may make at once under --rate (default: the rate rounded up).")
+        var burst: Int?
+
         @OptionGroup var file: FileOption
 
         func run() throws {
@@ -43,7 +49,14 @@ struct KeysCommand: ParsableCommand {
             guard !keys.entries.contains(where: { $0.name == name }) else {
                 throw ValidationError("A key named '\(name)' exists; remove it first")
             }
-            let (key, entry) = try KeysFile.makeKey(name: name, role: role)
+            var (key, entry) = try KeysFile.makeKey(name: name, role: role)
+            if let rate {
+                guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number") }
+                guard (burst ?? 1) >= 1 else { throw ValidationError("--burst must be at least 1") }
+                entry.limit = KeysFile.RateLimit(perSecond: rate, burst: burst)
+            } else if burst != nil {
+                throw ValidationError("--burst needs --rate")
+            }
             keys.entries.append(entry)
             try keys.write(to: path)
             print("Added key \(name) (role \(role.rawValue)) to \(path); it is shown only now: \(key)")
@@ -58,9 +71,11 @@ struct KeysCommand: ParsableCommand {
         func run() throws {
             let keys = try KeysFile.read(try file.path())
             let width = max(4, keys.entries.map(\.name.count).max() ?? 0)
-            print("NAME".padding(toLength: width, withPad: " ", startingAt: 0) + "  ROLE")
+            print("NAME".padding(toLength: width, withPad: " ", startingAt: 0) + "  ROLE      LIMIT")
             for entry in keys.entries {
-                print(entry.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + entry.role.rawValue)
+                let limit = entry.limit.map { "\($0.perSecond)/s, burst \($0.burst)" } ?? "none"
+                print(entry.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                      + entry.role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + "  " + limit)
             }
         }
     }

@@ -115,7 +115,8 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(twice.stderr.contains("A key named 'ops' exists"), twice.stderr)
         let listed = try command(["keys", "list", "--keys-file", keys])
         assertSucceeded(listed)
-        XCTAssertEqual(listed.stdout, "NAME         ROLE\nci-producer  producer\nops          admin\n")
+        XCTAssertEqual(
+            listed.stdout, "NAME         ROLE      LIMIT\nci-producer  producer  none\nops          admin     none\n")
 
         let server = try startServer(database: "t.db", arguments: ["--keys-file", keys])
         try assertSucceeded(cli(server, "types", "register", "example.echo", "--version", "1", "--schema", #"{"type":"object"}"#, "--api-key", adminKey))

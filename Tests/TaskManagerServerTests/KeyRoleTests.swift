@@ -2,6 +2,7 @@ import Foundation
 @testable import TaskManagerServer
 import TaskManagerClient
 import TaskManagerCore
+import TaskManagerProtocol
 import XCTest
 
 /// API keys with names and roles (`--keys-file`), through the real server: each role may call what it needs and
@@ -150,5 +151,58 @@ final class KeyRoleTests: ServerTestCase {
         XCTAssertEqual(value10.createdBy, "p1")
         let value11 = try await after.getTask(id: claimedTask.id)
         XCTAssertEqual(value11.createdBy, "p1", "a claimed task, read from memory")
+    }
+}
+
+/// A key's rate limit: a burst of calls goes through, the next is RESOURCE_EXHAUSTED with when to retry, in the
+/// message and in the response's `retry-after-ms` metadata; other keys are not affected; the bucket refills.
+final class KeyRateLimitTests: ServerTestCase {
+    private var keysPath: String!
+    private var limited = ""
+    private var free = ""
+
+    override func setUp() async throws {
+        try await super.setUp()
+        keysPath = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)").path
+        var (limitedKey, limitedEntry) = try KeysFile.makeKey(name: "slow", role: .worker)
+        limitedEntry.limit = KeysFile.RateLimit(perSecond: 0.5, burst: 3)
+        let (freeKey, freeEntry) = try KeysFile.makeKey(name: "fast", role: .worker)
+        try KeysFile(entries: [limitedEntry, freeEntry]).write(to: keysPath)
+        let reread = try KeysFile.read(keysPath)
+        XCTAssertEqual(reread.entries.first?.limit, KeysFile.RateLimit(perSecond: 0.5, burst: 3))
+        (limited, free) = (limitedKey, freeKey)
+        try await startServer({ $0.keysFile = self.keysPath })
+    }
+
+    override func tearDown() async throws {
+        try? FileManager.default.removeItem(atPath: keysPath)
+        try await super.tearDown()
+    }
+
+    func testABurstPassesThenTheKeyIsToldWhenToRetry() async throws {
+        let raw = try await RawConnection.connect(port: server.port)
+        defer { _Concurrency.Task { await raw.close() } }
+        var codes: [StatusCode] = []
+        var refused: RPCResponse?
+        for id in 1...4 {
+            try await raw.send(RPCRequest.call(UInt64(id), "GetTask", GetTaskRequest(id: 999), metadata: ["x-api-key": limited]))
+            let response = try await raw.nextResponse()
+            codes.append(response.status.code)
+            if response.status.code == .resourceExhausted { refused = response }
+        }
+        XCTAssertEqual(codes, [.notFound, .notFound, .notFound, .resourceExhausted])
+        let answer = try XCTUnwrap(refused)
+        XCTAssertTrue(
+            answer.status.message.hasPrefix(#"Rate limit of API key "slow" exceeded (0.5 calls per second, burst 3); retry after "#),
+            answer.status.message)
+        let retryAfter = try XCTUnwrap(answer.metadata["retry-after-ms"].flatMap { Int($0) })
+        XCTAssertTrue((1...2000).contains(retryAfter), "\(retryAfter)")
+
+        let other = try await connect(apiKey: free)
+        for _ in 0..<10 { await assertError(.notFound) { try await other.getTask(id: 999) } }
+
+        try await _Concurrency.Task.sleep(for: .milliseconds(retryAfter + 50))
+        let again = try await connect(apiKey: limited)
+        await assertError(.notFound) { try await again.getTask(id: 999) }
     }
 }

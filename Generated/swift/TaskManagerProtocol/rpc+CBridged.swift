@@ -120,7 +120,8 @@ extension RPCResponse: CBridged, WireMessage {
             callID: c.call_id,
             status: try readMessage(c.status) ?? RPCStatus(),
             payload: ByteBuffer(protobuf: c.payload),
-            endOfStream: c.end_of_stream != 0)
+            endOfStream: c.end_of_stream != 0,
+            metadata: readMap(c.n_metadata, c.metadata) { ($0.key, $0.value) })
     }
 
     func fill(_ c: inout CMessage, _ arena: CArena) {
@@ -128,6 +129,7 @@ extension RPCResponse: CBridged, WireMessage {
         c.status = status == RPCStatus() ? nil : arena.message(status)
         c.payload = arena.bytes(payload)
         c.end_of_stream = endOfStream ? 1 : 0
+        (c.n_metadata, c.metadata) = arena.mapEntries(metadata, taskmanager__rpc__v1__response__metadata_entry__init) { $0.key = $1; $0.value = $2 }
     }
 }
 

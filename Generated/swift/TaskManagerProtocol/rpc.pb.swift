@@ -58,17 +58,21 @@ public struct RPCResponse: Hashable, Sendable {
     public var payload: ByteBuffer
     /// true on the final response of a call
     public var endOfStream: Bool
+    /// e.g. "retry-after-ms" with RESOURCE_EXHAUSTED from a key's rate limit
+    public var metadata: [String: String]
 
     public init(
         callID: UInt64 = 0,
         status: RPCStatus = RPCStatus(),
         payload: ByteBuffer = ByteBuffer(),
-        endOfStream: Bool = false
+        endOfStream: Bool = false,
+        metadata: [String: String] = [:]
     ) {
         self.callID = callID
         self.status = status
         self.payload = payload
         self.endOfStream = endOfStream
+        self.metadata = metadata
     }
 }
 

@@ -148,6 +148,12 @@ void   taskmanager__rpc__v1__request__free_unpacked
   assert(message->base.descriptor == &taskmanager__rpc__v1__request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   taskmanager__rpc__v1__response__metadata_entry__init
+                     (Taskmanager__Rpc__V1__Response__MetadataEntry         *message)
+{
+  static const Taskmanager__Rpc__V1__Response__MetadataEntry init_value = TASKMANAGER__RPC__V1__RESPONSE__METADATA_ENTRY__INIT;
+  *message = init_value;
+}
 void   taskmanager__rpc__v1__response__init
                      (Taskmanager__Rpc__V1__Response         *message)
 {
@@ -687,7 +693,58 @@ const ProtobufCMessageDescriptor taskmanager__rpc__v1__request__descriptor =
   (ProtobufCMessageInit) taskmanager__rpc__v1__request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor taskmanager__rpc__v1__response__field_descriptors[4] =
+static const ProtobufCFieldDescriptor taskmanager__rpc__v1__response__metadata_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__Rpc__V1__Response__MetadataEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Taskmanager__Rpc__V1__Response__MetadataEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned taskmanager__rpc__v1__response__metadata_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange taskmanager__rpc__v1__response__metadata_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor taskmanager__rpc__v1__response__metadata_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "taskmanager.rpc.v1.Response.MetadataEntry",
+  "MetadataEntry",
+  "Taskmanager__Rpc__V1__Response__MetadataEntry",
+  "taskmanager.rpc.v1",
+  sizeof(Taskmanager__Rpc__V1__Response__MetadataEntry),
+  2,
+  taskmanager__rpc__v1__response__metadata_entry__field_descriptors,
+  taskmanager__rpc__v1__response__metadata_entry__field_indices_by_name,
+  1,  taskmanager__rpc__v1__response__metadata_entry__number_ranges,
+  (ProtobufCMessageInit) taskmanager__rpc__v1__response__metadata_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor taskmanager__rpc__v1__response__field_descriptors[5] =
 {
   {
     "call_id",
@@ -737,17 +794,30 @@ static const ProtobufCFieldDescriptor taskmanager__rpc__v1__response__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "metadata",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Taskmanager__Rpc__V1__Response, n_metadata),
+    offsetof(Taskmanager__Rpc__V1__Response, metadata),
+    &taskmanager__rpc__v1__response__metadata_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned taskmanager__rpc__v1__response__field_indices_by_name[] = {
   0,   /* field[0] = call_id */
   3,   /* field[3] = end_of_stream */
+  4,   /* field[4] = metadata */
   2,   /* field[2] = payload */
   1,   /* field[1] = status */
 };
 static const ProtobufCIntRange taskmanager__rpc__v1__response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor taskmanager__rpc__v1__response__descriptor =
 {
@@ -757,7 +827,7 @@ const ProtobufCMessageDescriptor taskmanager__rpc__v1__response__descriptor =
   "Taskmanager__Rpc__V1__Response",
   "taskmanager.rpc.v1",
   sizeof(Taskmanager__Rpc__V1__Response),
-  4,
+  5,
   taskmanager__rpc__v1__response__field_descriptors,
   taskmanager__rpc__v1__response__field_indices_by_name,
   1,  taskmanager__rpc__v1__response__number_ranges,

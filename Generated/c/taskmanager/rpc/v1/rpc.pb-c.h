@@ -20,6 +20,7 @@ typedef struct Taskmanager__Rpc__V1__ServerFrame Taskmanager__Rpc__V1__ServerFra
 typedef struct Taskmanager__Rpc__V1__Request Taskmanager__Rpc__V1__Request;
 typedef struct Taskmanager__Rpc__V1__Request__MetadataEntry Taskmanager__Rpc__V1__Request__MetadataEntry;
 typedef struct Taskmanager__Rpc__V1__Response Taskmanager__Rpc__V1__Response;
+typedef struct Taskmanager__Rpc__V1__Response__MetadataEntry Taskmanager__Rpc__V1__Response__MetadataEntry;
 typedef struct Taskmanager__Rpc__V1__Status Taskmanager__Rpc__V1__Status;
 typedef struct Taskmanager__Rpc__V1__Cancel Taskmanager__Rpc__V1__Cancel;
 typedef struct Taskmanager__Rpc__V1__Ping Taskmanager__Rpc__V1__Ping;
@@ -128,6 +129,17 @@ struct  Taskmanager__Rpc__V1__Request
     , 0, (char *)protobuf_c_empty_string, {0,NULL}, 0, 0,NULL }
 
 
+struct  Taskmanager__Rpc__V1__Response__MetadataEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define TASKMANAGER__RPC__V1__RESPONSE__METADATA_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&taskmanager__rpc__v1__response__metadata_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
 /*
  * One answer from the server: the final one of a call, or an item of a stream.
  */
@@ -147,10 +159,15 @@ struct  Taskmanager__Rpc__V1__Response
    * true on the final response of a call
    */
   protobuf_c_boolean end_of_stream;
+  /*
+   * e.g. "retry-after-ms" with RESOURCE_EXHAUSTED from a key's rate limit
+   */
+  size_t n_metadata;
+  Taskmanager__Rpc__V1__Response__MetadataEntry **metadata;
 };
 #define TASKMANAGER__RPC__V1__RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&taskmanager__rpc__v1__response__descriptor) \
-    , 0, NULL, {0,NULL}, 0 }
+    , 0, NULL, {0,NULL}, 0, 0,NULL }
 
 
 /*
@@ -268,6 +285,9 @@ Taskmanager__Rpc__V1__Request *
 void   taskmanager__rpc__v1__request__free_unpacked
                      (Taskmanager__Rpc__V1__Request *message,
                       ProtobufCAllocator *allocator);
+/* Taskmanager__Rpc__V1__Response__MetadataEntry methods */
+void   taskmanager__rpc__v1__response__metadata_entry__init
+                     (Taskmanager__Rpc__V1__Response__MetadataEntry         *message);
 /* Taskmanager__Rpc__V1__Response methods */
 void   taskmanager__rpc__v1__response__init
                      (Taskmanager__Rpc__V1__Response         *message);
@@ -396,6 +416,9 @@ typedef void (*Taskmanager__Rpc__V1__Request__MetadataEntry_Closure)
 typedef void (*Taskmanager__Rpc__V1__Request_Closure)
                  (const Taskmanager__Rpc__V1__Request *message,
                   void *closure_data);
+typedef void (*Taskmanager__Rpc__V1__Response__MetadataEntry_Closure)
+                 (const Taskmanager__Rpc__V1__Response__MetadataEntry *message,
+                  void *closure_data);
 typedef void (*Taskmanager__Rpc__V1__Response_Closure)
                  (const Taskmanager__Rpc__V1__Response *message,
                   void *closure_data);
@@ -425,6 +448,7 @@ extern const ProtobufCMessageDescriptor taskmanager__rpc__v1__server_frame__desc
 extern const ProtobufCMessageDescriptor taskmanager__rpc__v1__request__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__rpc__v1__request__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__rpc__v1__response__descriptor;
+extern const ProtobufCMessageDescriptor taskmanager__rpc__v1__response__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__rpc__v1__status__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__rpc__v1__cancel__descriptor;
 extern const ProtobufCMessageDescriptor taskmanager__rpc__v1__ping__descriptor;

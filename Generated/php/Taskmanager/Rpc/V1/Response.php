@@ -37,6 +37,12 @@ class Response extends \Google\Protobuf\Internal\Message
      * Generated from protobuf field <code>bool end_of_stream = 4;</code>
      */
     protected $end_of_stream = false;
+    /**
+     * e.g. "retry-after-ms" with RESOURCE_EXHAUSTED from a key's rate limit
+     *
+     * Generated from protobuf field <code>map<string, string> metadata = 5;</code>
+     */
+    private $metadata;
 
     /**
      * Constructor.
@@ -51,6 +57,8 @@ class Response extends \Google\Protobuf\Internal\Message
      *           the response message, on success
      *     @type bool $end_of_stream
      *           true on the final response of a call
+     *     @type array|\Google\Protobuf\Internal\MapField $metadata
+     *           e.g. "retry-after-ms" with RESOURCE_EXHAUSTED from a key's rate limit
      * }
      */
     public function __construct($data = NULL) {
@@ -164,6 +172,32 @@ class Response extends \Google\Protobuf\Internal\Message
     {
         GPBUtil::checkBool($var);
         $this->end_of_stream = $var;
+
+        return $this;
+    }
+
+    /**
+     * e.g. "retry-after-ms" with RESOURCE_EXHAUSTED from a key's rate limit
+     *
+     * Generated from protobuf field <code>map<string, string> metadata = 5;</code>
+     * @return \Google\Protobuf\Internal\MapField
+     */
+    public function getMetadata()
+    {
+        return $this->metadata;
+    }
+
+    /**
+     * e.g. "retry-after-ms" with RESOURCE_EXHAUSTED from a key's rate limit
+     *
+     * Generated from protobuf field <code>map<string, string> metadata = 5;</code>
+     * @param array|\Google\Protobuf\Internal\MapField $var
+     * @return $this
+     */
+    public function setMetadata($var)
+    {
+        $arr = GPBUtil::checkMapField($var, \Google\Protobuf\Internal\GPBType::STRING, \Google\Protobuf\Internal\GPBType::STRING);
+        $this->metadata = $arr;
 
         return $this;
     }

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctaskmanager/rpc/v1/rpc.proto\x12\x12taskmanager.rpc.v1\"\x9d\x01\n\x0b\x43lientFrame\x12.\n\x07request\x18\x01 \x01(\x0b\x32\x1b.taskmanager.rpc.v1.RequestH\x00\x12,\n\x06\x63\x61ncel\x18\x02 \x01(\x0b\x32\x1a.taskmanager.rpc.v1.CancelH\x00\x12(\n\x04ping\x18\x03 \x01(\x0b\x32\x18.taskmanager.rpc.v1.PingH\x00\x42\x06\n\x04kind\"\xa0\x01\n\x0bServerFrame\x12\x30\n\x08response\x18\x01 \x01(\x0b\x32\x1c.taskmanager.rpc.v1.ResponseH\x00\x12(\n\x04pong\x18\x02 \x01(\x0b\x32\x18.taskmanager.rpc.v1.PongH\x00\x12-\n\x07go_away\x18\x03 \x01(\x0b\x32\x1a.taskmanager.rpc.v1.GoAwayH\x00\x42\x06\n\x04kind\"\xbd\x01\n\x07Request\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\x04\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\x12\x12\n\ntimeout_ms\x18\x04 \x01(\r\x12;\n\x08metadata\x18\x05 \x03(\x0b\x32).taskmanager.rpc.v1.Request.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"o\n\x08Response\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\x04\x12*\n\x06status\x18\x02 \x01(\x0b\x32\x1a.taskmanager.rpc.v1.Status\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\x12\x15\n\rend_of_stream\x18\x04 \x01(\x08\"\'\n\x06Status\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x19\n\x06\x43\x61ncel\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\x04\"\x15\n\x04Ping\x12\r\n\x05nonce\x18\x01 \x01(\x04\"\x15\n\x04Pong\x12\r\n\x05nonce\x18\x01 \x01(\x04\".\n\x06GoAway\x12\x14\n\x0clast_call_id\x18\x01 \x01(\x04\x12\x0e\n\x06reason\x18\x02 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctaskmanager/rpc/v1/rpc.proto\x12\x12taskmanager.rpc.v1\"\x9d\x01\n\x0b\x43lientFrame\x12.\n\x07request\x18\x01 \x01(\x0b\x32\x1b.taskmanager.rpc.v1.RequestH\x00\x12,\n\x06\x63\x61ncel\x18\x02 \x01(\x0b\x32\x1a.taskmanager.rpc.v1.CancelH\x00\x12(\n\x04ping\x18\x03 \x01(\x0b\x32\x18.taskmanager.rpc.v1.PingH\x00\x42\x06\n\x04kind\"\xa0\x01\n\x0bServerFrame\x12\x30\n\x08response\x18\x01 \x01(\x0b\x32\x1c.taskmanager.rpc.v1.ResponseH\x00\x12(\n\x04pong\x18\x02 \x01(\x0b\x32\x18.taskmanager.rpc.v1.PongH\x00\x12-\n\x07go_away\x18\x03 \x01(\x0b\x32\x1a.taskmanager.rpc.v1.GoAwayH\x00\x42\x06\n\x04kind\"\xbd\x01\n\x07Request\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\x04\x12\x0e\n\x06method\x18\x02 \x01(\t\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\x12\x12\n\ntimeout_ms\x18\x04 \x01(\r\x12;\n\x08metadata\x18\x05 \x03(\x0b\x32).taskmanager.rpc.v1.Request.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xde\x01\n\x08Response\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\x04\x12*\n\x06status\x18\x02 \x01(\x0b\x32\x1a.taskmanager.rpc.v1.Status\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\x12\x15\n\rend_of_stream\x18\x04 \x01(\x08\x12<\n\x08metadata\x18\x05 \x03(\x0b\x32*.taskmanager.rpc.v1.Response.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\'\n\x06Status\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\"\x19\n\x06\x43\x61ncel\x12\x0f\n\x07\x63\x61ll_id\x18\x01 \x01(\x04\"\x15\n\x04Ping\x12\r\n\x05nonce\x18\x01 \x01(\x04\"\x15\n\x04Pong\x12\r\n\x05nonce\x18\x01 \x01(\x04\".\n\x06GoAway\x12\x14\n\x0clast_call_id\x18\x01 \x01(\x04\x12\x0e\n\x06reason\x18\x02 \x01(\tb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'taskmanager.rpc.v1.rpc_pb2', globals())
@@ -22,6 +22,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _REQUEST_METADATAENTRY._options = None
   _REQUEST_METADATAENTRY._serialized_options = b'8\001'
+  _RESPONSE_METADATAENTRY._options = None
+  _RESPONSE_METADATAENTRY._serialized_options = b'8\001'
   _CLIENTFRAME._serialized_start=53
   _CLIENTFRAME._serialized_end=210
   _SERVERFRAME._serialized_start=213
@@ -30,16 +32,18 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _REQUEST._serialized_end=565
   _REQUEST_METADATAENTRY._serialized_start=518
   _REQUEST_METADATAENTRY._serialized_end=565
-  _RESPONSE._serialized_start=567
-  _RESPONSE._serialized_end=678
-  _STATUS._serialized_start=680
-  _STATUS._serialized_end=719
-  _CANCEL._serialized_start=721
-  _CANCEL._serialized_end=746
-  _PING._serialized_start=748
-  _PING._serialized_end=769
-  _PONG._serialized_start=771
-  _PONG._serialized_end=792
-  _GOAWAY._serialized_start=794
-  _GOAWAY._serialized_end=840
+  _RESPONSE._serialized_start=568
+  _RESPONSE._serialized_end=790
+  _RESPONSE_METADATAENTRY._serialized_start=518
+  _RESPONSE_METADATAENTRY._serialized_end=565
+  _STATUS._serialized_start=792
+  _STATUS._serialized_end=831
+  _CANCEL._serialized_start=833
+  _CANCEL._serialized_end=858
+  _PING._serialized_start=860
+  _PING._serialized_end=881
+  _PONG._serialized_start=883
+  _PONG._serialized_end=904
+  _GOAWAY._serialized_start=906
+  _GOAWAY._serialized_end=952
 # @@protoc_insertion_point(module_scope)
