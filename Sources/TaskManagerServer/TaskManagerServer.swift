@@ -96,6 +96,11 @@ public final class TaskManagerServer: Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // The bound on a connection's unsent answers: over `high` it stops being read (see ConnectionHandler).
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: ChannelOptions.Types.WriteBufferWaterMark(
+                    low: configuration.maxUnsentBytesPerConnection / 2, high: configuration.maxUnsentBytesPerConnection))
         if configuration.socketSendBufferBytes > 0 {
             bootstrap = bootstrap.childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.socketSendBufferBytes))
         }
@@ -156,6 +161,15 @@ public final class TaskManagerServer: Sendable {
             sqlite.close()
         }
         logger.info("TaskManager stopped")
+    }
+
+    /// The answer bytes each open connection has written but the kernel has not taken yet; for tests.
+    func unsentBytesPerConnection() async -> [Int] {
+        var result: [Int] = []
+        for channel in connections.all() {
+            if let bytes = try? await channel.getOption(.bufferedWritableBytes).get() { result.append(bytes) }
+        }
+        return result
     }
 
     /// Waits until the listening socket is closed by `shutdown()`.

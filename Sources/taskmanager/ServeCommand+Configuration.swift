@@ -32,6 +32,8 @@ extension ServeCommand {
         }
         configuration.maxFrameBytes =
             try maxFrameBytes ?? Environment.integer("TASKMANAGER_MAX_FRAME_BYTES") ?? configuration.maxFrameBytes
+        configuration.maxUnsentBytesPerConnection =
+            try maxUnsentBytes ?? Environment.integer("TASKMANAGER_MAX_UNSENT_BYTES") ?? configuration.maxUnsentBytesPerConnection
         configuration.allowUnauthenticatedRemote =
             try allowUnauthenticatedRemote || Environment.flag("TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE")
 
@@ -47,6 +49,7 @@ extension ServeCommand {
         }
         guard configuration.maxAttempts > 0 else { throw ValidationError("Max attempts must be at least 1") }
         guard configuration.maxFrameBytes > 0 else { throw ValidationError("Max frame bytes must be positive") }
+        try Self.check(configuration.maxUnsentBytesPerConnection, "Max unsent bytes", minimum: 1, unit: "")
         guard !configuration.databasePath.isEmpty else { throw ValidationError("Database path must not be empty") }
         return configuration
     }

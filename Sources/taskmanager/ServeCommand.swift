@@ -74,6 +74,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest frame accepted, in bytes (env TASKMANAGER_MAX_FRAME_BYTES; default 4194304).")
     var maxFrameBytes: Int?
 
+    @Option(help: """
+        Unsent answer bytes a connection may hold before the server stops reading its calls \
+        (env TASKMANAGER_MAX_UNSENT_BYTES; default 65536).
+        """)
+    var maxUnsentBytes: Int?
+
     @Flag(help: "Bind a non-loopback host even without an API key (env TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE=1).")
     var allowUnauthenticatedRemote = false
 
