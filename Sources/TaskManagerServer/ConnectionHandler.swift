@@ -256,9 +256,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         switch answer {
         case .message(let message):
             let size = arena.withScope {
-                appendFrame { $0.writeResponseFrame(callID: callID, status: .ok, message: message, arena: arena, maxPayloadBytes: dispatcher.maxResponseBytes) }
+                appendFrame { $0.writeResponseFrame(callID: callID, status: .ok, message: message, arena: arena, maxFrameBytes: dispatcher.maxFrameBytes) }
             }
-            if size > dispatcher.maxResponseBytes { writeAnswer(callID, .status(dispatcher.tooLarge(size))) }
+            if size > dispatcher.maxFrameBytes { writeAnswer(callID, .status(dispatcher.tooLarge(size))) }
         case .status(let status):
             arena.withScope {
                 appendFrame { $0.writeResponseFrame(callID: callID, status: status, payload: ByteBuffer(), arena: arena) }

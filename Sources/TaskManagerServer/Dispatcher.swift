@@ -45,13 +45,13 @@ public struct Dispatcher: Sendable {
     private let methods: MethodTable<Handler>
     private let authenticator: APIKeyAuthenticator
     private let unauthenticatedPath: [UInt8]
-    /// The largest encoded response message sent; larger ones become RESOURCE_EXHAUSTED, so that no client
-    /// receives a frame over the limit it was told about.
-    let maxResponseBytes: Int
+    /// The largest answer frame sent (its body: envelope and payload); larger ones become RESOURCE_EXHAUSTED, so
+    /// that no client receives a frame over the limit it was told about (`--max-frame-bytes`).
+    let maxFrameBytes: Int
     private let logger: Logger
 
     init(
-        service: TaskService, apiKey: String?, maxResponseBytes: Int, logger: Logger,
+        service: TaskService, apiKey: String?, maxFrameBytes: Int, logger: Logger,
         description: ServiceDescription = .taskService
     ) throws {
         var table = HandlerTable(description: description)
@@ -59,7 +59,7 @@ public struct Dispatcher: Sendable {
         self.methods = MethodTable(try table.build())
         self.authenticator = APIKeyAuthenticator(apiKey: apiKey)
         self.unauthenticatedPath = Array("/\(description.name)/Health".utf8)
-        self.maxResponseBytes = maxResponseBytes
+        self.maxFrameBytes = maxFrameBytes
         self.logger = logger
     }
 
@@ -124,11 +124,11 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    /// The status of a response message larger than `maxResponseBytes`.
+    /// The status of an answer whose frame body would be `size` bytes, over `maxFrameBytes`.
     func tooLarge(_ size: Int) -> RPCStatus {
         RPCStatus(
             code: .resourceExhausted,
-            message: "Response of \(size) bytes exceeds the frame limit of \(maxResponseBytes) bytes; ask for fewer items")
+            message: "Response of \(size) bytes exceeds the frame limit of \(maxFrameBytes) bytes; ask for fewer items")
     }
 }
 

@@ -83,9 +83,8 @@ public final class TaskManagerServer: Sendable {
         options.retryBackoff = RetryBackoff(baseMs: Int64(configuration.retryBackoffBaseMs), capMs: Int64(configuration.retryBackoffCapMs))
         options.jitter = configuration.retryJitter
         let service = TaskService(store: store, options: options, clock: clock)
-        // The envelope around a payload (call id, status, field tags) takes well under 64 bytes.
         let dispatcher = try Dispatcher(
-            service: service, apiKey: configuration.apiKey, maxResponseBytes: configuration.maxFrameBytes - 64, logger: logger)
+            service: service, apiKey: configuration.apiKey, maxFrameBytes: configuration.maxFrameBytes, logger: logger)
 
         let host = bindAddress(configuration, logger: logger)
         let connections = ConnectionRegistry()
