@@ -111,10 +111,17 @@ public struct Dispatcher: Sendable {
     }
 
     /// The status a call that threw `error` ends with: the error's own for `TaskManagerError`, INTERNAL (logged)
-    /// for anything unexpected.
+    /// for anything unexpected. An error's cause (SQLite's code and message) is logged, never sent; the
+    /// request's data is never logged.
     private static func status(of error: any Error, in method: String, _ logger: Logger) -> RPCStatus {
         switch error {
         case let error as TaskManagerError:
+            if let cause = error.cause {
+                // A busy database is retried by clients (UNAVAILABLE); anything else needs an operator.
+                logger.log(
+                    level: error.code == .internal ? .error : .warning, "\(error.message) in \(method): \(cause)",
+                    metadata: ["method": "\(method)", "cause": "\(cause)"])
+            }
             return RPCStatus(error)
         case is CancellationError:
             return RPCStatus(code: .cancelled, message: "Call cancelled")
