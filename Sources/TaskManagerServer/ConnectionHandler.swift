@@ -139,6 +139,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let timedOut = event as? ReadTimeoutHandler.TimedOut {
+            // Like an oversized frame: say why, say goodbye, and close; calls in flight are abandoned.
+            writeConnectionError(.deadlineExceeded, "Read timeout: no more of the frame arrived within \(timedOut.seconds) s")
+            write(.goAway(lastCallID: lastCallID, reason: "Read timeout"))
+            flush()
+            context.close(promise: nil)
+            return
+        }
         guard event is Drain else { return context.fireUserInboundEventTriggered(event) }
         draining = true
         write(.goAway(lastCallID: lastCallID, reason: "Server is shutting down"))

@@ -91,6 +91,9 @@ public final class TaskManagerServer: Sendable {
         let maxFrameBytes = configuration.maxFrameBytes
         let maxCalls = configuration.maxConcurrentCallsPerConnection
         let backlogLimit = configuration.streamBacklogLimit
+        let readTimeoutSeconds = configuration.readTimeoutSeconds
+        let maxConnections = configuration.maxConnections
+        let refusalLog = RefusalLog(logger: logger)
         var bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -106,9 +109,16 @@ public final class TaskManagerServer: Sendable {
         let arenas = LoopArenas()
         bootstrap = bootstrap
             .childChannelInitializer { channel in
-                connections.add(channel)
+                guard connections.add(channel, limit: maxConnections) else {
+                    refusalLog.refused(limit: maxConnections)
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            RefuseConnectionHandler(reason: "Too many connections (the limit is \(maxConnections))"))
+                    }
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if readTimeoutSeconds > 0 { try sync.addHandler(ReadTimeoutHandler(seconds: readTimeoutSeconds)) }
                     try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
                     try sync.addHandler(
                         ConnectionHandler(
@@ -194,19 +204,51 @@ public final class TaskManagerServer: Sendable {
     }
 }
 
-/// The open connections, so that shutdown can drain them.
+/// The open connections, so that shutdown can drain them and new ones can be counted against the cap.
 final class ConnectionRegistry: Sendable {
     private let channels = NIOLockedValueBox([ObjectIdentifier: any Channel]())
 
-    func add(_ channel: any Channel) {
+    /// Adds `channel` unless `limit` connections are open already; it leaves the registry when it closes.
+    /// - Returns: whether it was added.
+    func add(_ channel: any Channel, limit: Int = .max) -> Bool {
         let id = ObjectIdentifier(channel)
-        channels.withLockedValue { $0[id] = channel }
+        let added = channels.withLockedValue { channels in
+            guard channels.count < limit else { return false }
+            channels[id] = channel
+            return true
+        }
+        guard added else { return false }
         channel.closeFuture.whenComplete { [channels] _ in
             channels.withLockedValue { _ = $0.removeValue(forKey: id) }
         }
+        return true
     }
 
     func all() -> [any Channel] {
         channels.withLockedValue { Array($0.values) }
+    }
+}
+
+/// Logs refused connections: once, then at most once every 10 s with the count since, so that a flood of
+/// connections cannot flood the log.
+final class RefusalLog: Sendable {
+    private let logger: Logger
+    private let state = NIOLockedValueBox((last: NIODeadline?.none, count: 0))
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func refused(limit: Int) {
+        let now = NIODeadline.now()
+        let count: Int? = state.withLockedValue { state in
+            state.count += 1
+            if let last = state.last, now - last < .seconds(10) { return nil }
+            defer { state = (now, 0) }
+            return state.count
+        }
+        if let count {
+            logger.warning("Refused \(count) connection\(count == 1 ? "" : "s"): the limit of \(limit) connections is reached (--max-connections)")
+        }
     }
 }

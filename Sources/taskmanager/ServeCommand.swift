@@ -80,6 +80,18 @@ struct ServeCommand: AsyncParsableCommand {
         """)
     var maxUnsentBytes: Int?
 
+    @Option(help: """
+        Seconds a connection may stay in the middle of a frame with nothing more arriving before it is closed; \
+        0 = never; idle connections between frames are not affected (env TASKMANAGER_READ_TIMEOUT; default 30).
+        """)
+    var readTimeout: Int?
+
+    @Option(help: """
+        Open client connections at most; more get a GoAway and are closed at once \
+        (env TASKMANAGER_MAX_CONNECTIONS; default 1024).
+        """)
+    var maxConnections: Int?
+
     @Flag(help: "Bind a non-loopback host even without an API key (env TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE=1).")
     var allowUnauthenticatedRemote = false
 

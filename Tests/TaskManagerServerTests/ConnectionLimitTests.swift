@@ -1,0 +1,123 @@
+import NIOCore
+import TaskManagerCore
+import TaskManagerProtocol
+import XCTest
+
+/// The read timeout for a partly received frame and the cap on connections (docs/protocol.md, "Connection limits").
+final class ConnectionLimitTests: ServerTestCase {
+    private var raws: [RawConnection] = []
+
+    override func tearDown() async throws {
+        for raw in raws { await raw.close() }
+        raws = []
+        try await super.tearDown()
+    }
+
+    private func connectRaw() async throws -> RawConnection {
+        let raw = try await RawConnection.connect(port: server.port)
+        raws.append(raw)
+        return raw
+    }
+
+    /// The first 4 bytes of a frame announcing a body of `length` bytes.
+    private func header(_ length: UInt32) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(length)
+        return buffer
+    }
+
+    func testAConnectionStuckInTheMiddleOfAFrameIsClosedAfterTheReadTimeout() async throws {
+        try await startServer { $0.readTimeoutSeconds = 1 }
+        let raw = try await connectRaw()
+        var partial = header(100)
+        partial.writeBytes([UInt8](repeating: 0, count: 10))
+        try await raw.send(bytes: partial)
+        let error = try await raw.nextResponse()
+        XCTAssertEqual(error.callID, 0)
+        XCTAssertEqual(error.status.code, .deadlineExceeded)
+        XCTAssertEqual(error.status.message, "Read timeout: no more of the frame arrived within 1 s")
+        guard case .goAway(_, let reason) = try await raw.next() else { return XCTFail("expected GoAway") }
+        XCTAssertEqual(reason, "Read timeout")
+        let end = try await raw.next()
+        XCTAssertNil(end, "the server closes the connection")
+        let health = try await client.health()
+        XCTAssertEqual(health.status, "healthy", "other connections keep working")
+    }
+
+    func testAConnectionThatSentPartOfAFrameHeaderIsClosedAfterTheReadTimeout() async throws {
+        try await startServer { $0.readTimeoutSeconds = 1 }
+        let raw = try await connectRaw()
+        var twoBytes = ByteBuffer()
+        twoBytes.writeBytes([0, 0])
+        try await raw.send(bytes: twoBytes)
+        let error = try await raw.nextResponse()
+        XCTAssertEqual(error.status.code, .deadlineExceeded)
+        guard case .goAway = try await raw.next() else { return XCTFail("expected GoAway") }
+        let end = try await raw.next()
+        XCTAssertNil(end)
+    }
+
+    func testAFrameSentSlowlyButSteadilyIsServed() async throws {
+        try await startServer { $0.readTimeoutSeconds = 1 }
+        let raw = try await connectRaw()
+        var frame = ByteBuffer()
+        frame.writeFrame(ClientFrame.ping(nonce: 42))
+        // Each byte comes well within the timeout; the whole frame takes longer than it.
+        let pieces = frame.readableBytes
+        for n in 0..<pieces {
+            try await raw.send(bytes: frame.getSlice(at: n, length: 1)!)
+            try await _Concurrency.Task.sleep(for: .milliseconds(1500 / pieces + 1))
+        }
+        let pong = try await raw.next()
+        XCTAssertEqual(pong, .pong(nonce: 42))
+    }
+
+    func testAnIdleConnectionBetweenFramesIsNotClosedByTheReadTimeout() async throws {
+        try await startServer { $0.readTimeoutSeconds = 1 }
+        let raw = try await connectRaw()
+        try await raw.send(.ping(nonce: 1))
+        let first = try await raw.next()
+        XCTAssertEqual(first, .pong(nonce: 1))
+        try await _Concurrency.Task.sleep(for: .milliseconds(2500))
+        try await raw.send(.ping(nonce: 2))
+        let second = try await raw.next()
+        XCTAssertEqual(second, .pong(nonce: 2))
+    }
+
+    func testConnectionsOverTheCapGetGoAwayAndAreClosedWhileTheOthersAreServed() async throws {
+        // The test's own client is the first of the three.
+        try await startServer { $0.maxConnections = 3 }
+        let second = try await connectRaw()
+        let third = try await connectRaw()
+        for raw in [second, third] {
+            try await raw.send(.ping(nonce: 7))
+            let pong = try await raw.next()
+            XCTAssertEqual(pong, .pong(nonce: 7))
+        }
+
+        let refused = try await connectRaw()
+        guard case .goAway(let lastCallID, let reason) = try await refused.next() else { return XCTFail("expected GoAway") }
+        XCTAssertEqual(lastCallID, 0)
+        XCTAssertEqual(reason, "Too many connections (the limit is 3)")
+        let end = try await refused.next()
+        XCTAssertNil(end, "the server closes the refused connection")
+
+        try await second.send(.ping(nonce: 8))
+        let pong = try await second.next()
+        XCTAssertEqual(pong, .pong(nonce: 8), "open connections are unaffected")
+        let health = try await client.health()
+        XCTAssertEqual(health.status, "healthy")
+
+        // A closed connection frees its place.
+        await third.close()
+        var accepted = false
+        for _ in 0..<50 where !accepted {
+            let next = try await connectRaw()
+            try await next.send(.ping(nonce: 9))
+            accepted = try await next.next() == .pong(nonce: 9)
+            await next.close()
+            if !accepted { try await _Concurrency.Task.sleep(for: .milliseconds(100)) }
+        }
+        XCTAssertTrue(accepted, "a new connection is served once there is room")
+    }
+}
