@@ -75,13 +75,48 @@ final class ConnectionLimitTests: ServerTestCase {
     func testAnIdleConnectionBetweenFramesIsNotClosedByTheReadTimeout() async throws {
         try await startServer { $0.readTimeoutSeconds = 1 }
         let raw = try await connectRaw()
-        try await raw.send(.ping(nonce: 1))
-        let first = try await raw.next()
-        XCTAssertEqual(first, .pong(nonce: 1))
+        // Many frames per read, a body over many reads, and a write that ends inside a length: the server must
+        // still know that the connection ended between frames.
+        var frames = ByteBuffer()
+        for nonce in 1...500 { frames.writeFrame(ClientFrame.ping(nonce: UInt64(nonce))) }
+        frames.writeFrame(RPCRequest.call(1, "Health", HealthRequest(), metadata: ["padding": String(repeating: "p", count: 200_000)]))
+        frames.writeFrame(ClientFrame.ping(nonce: 501))
+        let cut = frames.readableBytes - 3
+        try await raw.send(bytes: frames.getSlice(at: 0, length: cut)!)
+        try await raw.send(bytes: frames.getSlice(at: cut, length: 3)!)
+        var pongs = 0
+        var health: RPCResponse?
+        while pongs < 501 || health == nil {
+            switch try await raw.next() {
+            case .pong: pongs += 1
+            case .response(let response): health = response
+            default: return XCTFail("unexpected frame")
+            }
+        }
+        XCTAssertEqual(health?.status.code, .ok)
         try await _Concurrency.Task.sleep(for: .milliseconds(2500))
         try await raw.send(.ping(nonce: 2))
         let second = try await raw.next()
         XCTAssertEqual(second, .pong(nonce: 2))
+    }
+
+    func testTheReadTimeoutDoesNotRunWhileTheServerHoldsBackReadsOfAClientThatDoesNotRead() async throws {
+        try await startServer { $0.readTimeoutSeconds = 1 }
+        try await registerType()
+        let task = try await createTask(params: #"{"pad":"\#(String(repeating: "x", count: 400))"}"#)
+        let stalled = try await RawConnection.connect(port: server.port, reading: false)
+        raws.append(stalled)
+        let calls = 50_000
+        var frames = ByteBuffer()
+        for id in 1...calls { frames.writeFrame(RPCRequest.call(UInt64(id), "GetTask", GetTaskRequest(id: task.id))) }
+        stalled.sendWithoutWaiting(bytes: frames)
+        // The server stops reading, most likely in the middle of a frame, for longer than the timeout.
+        try await _Concurrency.Task.sleep(for: .seconds(3))
+        try await stalled.startReading()
+        for _ in 0..<calls {
+            let response = try await stalled.nextResponse()
+            XCTAssertEqual(response.status.code, .ok)
+        }
     }
 
     func testConnectionsOverTheCapGetGoAwayAndAreClosedWhileTheOthersAreServed() async throws {
