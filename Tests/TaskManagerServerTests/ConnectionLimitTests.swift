@@ -148,8 +148,9 @@ final class ConnectionLimitTests: ServerTestCase {
         var accepted = false
         for _ in 0..<50 where !accepted {
             let next = try await connectRaw()
-            try await next.send(.ping(nonce: 9))
-            accepted = try await next.next() == .pong(nonce: 9)
+            // Refused while the closed connection is still counted: the server may have closed this one already.
+            try? await next.send(.ping(nonce: 9))
+            accepted = (try? await next.next()) == .pong(nonce: 9)
             await next.close()
             if !accepted { try await _Concurrency.Task.sleep(for: .milliseconds(100)) }
         }
