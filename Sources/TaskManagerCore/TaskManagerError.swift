@@ -1,16 +1,29 @@
 /// The error every layer of TaskManager throws and every client receives: a status code and a message.
 ///
 /// Messages are the wire contract (for example "Task not found") and never carry SQL or payloads.
+/// `cause` is for the server's log only: it never reaches a client, and equality ignores it.
 public struct TaskManagerError: Error, Hashable, Sendable, CustomStringConvertible {
     public var code: StatusCode
     public var message: String
+    /// What went wrong underneath (for example SQLite's own error), for the log; never sent.
+    public var cause: (any Error & Sendable)?
 
-    public init(_ code: StatusCode, _ message: String) {
+    public init(_ code: StatusCode, _ message: String, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
     }
 
     public var description: String { "\(code): \(message)" }
+
+    public static func == (lhs: TaskManagerError, rhs: TaskManagerError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(code)
+        hasher.combine(message)
+    }
 }
 
 extension TaskManagerError {

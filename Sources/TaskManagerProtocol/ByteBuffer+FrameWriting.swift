@@ -10,18 +10,19 @@ import NIOCore
 extension ByteBuffer {
     /// Appends one `RPCServerFrame` carrying a `Response` whose payload is `message`, packed once into this buffer.
     ///
-    /// Returns the payload's size; writes nothing when that exceeds `maxPayloadBytes`. The C structs are filled
-    /// in `arena`, whose scope the caller holds.
+    /// Returns the frame body's size (the envelope with the payload, without the 4-byte length); writes nothing
+    /// when that exceeds `maxFrameBytes`. The size is computed before anything is packed. The C structs are
+    /// filled in `arena`, whose scope the caller holds.
     @discardableResult
     public mutating func writeResponseFrame<M: WireMessage>(
         callID: UInt64, status: RPCStatus, message: M, endOfStream: Bool = true, arena: CArena,
-        maxPayloadBytes: Int = .max
+        maxFrameBytes: Int = .max
     ) -> Int {
         let payload = M.wireCodec.fill(message, arena)
         let size = protobuf_c_message_get_packed_size(payload)
-        guard size <= maxPayloadBytes else { return size }
-        writeResponseFrame(callID: callID, status: status, endOfStream: endOfStream, arena: arena, payloadSize: size, payload: .message(payload))
-        return size
+        return writeResponseFrame(
+            callID: callID, status: status, endOfStream: endOfStream, arena: arena, payloadSize: size, payload: .message(payload),
+            maxFrameBytes: maxFrameBytes)
     }
 
     /// Appends one `RPCServerFrame` carrying a `Response` whose payload is `payload`'s readable bytes (an encoded
@@ -62,9 +63,11 @@ extension ByteBuffer {
         case message(UnsafePointer<ProtobufCMessage>)
     }
 
+    @discardableResult
     private mutating func writeResponseFrame(
-        callID: UInt64, status: RPCStatus, endOfStream: Bool, arena: CArena, payloadSize: Int, payload: Payload
-    ) {
+        callID: UInt64, status: RPCStatus, endOfStream: Bool, arena: CArena, payloadSize: Int, payload: Payload,
+        maxFrameBytes: Int = .max
+    ) -> Int {
         let frame = arena.make(taskmanager__rpc__v1__server_frame__init)
         let response = arena.make(taskmanager__rpc__v1__response__init)
         frame.pointee.kind_case = TASKMANAGER__RPC__V1__SERVER_FRAME__KIND_RESPONSE
@@ -72,19 +75,24 @@ extension ByteBuffer {
         response.pointee.call_id = callID
         response.pointee.status = arena.message(status)
         response.pointee.end_of_stream = endOfStream ? 1 : 0
-        writeFrame(UnsafePointer(OpaquePointer(frame)), payloadSlot: &response.pointee.payload, payload: payload,
-                   payloadSize: payloadSize)
+        return writeFrame(
+            UnsafePointer(OpaquePointer(frame)), payloadSlot: &response.pointee.payload, payload: payload,
+            payloadSize: payloadSize, maxFrameBytes: maxFrameBytes)
     }
 
     /// Appends `envelope` as one length-prefixed frame, with `payload` as the bytes field `payloadSlot` of the
     /// envelope: raw bytes are copied once, and a message is packed in place.
+    ///
+    /// Returns the envelope's packed size; writes nothing when that exceeds `maxFrameBytes` (the size counts only
+    /// the payload's length, never its bytes, so checking it costs nothing).
+    @discardableResult
     private mutating func writeFrame(
         _ envelope: UnsafePointer<ProtobufCMessage>, payloadSlot: UnsafeMutablePointer<ProtobufCBinaryData>,
-        payload: Payload, payloadSize: Int
-    ) {
+        payload: Payload, payloadSize: Int, maxFrameBytes: Int = .max
+    ) -> Int {
         withUnsafeMutablePointer(to: &self) { buffer in
             var target = AppendTarget(buffer: buffer, payload: nil)
-            withUnsafeMutablePointer(to: &target) { target in
+            return withUnsafeMutablePointer(to: &target) { target in
                 switch payload {
                 case .none:
                     break
@@ -97,6 +105,7 @@ extension ByteBuffer {
                         len: payloadSize, data: UnsafeMutableRawPointer(target).assumingMemoryBound(to: UInt8.self))
                 }
                 let length = protobuf_c_message_get_packed_size(envelope)
+                guard length <= maxFrameBytes else { return length }
                 buffer.pointee.writeInteger(UInt32(length), endianness: .big)
                 var sink = TMAppendBuffer(base: ProtobufCBuffer(append: appendToTarget), target: UnsafeMutableRawPointer(target))
                 withUnsafeMutablePointer(to: &sink) { sink in
@@ -104,6 +113,7 @@ extension ByteBuffer {
                         _ = protobuf_c_message_pack_to_buffer(envelope, base)
                     }
                 }
+                return length
             }
         }
     }

@@ -11,8 +11,14 @@ import TaskManagerProtocol
 /// own Swift task, and its answer, a cancel, or its deadline, whichever comes first, removes it from `inFlight`
 /// and writes the one final response. Frames are unpacked and answers packed in the event loop's arena;
 /// answers collect in one buffer, written and flushed once per read burst or event loop turn.
-final class ConnectionHandler: ChannelInboundHandler {
+///
+/// Backpressure: while the channel is not writable (its unsent answers are over the high water mark, because the
+/// client does not read them), the channel's requests to read more are held back, so the client's further calls
+/// wait in its own socket; the answers to calls already read are still written, and reading resumes once the
+/// unsent bytes fall under the low water mark.
+final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Sent through the pipeline to start a graceful close.
@@ -46,6 +52,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var flushScheduled = false
     /// Between a `channelRead` and the `channelReadComplete` that ends its burst, which flushes.
     private var reading = false
+    /// A read the channel asked for while it was not writable: issued once it is writable again.
+    private var readHeld = false
 
     /// - Parameter arena: the arena of the channel's event loop, shared by its connections.
     init(dispatcher: Dispatcher, arena: CArena, maxConcurrentCalls: Int, streamBacklogLimit: Int, logger: Logger) {
@@ -121,10 +129,31 @@ final class ConnectionHandler: ChannelInboundHandler {
                 flush()
             }
         }
+        if readHeld && context.channel.isWritable {
+            readHeld = false
+            context.read()
+        }
         context.fireChannelWritabilityChanged()
     }
 
+    func read(context: ChannelHandlerContext) {
+        // With autoRead, the channel asks for the next read after each burst, once that burst's answers are written.
+        guard context.channel.isWritable else {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let timedOut = event as? ReadTimeoutHandler.TimedOut {
+            // Like an oversized frame: say why, say goodbye, and close; calls in flight are abandoned.
+            writeConnectionError(.deadlineExceeded, "Read timeout: no more of the frame arrived within \(timedOut.seconds) s")
+            write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Read timeout")))
+            flush()
+            context.close(promise: nil)
+            return
+        }
         guard event is Drain else { return context.fireUserInboundEventTriggered(event) }
         draining = true
         write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Server is shutting down")))
@@ -242,9 +271,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         switch answer {
         case .message(let message):
             let size = arena.withScope {
-                appendFrame { $0.writeResponseFrame(callID: callID, status: .ok, message: message, arena: arena, maxPayloadBytes: dispatcher.maxResponseBytes) }
+                appendFrame { $0.writeResponseFrame(callID: callID, status: .ok, message: message, arena: arena, maxFrameBytes: dispatcher.maxFrameBytes) }
             }
-            if size > dispatcher.maxResponseBytes { writeAnswer(callID, .status(dispatcher.tooLarge(size))) }
+            if size > dispatcher.maxFrameBytes { writeAnswer(callID, .status(dispatcher.tooLarge(size))) }
         case .status(let status):
             arena.withScope {
                 appendFrame { $0.writeResponseFrame(callID: callID, status: status, payload: ByteBuffer(), arena: arena) }

@@ -54,13 +54,13 @@ public struct Dispatcher: Sendable {
     private let methods: MethodTable<Method>
     private let authenticator: APIKeyAuthenticator
     private let unauthenticatedPath: [UInt8]
-    /// The largest encoded response message sent; larger ones become RESOURCE_EXHAUSTED, so that no client
-    /// receives a frame over the limit it was told about.
-    let maxResponseBytes: Int
+    /// The largest answer frame sent (its body: envelope and payload); larger ones become RESOURCE_EXHAUSTED, so
+    /// that no client receives a frame over the limit it was told about (`--max-frame-bytes`).
+    let maxFrameBytes: Int
     private let logger: Logger
 
     init(
-        service: TaskService, authenticator: APIKeyAuthenticator, maxResponseBytes: Int, logger: Logger,
+        service: TaskService, authenticator: APIKeyAuthenticator, maxFrameBytes: Int, logger: Logger,
         description: ServiceDescription = .taskService
     ) throws {
         var table = HandlerTable(description: description)
@@ -68,7 +68,7 @@ public struct Dispatcher: Sendable {
         self.methods = MethodTable(try table.build())
         self.authenticator = authenticator
         self.unauthenticatedPath = Array("/\(description.name)/Health".utf8)
-        self.maxResponseBytes = maxResponseBytes
+        self.maxFrameBytes = maxFrameBytes
         self.logger = logger
     }
 
@@ -127,10 +127,17 @@ public struct Dispatcher: Sendable {
     }
 
     /// The status a call that threw `error` ends with: the error's own for `TaskManagerError`, INTERNAL (logged)
-    /// for anything unexpected.
+    /// for anything unexpected. An error's cause (SQLite's code and message) is logged, never sent; the
+    /// request's data is never logged.
     private static func status(of error: any Error, in method: String, _ logger: Logger) -> RPCStatus {
         switch error {
         case let error as TaskManagerError:
+            if let cause = error.cause {
+                // A busy database is retried by clients (UNAVAILABLE); anything else needs an operator.
+                logger.log(
+                    level: error.code == .internal ? .error : .warning, "\(error.message) in \(method): \(cause)",
+                    metadata: ["method": "\(method)", "cause": "\(cause)"])
+            }
             return RPCStatus(error)
         case is CancellationError:
             return RPCStatus(code: .cancelled, message: "Call cancelled")
@@ -140,11 +147,11 @@ public struct Dispatcher: Sendable {
         }
     }
 
-    /// The status of a response message larger than `maxResponseBytes`.
+    /// The status of an answer whose frame body would be `size` bytes, over `maxFrameBytes`.
     func tooLarge(_ size: Int) -> RPCStatus {
         RPCStatus(
             code: .resourceExhausted,
-            message: "Response of \(size) bytes exceeds the frame limit of \(maxResponseBytes) bytes; ask for fewer items")
+            message: "Response of \(size) bytes exceeds the frame limit of \(maxFrameBytes) bytes; ask for fewer items")
     }
 }
 

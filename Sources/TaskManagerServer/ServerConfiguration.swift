@@ -45,6 +45,14 @@ public struct ServerConfiguration: Sendable {
     public var maxConcurrentCallsPerConnection = 1024
     /// Items a stream may queue while its client is not reading; past that the stream ends with RESOURCE_EXHAUSTED.
     public var streamBacklogLimit = 1024
+    /// Unsent answer bytes a connection may hold before the server stops reading its calls (backpressure): reading
+    /// resumes once fewer than half of them are left. The answers to the calls already read are still sent.
+    public var maxUnsentBytesPerConnection = 64 * 1024
+    /// Seconds a connection may stay in the middle of a frame (part of it sent, nothing more arriving) before it
+    /// is closed; 0 = never. A connection idle between frames is not affected.
+    public var readTimeoutSeconds = 30
+    /// Open client connections at most; further ones get a GoAway and are closed at once.
+    public var maxConnections = 1024
     /// SO_SNDBUF of client connections in bytes; 0 = the system's default (tests make it small).
     public var socketSendBufferBytes = 0
     /// Bind a non-loopback address even without an API key.

@@ -86,29 +86,43 @@ public final class TaskManagerServer: Sendable {
         options.retryBackoff = RetryBackoff(baseMs: Int64(configuration.retryBackoffBaseMs), capMs: Int64(configuration.retryBackoffCapMs))
         options.jitter = configuration.retryJitter
         let service = TaskService(store: store, options: options, clock: clock)
-        // The envelope around a payload (call id, status, field tags) takes well under 64 bytes.
         let authenticator = try APIKeyAuthenticator(apiKey: configuration.apiKey, keysPath: configuration.keysFile)
         let dispatcher = try Dispatcher(
-            service: service, authenticator: authenticator, maxResponseBytes: configuration.maxFrameBytes - 64, logger: logger)
+            service: service, authenticator: authenticator, maxFrameBytes: configuration.maxFrameBytes, logger: logger)
 
         let host = bindAddress(configuration, logger: logger)
         let connections = ConnectionRegistry()
         let maxFrameBytes = configuration.maxFrameBytes
         let maxCalls = configuration.maxConcurrentCallsPerConnection
         let backlogLimit = configuration.streamBacklogLimit
+        let readTimeoutSeconds = configuration.readTimeoutSeconds
+        let maxConnections = configuration.maxConnections
+        let refusalLog = RefusalLog(logger: logger)
         var bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // The bound on a connection's unsent answers: over `high` it stops being read (see ConnectionHandler).
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: ChannelOptions.Types.WriteBufferWaterMark(
+                    low: configuration.maxUnsentBytesPerConnection / 2, high: configuration.maxUnsentBytesPerConnection))
         if configuration.socketSendBufferBytes > 0 {
             bootstrap = bootstrap.childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(configuration.socketSendBufferBytes))
         }
         let arenas = LoopArenas()
         bootstrap = bootstrap
             .childChannelInitializer { channel in
-                connections.add(channel)
+                guard connections.add(channel, limit: maxConnections) else {
+                    refusalLog.refused(limit: maxConnections)
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            RefuseConnectionHandler(reason: "Too many connections (the limit is \(maxConnections))"))
+                    }
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if readTimeoutSeconds > 0 { try sync.addHandler(ReadTimeoutHandler(seconds: readTimeoutSeconds)) }
                     try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
                     try sync.addHandler(
                         ConnectionHandler(
@@ -182,6 +196,15 @@ public final class TaskManagerServer: Sendable {
         logger.info("TaskManager stopped")
     }
 
+    /// The answer bytes each open connection has written but the kernel has not taken yet; for tests.
+    func unsentBytesPerConnection() async -> [Int] {
+        var result: [Int] = []
+        for channel in connections.all() {
+            if let bytes = try? await channel.getOption(.bufferedWritableBytes).get() { result.append(bytes) }
+        }
+        return result
+    }
+
     /// Waits until the listening socket is closed by `shutdown()`.
     public func waitUntilClosed() async {
         try? await serverChannel.closeFuture.get()
@@ -205,19 +228,51 @@ public final class TaskManagerServer: Sendable {
     }
 }
 
-/// The open connections, so that shutdown can drain them.
+/// The open connections, so that shutdown can drain them and new ones can be counted against the cap.
 final class ConnectionRegistry: Sendable {
     private let channels = NIOLockedValueBox([ObjectIdentifier: any Channel]())
 
-    func add(_ channel: any Channel) {
+    /// Adds `channel` unless `limit` connections are open already; it leaves the registry when it closes.
+    /// - Returns: whether it was added.
+    func add(_ channel: any Channel, limit: Int = .max) -> Bool {
         let id = ObjectIdentifier(channel)
-        channels.withLockedValue { $0[id] = channel }
+        let added = channels.withLockedValue { channels in
+            guard channels.count < limit else { return false }
+            channels[id] = channel
+            return true
+        }
+        guard added else { return false }
         channel.closeFuture.whenComplete { [channels] _ in
             channels.withLockedValue { _ = $0.removeValue(forKey: id) }
         }
+        return true
     }
 
     func all() -> [any Channel] {
         channels.withLockedValue { Array($0.values) }
+    }
+}
+
+/// Logs refused connections: once, then at most once every 10 s with the count since, so that a flood of
+/// connections cannot flood the log.
+final class RefusalLog: Sendable {
+    private let logger: Logger
+    private let state = NIOLockedValueBox((last: NIODeadline?.none, count: 0))
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func refused(limit: Int) {
+        let now = NIODeadline.now()
+        let count: Int? = state.withLockedValue { state in
+            state.count += 1
+            if let last = state.last, now - last < .seconds(10) { return nil }
+            defer { state = (now, 0) }
+            return state.count
+        }
+        if let count {
+            logger.warning("Refused \(count) connection\(count == 1 ? "" : "s"): the limit of \(limit) connections is reached (--max-connections)")
+        }
     }
 }

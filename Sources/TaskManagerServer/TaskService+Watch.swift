@@ -32,7 +32,7 @@ extension TaskService {
 
     /// Every history entry of the tasks matching the filter, live, until the client cancels.
     func watchTasks(_ request: WatchTasksRequest, _ context: CallContext, _ sink: StreamSink<TaskEvent>) async throws {
-        let type = request.type.trimmingCharacters(in: .whitespaces)
+        let type = try Self.checkLength(request.type.trimmingCharacters(in: .whitespaces), "type")
         var cursor = request.afterHistoryID > 0 ? request.afterHistoryID : try await store.lastHistoryID()
         while true {
             let generation = historyNotifier.generation

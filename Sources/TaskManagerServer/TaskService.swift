@@ -25,6 +25,9 @@ public final class TaskService: Sendable {
     static let maxListLimit: Int32 = 1000
     /// The longest a claim may wait for a task.
     static let maxClaimWaitMs: UInt32 = 30_000
+    /// The longest type name, type pattern or type filter, in UTF-8 bytes (SQLite refuses LIKE patterns over
+    /// 50,000 bytes: "SQLITE_MAX_LIKE_PATTERN_LENGTH ... defaults to 50000").
+    static let maxTypeNameBytes = 1000
 
     let store: any TaskStore
     let options: Options
@@ -91,7 +94,7 @@ public final class TaskService: Sendable {
     }
 
     func registerTaskType(_ request: RegisterTaskTypeRequest, _ context: CallContext) async throws -> RegisterTaskTypeResponse {
-        let name = try required(request.name, "name")
+        let name = try Self.checkLength(try required(request.name, "name"), "name")
         let version = try required(request.version, "version")
         let schemaText = try required(request.paramSchemaJSON, "param_schema_json")
         guard let schema = try? JSONValue.parse(schemaText) else {
@@ -180,7 +183,7 @@ public final class TaskService: Sendable {
     func claimTask(_ request: ClaimTaskRequest, _ context: CallContext) async throws -> ClaimTaskResponse {
         let workerID = try Self.workerID(request.workerID)
         guard request.taskTypeID >= 0 else { throw TaskManagerError(.invalidArgument, "task_type_id must be a positive integer") }
-        let pattern = request.typePattern.trimmingCharacters(in: .whitespaces)
+        let pattern = try Self.checkLength(request.typePattern.trimmingCharacters(in: .whitespaces), "type_pattern")
         guard request.taskTypeID > 0 || !pattern.isEmpty else {
             throw TaskManagerError(.invalidArgument, "task_type_id or type_pattern is required")
         }
@@ -276,6 +279,7 @@ public final class TaskService: Sendable {
     func listTasks(_ request: ListTasksRequest, _ context: CallContext) async throws -> ListTasksResponse {
         guard request.limit >= 0 else { throw TaskManagerError(.invalidArgument, "limit must not be negative") }
         guard request.offset >= 0 else { throw TaskManagerError(.invalidArgument, "offset must not be negative") }
+        _ = try Self.checkLength(request.type, "type")
         let limit = request.limit == 0 ? Self.defaultListLimit : min(request.limit, Self.maxListLimit)
         let filter = TaskFilter(
             status: request.status == .unspecified ? nil : request.status,
@@ -314,6 +318,14 @@ extension TaskService {
     /// The first value that is set (> 0), in order of precedence; nil when none is.
     static func first(_ values: Int32...) -> Int32? {
         values.first { $0 > 0 }
+    }
+
+    /// `value`, unless it is longer than `maxTypeNameBytes`: INVALID_ARGUMENT naming `field`.
+    static func checkLength(_ value: String, _ field: String) throws -> String {
+        guard value.utf8.count <= maxTypeNameBytes else {
+            throw TaskManagerError(.invalidArgument, "\(field) must be at most \(maxTypeNameBytes) bytes")
+        }
+        return value
     }
 
     static func workerID(_ value: String) throws -> String {

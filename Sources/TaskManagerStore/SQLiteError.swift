@@ -28,13 +28,14 @@ struct SQLiteError: Error, CustomStringConvertible {
     var description: String { "SQLite error \(code): \(message)" }
 
     /// The error clients see: busy and locked are retryable (`UNAVAILABLE`), anything else is `INTERNAL`.
-    /// Neither carries the SQLite message, which may hold SQL or user data.
+    /// Neither message carries the SQLite message, which may quote SQL or names; it stays in `cause`, which the
+    /// server logs and never sends. (Values are always bound as parameters, so SQLite's messages hold none.)
     var taskManagerError: TaskManagerError {
         switch primaryCode {
         case SQLITE_BUSY, SQLITE_LOCKED:
-            return TaskManagerError(.unavailable, "Database is busy")
+            return TaskManagerError(.unavailable, "Database is busy", cause: self)
         default:
-            return TaskManagerError(.internal, "Storage error (SQLite code \(code))")
+            return TaskManagerError(.internal, "Storage error (SQLite code \(code))", cause: self)
         }
     }
 }

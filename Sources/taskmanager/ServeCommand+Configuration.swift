@@ -33,6 +33,12 @@ extension ServeCommand {
         }
         configuration.maxFrameBytes =
             try maxFrameBytes ?? Environment.integer("TASKMANAGER_MAX_FRAME_BYTES") ?? configuration.maxFrameBytes
+        configuration.maxUnsentBytesPerConnection =
+            try maxUnsentBytes ?? Environment.integer("TASKMANAGER_MAX_UNSENT_BYTES") ?? configuration.maxUnsentBytesPerConnection
+        configuration.readTimeoutSeconds =
+            try readTimeout ?? Environment.integer("TASKMANAGER_READ_TIMEOUT") ?? configuration.readTimeoutSeconds
+        configuration.maxConnections =
+            try maxConnections ?? Environment.integer("TASKMANAGER_MAX_CONNECTIONS") ?? configuration.maxConnections
         configuration.allowUnauthenticatedRemote =
             try allowUnauthenticatedRemote || Environment.flag("TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE")
 
@@ -48,6 +54,9 @@ extension ServeCommand {
         }
         guard configuration.maxAttempts > 0 else { throw ValidationError("Max attempts must be at least 1") }
         guard configuration.maxFrameBytes > 0 else { throw ValidationError("Max frame bytes must be positive") }
+        try Self.check(configuration.maxUnsentBytesPerConnection, "Max unsent bytes", minimum: 1, unit: "")
+        try Self.check(configuration.readTimeoutSeconds, "Read timeout", minimum: 0, unit: " seconds")
+        try Self.check(configuration.maxConnections, "Max connections", minimum: 1, unit: "")
         guard !configuration.databasePath.isEmpty else { throw ValidationError("Database path must not be empty") }
         return configuration
     }

@@ -79,6 +79,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest frame accepted, in bytes (env TASKMANAGER_MAX_FRAME_BYTES; default 4194304).")
     var maxFrameBytes: Int?
 
+    @Option(help: """
+        Unsent answer bytes a connection may hold before the server stops reading its calls \
+        (env TASKMANAGER_MAX_UNSENT_BYTES; default 65536).
+        """)
+    var maxUnsentBytes: Int?
+
+    @Option(help: """
+        Seconds a connection may stay in the middle of a frame with nothing more arriving before it is closed; \
+        0 = never; idle connections between frames are not affected (env TASKMANAGER_READ_TIMEOUT; default 30).
+        """)
+    var readTimeout: Int?
+
+    @Option(help: """
+        Open client connections at most; more get a GoAway and are closed at once \
+        (env TASKMANAGER_MAX_CONNECTIONS; default 1024).
+        """)
+    var maxConnections: Int?
+
     @Flag(help: "Bind a non-loopback host even without an API key (env TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE=1).")
     var allowUnauthenticatedRemote = false
 

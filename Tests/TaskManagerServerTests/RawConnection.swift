@@ -37,6 +37,11 @@ final class RawConnection: @unchecked Sendable {
         try await channel.writeAndFlush(bytes)
     }
 
+    /// Queues `bytes` without waiting for them to be written: a client that writes faster than the server reads.
+    func sendWithoutWaiting(bytes: ByteBuffer) {
+        channel.writeAndFlush(bytes, promise: nil)
+    }
+
     func send(_ frames: RPCClientFrame...) async throws {
         var buffer = ByteBuffer()
         for frame in frames { buffer.writeFrame(frame) }

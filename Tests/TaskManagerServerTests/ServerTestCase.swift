@@ -35,7 +35,8 @@ class ServerTestCase: XCTestCase {
     /// Starts the server (optionally adjusting its configuration or its store) and connects `client`.
     func startServer(
         _ configure: (inout ServerConfiguration) -> Void = { _ in },
-        store makeStore: ((SQLiteTaskStore) -> any TaskStore)? = nil
+        store makeStore: ((SQLiteTaskStore) -> any TaskStore)? = nil,
+        logger customLogger: Logger? = nil
     ) async throws {
         var configuration = ServerConfiguration()
         configuration.port = 0
@@ -48,8 +49,8 @@ class ServerTestCase: XCTestCase {
         if let makeStore {
             store = makeStore(try SQLiteTaskStore(path: databasePath, recordHistory: configuration.recordHistory))
         }
-        var logger = Logger(label: "test-server")
-        logger.logLevel = .warning
+        var logger = customLogger ?? Logger(label: "test-server")
+        if customLogger == nil { logger.logLevel = .warning }
         server = try await TaskManagerServer.start(configuration: configuration, store: store, clock: clock, logger: logger)
         client = try await connect(apiKey: configuration.apiKey)
     }

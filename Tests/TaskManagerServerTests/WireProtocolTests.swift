@@ -148,7 +148,17 @@ final class WireProtocolTests: ServerTestCase {
         try await registerType("blob")
         let blob = String(repeating: "x", count: 10_000)
         for n in 0..<10 { _ = try await createTask("blob", params: #"{"n":\#(n),"blob":"\#(blob)"}"#) }
-        await assertError(.resourceExhausted) { try await self.client.listTasks(ListTasksRequest(limit: 10)) }
+        do {
+            _ = try await client.listTasks(ListTasksRequest(limit: 10))
+            XCTFail("expected RESOURCE_EXHAUSTED")
+        } catch let error as TaskManagerError {
+            XCTAssertEqual(error.code, .resourceExhausted)
+            // The limit named is the configured one, and the size the whole frame's.
+            let message = error.message
+            XCTAssertTrue(message.hasSuffix(" bytes exceeds the frame limit of 65536 bytes; ask for fewer items"), message)
+            let size = Int(message.dropFirst("Response of ".count).prefix { $0.isNumber }) ?? 0
+            XCTAssertGreaterThan(size, 65536, message)
+        }
         let page = try await client.listTasks(ListTasksRequest(limit: 2))
         XCTAssertEqual(page.count, 2)
     }
