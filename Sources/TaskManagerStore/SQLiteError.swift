@@ -27,13 +27,16 @@ struct SQLiteError: Error, CustomStringConvertible {
 
     var description: String { "SQLite error \(code): \(message)" }
 
-    /// The error clients see: busy and locked are retryable (`UNAVAILABLE`), anything else is `INTERNAL`.
+    /// The error clients see: busy and locked are retryable (`UNAVAILABLE`), a full disk is `RESOURCE_EXHAUSTED`
+    /// (writes work again once space is freed), anything else is `INTERNAL`.
     /// Neither message carries the SQLite message, which may quote SQL or names; it stays in `cause`, which the
     /// server logs and never sends. (Values are always bound as parameters, so SQLite's messages hold none.)
     var taskManagerError: TaskManagerError {
         switch primaryCode {
         case SQLITE_BUSY, SQLITE_LOCKED:
             return TaskManagerError(.unavailable, "Database is busy", cause: self)
+        case SQLITE_FULL:
+            return TaskManagerError(.resourceExhausted, "Storage full", cause: self)
         default:
             return TaskManagerError(.internal, "Storage error (SQLite code \(code))", cause: self)
         }
