@@ -54,6 +54,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var reading = false
     /// A read the channel asked for while it was not writable: issued once it is writable again.
     private var readHeld = false
+    /// Frames read while `maxConcurrentCalls` calls were in flight, in order: they start as calls finish. Reads
+    /// stop meanwhile, so this holds at most what one read delivered.
+    private var waiting = CircularBuffer<ByteBuffer>()
+    private var startingWaiting = false
 
     /// - Parameter arena: the arena of the channel's event loop, shared by its connections.
     init(dispatcher: Dispatcher, arena: CArena, maxConcurrentCalls: Int, streamBacklogLimit: Int, logger: Logger) {
@@ -75,6 +79,13 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         reading = true
         let bytes = unwrapInboundIn(data)
+        // At the cap, frames wait their turn in order (a cancel or ping too, so none overtakes a request).
+        guard waiting.isEmpty && inFlight.count < maxConcurrentCalls else { return waiting.append(bytes) }
+        handle(bytes)
+    }
+
+    /// Decodes and handles one client frame.
+    private func handle(_ bytes: ByteBuffer) {
         arena.withScope {
             bytes.withUnsafeReadableBytes { bytes in
                 let frame: InboundFrame
@@ -117,6 +128,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             call.deadline?.cancel()
         }
         inFlight.removeAll()
+        waiting.removeAll()
         context.fireChannelInactive()
     }
 
@@ -129,20 +141,38 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 flush()
             }
         }
-        if readHeld && context.channel.isWritable {
-            readHeld = false
-            context.read()
-        }
+        resumeReadingIfAllowed()
         context.fireChannelWritabilityChanged()
     }
 
     func read(context: ChannelHandlerContext) {
         // With autoRead, the channel asks for the next read after each burst, once that burst's answers are written.
-        guard context.channel.isWritable else {
+        // Reads wait while the client is not taking its answers, and while its calls in flight are at the cap.
+        guard context.channel.isWritable && inFlight.count < maxConcurrentCalls && waiting.isEmpty else {
             readHeld = true
             return
         }
         context.read()
+    }
+
+    private func resumeReadingIfAllowed() {
+        guard readHeld, let context, context.channel.isWritable, inFlight.count < maxConcurrentCalls, waiting.isEmpty else {
+            return
+        }
+        readHeld = false
+        context.read()
+    }
+
+    /// Starts the frames that waited for calls to finish, as far as the cap allows, then reads again.
+    private func startWaiting() {
+        // A waiting frame may finish a call itself (a cancel): the loop here takes it on, without recursion.
+        guard !startingWaiting else { return }
+        startingWaiting = true
+        defer { startingWaiting = false }
+        while inFlight.count < maxConcurrentCalls, let next = waiting.popFirst() {
+            handle(next)
+        }
+        resumeReadingIfAllowed()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -182,9 +212,6 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         guard !draining else {
             return writeAnswer(callID, .status(RPCStatus(code: .unavailable, message: "Server is shutting down")))
-        }
-        guard inFlight.count < maxConcurrentCalls else {
-            return writeAnswer(callID, .status(RPCStatus(code: .resourceExhausted, message: "Too many calls in flight on this connection")))
         }
         guard let context else { return }
         lastCallID = max(lastCallID, callID)
@@ -253,6 +280,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         writeAnswer(callID, answer)
         closeIfDrained()
+        if !waiting.isEmpty || readHeld { startWaiting() }
     }
 
     private func closeIfDrained() {
