@@ -42,7 +42,12 @@ public enum InboundFrame {
         }
         switch frame.kind_case {
         case TASKMANAGER__RPC__V1__CLIENT_FRAME__KIND_REQUEST:
-            self = .request(InboundRequest(frame.request))
+            let request = InboundRequest(frame.request)
+            if let refusal = request.metadataRefusal, request.callID > 0 {
+                self = .rejected(callID: request.callID, refusal)
+                return
+            }
+            self = .request(request)
         case TASKMANAGER__RPC__V1__CLIENT_FRAME__KIND_CANCEL:
             self = .cancel(callID: frame.cancel.pointee.call_id)
         case TASKMANAGER__RPC__V1__CLIENT_FRAME__KIND_PING:
@@ -87,6 +92,26 @@ public struct InboundRequest {
             if readString(entry.pointee.key) == key { found = readString(entry.pointee.value) }
         }
         return found
+    }
+
+    /// The most metadata entries a request may carry.
+    public static let maxMetadataEntries = 64
+    /// The most bytes of metadata keys and values a request may carry.
+    public static let maxMetadataBytes = 8 * 1024
+
+    /// RESOURCE_EXHAUSTED when the metadata is over `maxMetadataEntries` or `maxMetadataBytes`; else nil.
+    var metadataRefusal: TaskManagerError? {
+        let count = request.pointee.n_metadata
+        guard count > 0 else { return nil }
+        var bytes = 0
+        for index in 0..<count {
+            guard let entry = request.pointee.metadata[index] else { continue }
+            bytes += (entry.pointee.key.map { strlen($0) } ?? 0) + (entry.pointee.value.map { strlen($0) } ?? 0)
+        }
+        guard count > Self.maxMetadataEntries || bytes > Self.maxMetadataBytes else { return nil }
+        return TaskManagerError(
+            .resourceExhausted,
+            "Metadata of \(bytes) bytes in \(count) entries exceeds the limit of \(Self.maxMetadataBytes) bytes and \(Self.maxMetadataEntries) entries")
     }
 
     /// Every metadata entry (the last value of a key sent twice).

@@ -144,6 +144,25 @@ final class StringFieldTests: ServerTestCase {
         XCTAssertEqual(response.status.message, "request.metadata[0].value contains a NUL byte, which strings may not contain")
     }
 
+    func testOversizedMetadataIsRefusedUnderItsCallID() async throws {
+        let big = Proto.string(1, bytes("x-trace")) + Proto.string(2, [UInt8](repeating: 0x61, count: 9000))
+        let request = Proto.varint(1, 44) + Proto.string(2, bytes("/taskmanager.v1.TaskService/Health")) + Proto.message(5, big)
+        try await raw.send(bytes: frame(Proto.message(1, request)))
+        let response = try await raw.nextResponse()
+        XCTAssertEqual(response.callID, 44)
+        XCTAssertEqual(response.status.code, .resourceExhausted)
+        XCTAssertEqual(response.status.message, "Metadata of 9007 bytes in 1 entries exceeds the limit of 8192 bytes and 64 entries")
+
+        var many = Proto.varint(1, 45) + Proto.string(2, bytes("/taskmanager.v1.TaskService/Health"))
+        for index in 0..<65 { many += Proto.message(5, Proto.string(1, bytes("k\(index)")) + Proto.string(2, bytes("v"))) }
+        try await raw.send(bytes: frame(Proto.message(1, many)))
+        let second = try await raw.nextResponse()
+        XCTAssertEqual(second.callID, 45)
+        XCTAssertEqual(second.status.code, .resourceExhausted)
+        let health = try await call("Health", [])
+        XCTAssertEqual(health.status.code, .ok)
+    }
+
     func testARequestThatWouldUnpackToFarMoreThanItsSizeIsRefusedUnread() async throws {
         // 1 MiB of empty CreateTaskRequest items: 2 bytes each on the wire, over 100 bytes each unpacked.
         let payload = [UInt8](repeating: 0, count: 1 << 20).enumerated().map { $0.offset % 2 == 0 ? UInt8(0x0A) : 0 }
