@@ -96,6 +96,8 @@ let package = Package(
             name: "TaskManagerServerTests",
             dependencies: [
                 "TaskManagerServer", "TaskManagerClient", "TaskManagerCore", "TaskManagerProtocol", "TaskManagerStore",
+                // The hostile-input suite walks the protoc-c descriptors to reach every string field.
+                "CTaskManagerProto", "CProtobufC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -25,8 +25,8 @@ final class StringFieldTests: ServerTestCase {
 
     func testRegisteringANameWithANulByteLeavesTheExistingTypeAlone() async throws {
         let existing = try await registerType("example.echo", schema: #"{"type":"object"}"#)
-        let payload = Proto.string(1, bytes("example.echo\0evil")) + Proto.string(2, bytes("9.9.9"))
-            + Proto.string(3, bytes(#"{"type":"string"}"#))
+        let payload = ProtoBytes.string(1, bytes("example.echo\0evil")) + ProtoBytes.string(2, bytes("9.9.9"))
+            + ProtoBytes.string(3, bytes(#"{"type":"string"}"#))
         let response = try await call("RegisterTaskType", payload)
         XCTAssertEqual(response.status.code, .invalidArgument)
         XCTAssertEqual(
@@ -39,9 +39,9 @@ final class StringFieldTests: ServerTestCase {
     func testCreateTaskRefusesNulBytesInEachStringAndCreatesNothing() async throws {
         try await registerType()
         let cases: [(field: String, payload: [UInt8])] = [
-            ("type", Proto.string(1, bytes("example.echo\0x"))),
-            ("params_json", Proto.string(1, bytes("example.echo")) + Proto.string(2, bytes(#"{"a":1}\#0junk"#))),
-            ("dedupe_key", Proto.string(1, bytes("example.echo")) + Proto.string(4, bytes("k\0a"))),
+            ("type", ProtoBytes.string(1, bytes("example.echo\0x"))),
+            ("params_json", ProtoBytes.string(1, bytes("example.echo")) + ProtoBytes.string(2, bytes(#"{"a":1}\#0junk"#))),
+            ("dedupe_key", ProtoBytes.string(1, bytes("example.echo")) + ProtoBytes.string(4, bytes("k\0a"))),
         ]
         for (field, payload) in cases {
             let response = try await call("CreateTask", payload)
@@ -56,7 +56,7 @@ final class StringFieldTests: ServerTestCase {
     func testDedupeKeysThatDifferOnlyInBadBytesAreRefusedNotMerged() async throws {
         try await registerType()
         for key in [bytes("k") + [0xFF], bytes("k") + [0xFE], bytes("k") + [0xC3]] {
-            let response = try await call("CreateTask", Proto.string(1, bytes("example.echo")) + Proto.string(4, key))
+            let response = try await call("CreateTask", ProtoBytes.string(1, bytes("example.echo")) + ProtoBytes.string(4, key))
             XCTAssertEqual(response.status.code, .invalidArgument)
             XCTAssertEqual(response.status.message, "Invalid request payload for CreateTask: dedupe_key is not valid UTF-8")
         }
@@ -69,7 +69,7 @@ final class StringFieldTests: ServerTestCase {
         let text = "naïve — 日本語 🚀"
         let response = try await call(
             "CreateTask",
-            Proto.string(1, bytes("example.echo")) + Proto.string(2, bytes(#"{"t":"\#(text)"}"#)) + Proto.string(4, bytes(text)))
+            ProtoBytes.string(1, bytes("example.echo")) + ProtoBytes.string(2, bytes(#"{"t":"\#(text)"}"#)) + ProtoBytes.string(4, bytes(text)))
         XCTAssertEqual(response.status.code, .ok, response.status.message)
         let task = try XCTUnwrap(try CreateTaskResponse(wireBytes: response.payload).task)
         XCTAssertEqual(task.dedupeKey, text)
@@ -81,12 +81,12 @@ final class StringFieldTests: ServerTestCase {
         let task = try await createTask()
         let claimed = try await claim("hw")
         XCTAssertNotNil(claimed)
-        let progress = Proto.varint(1, UInt64(task.id)) + Proto.string(2, bytes("hw\0x")) + Proto.varint(3, 50)
+        let progress = ProtoBytes.varint(1, UInt64(task.id)) + ProtoBytes.string(2, bytes("hw\0x")) + ProtoBytes.varint(3, 50)
         let response = try await call("UpdateProgress", progress)
         XCTAssertEqual(response.status.code, .invalidArgument)
         XCTAssertEqual(
             response.status.message, "Invalid request payload for UpdateProgress: worker_id contains a NUL byte, which strings may not contain")
-        let claimResponse = try await call("ClaimTask", Proto.string(1, bytes("w\u{0}2")))
+        let claimResponse = try await call("ClaimTask", ProtoBytes.string(1, bytes("w\u{0}2")))
         XCTAssertEqual(claimResponse.status.code, .invalidArgument)
         let after = try await client.getTask(id: task.id)
         XCTAssertEqual(after.progress, 0)
@@ -97,13 +97,13 @@ final class StringFieldTests: ServerTestCase {
         let task = try await createTask()
         let claimed = try await claim("w1")
         XCTAssertNotNil(claimed)
-        let progress = Proto.varint(1, UInt64(task.id)) + Proto.string(2, bytes("w1")) + Proto.varint(3, 10)
-            + Proto.string(4, [0x61, 0xED, 0xA0, 0x80])  // an encoded UTF-16 surrogate: not UTF-8
+        let progress = ProtoBytes.varint(1, UInt64(task.id)) + ProtoBytes.string(2, bytes("w1")) + ProtoBytes.varint(3, 10)
+            + ProtoBytes.string(4, [0x61, 0xED, 0xA0, 0x80])  // an encoded UTF-16 surrogate: not UTF-8
         var response = try await call("UpdateProgress", progress)
         XCTAssertEqual(response.status.message, "Invalid request payload for UpdateProgress: message is not valid UTF-8")
-        response = try await call("ClaimTask", Proto.string(1, bytes("w2")) + Proto.string(3, [0x25, 0x80]))
+        response = try await call("ClaimTask", ProtoBytes.string(1, bytes("w2")) + ProtoBytes.string(3, [0x25, 0x80]))
         XCTAssertEqual(response.status.message, "Invalid request payload for ClaimTask: type_pattern is not valid UTF-8")
-        response = try await call("FailTask", Proto.varint(1, UInt64(task.id)) + Proto.string(2, bytes("w1")) + Proto.string(3, bytes("e\0")))
+        response = try await call("FailTask", ProtoBytes.varint(1, UInt64(task.id)) + ProtoBytes.string(2, bytes("w1")) + ProtoBytes.string(3, bytes("e\0")))
         XCTAssertEqual(response.status.message, "Invalid request payload for FailTask: error contains a NUL byte, which strings may not contain")
         let after = try await client.getTask(id: task.id)
         XCTAssertEqual(after.status, .claimed)
@@ -112,9 +112,9 @@ final class StringFieldTests: ServerTestCase {
 
     func testANestedItemIsNamedWithItsIndex() async throws {
         try await registerType()
-        let good = Proto.string(1, bytes("example.echo"))
-        let bad = Proto.string(1, bytes("example.echo")) + Proto.string(4, bytes("d\0"))
-        let payload = Proto.message(1, good) + Proto.message(1, good) + Proto.message(1, bad)
+        let good = ProtoBytes.string(1, bytes("example.echo"))
+        let bad = ProtoBytes.string(1, bytes("example.echo")) + ProtoBytes.string(4, bytes("d\0"))
+        let payload = ProtoBytes.message(1, good) + ProtoBytes.message(1, good) + ProtoBytes.message(1, bad)
         let response = try await call("CreateTasks", payload)
         XCTAssertEqual(response.status.code, .invalidArgument)
         XCTAssertEqual(
@@ -125,8 +125,8 @@ final class StringFieldTests: ServerTestCase {
     }
 
     func testAMethodWithANulByteIsRefusedUnderItsCallID() async throws {
-        let request = Proto.varint(1, 41) + Proto.string(2, bytes("/taskmanager.v1.TaskService/Health\0junk"))
-        try await raw.send(bytes: frame(Proto.message(1, request)))
+        let request = ProtoBytes.varint(1, 41) + ProtoBytes.string(2, bytes("/taskmanager.v1.TaskService/Health\0junk"))
+        try await raw.send(bytes: frame(ProtoBytes.message(1, request)))
         let response = try await raw.nextResponse()
         XCTAssertEqual(response.callID, 41)
         XCTAssertEqual(response.status.code, .invalidArgument)
@@ -136,26 +136,26 @@ final class StringFieldTests: ServerTestCase {
     }
 
     func testAnAPIKeyWithTrailingBytesAfterANulIsRefused() async throws {
-        let entry = Proto.string(1, bytes("x-api-key")) + Proto.string(2, bytes("secret\0more"))
-        let request = Proto.varint(1, 42) + Proto.string(2, bytes("/taskmanager.v1.TaskService/Health")) + Proto.message(5, entry)
-        try await raw.send(bytes: frame(Proto.message(1, request)))
+        let entry = ProtoBytes.string(1, bytes("x-api-key")) + ProtoBytes.string(2, bytes("secret\0more"))
+        let request = ProtoBytes.varint(1, 42) + ProtoBytes.string(2, bytes("/taskmanager.v1.TaskService/Health")) + ProtoBytes.message(5, entry)
+        try await raw.send(bytes: frame(ProtoBytes.message(1, request)))
         let response = try await raw.nextResponse()
         XCTAssertEqual(response.callID, 42)
         XCTAssertEqual(response.status.message, "request.metadata[0].value contains a NUL byte, which strings may not contain")
     }
 
     func testOversizedMetadataIsRefusedUnderItsCallID() async throws {
-        let big = Proto.string(1, bytes("x-trace")) + Proto.string(2, [UInt8](repeating: 0x61, count: 9000))
-        let request = Proto.varint(1, 44) + Proto.string(2, bytes("/taskmanager.v1.TaskService/Health")) + Proto.message(5, big)
-        try await raw.send(bytes: frame(Proto.message(1, request)))
+        let big = ProtoBytes.string(1, bytes("x-trace")) + ProtoBytes.string(2, [UInt8](repeating: 0x61, count: 9000))
+        let request = ProtoBytes.varint(1, 44) + ProtoBytes.string(2, bytes("/taskmanager.v1.TaskService/Health")) + ProtoBytes.message(5, big)
+        try await raw.send(bytes: frame(ProtoBytes.message(1, request)))
         let response = try await raw.nextResponse()
         XCTAssertEqual(response.callID, 44)
         XCTAssertEqual(response.status.code, .resourceExhausted)
         XCTAssertEqual(response.status.message, "Metadata of 9007 bytes in 1 entries exceeds the limit of 8192 bytes and 64 entries")
 
-        var many = Proto.varint(1, 45) + Proto.string(2, bytes("/taskmanager.v1.TaskService/Health"))
-        for index in 0..<65 { many += Proto.message(5, Proto.string(1, bytes("k\(index)")) + Proto.string(2, bytes("v"))) }
-        try await raw.send(bytes: frame(Proto.message(1, many)))
+        var many = ProtoBytes.varint(1, 45) + ProtoBytes.string(2, bytes("/taskmanager.v1.TaskService/Health"))
+        for index in 0..<65 { many += ProtoBytes.message(5, ProtoBytes.string(1, bytes("k\(index)")) + ProtoBytes.string(2, bytes("v"))) }
+        try await raw.send(bytes: frame(ProtoBytes.message(1, many)))
         let second = try await raw.nextResponse()
         XCTAssertEqual(second.callID, 45)
         XCTAssertEqual(second.status.code, .resourceExhausted)
@@ -177,9 +177,9 @@ final class StringFieldTests: ServerTestCase {
 
     func testAnEnvelopeThatWouldUnpackToFarMoreThanItsSizeIsRefusedUnread() async throws {
         // A request of 1 MiB of empty metadata entries.
-        var request = Proto.varint(1, 43) + Proto.string(2, bytes("/taskmanager.v1.TaskService/Health"))
+        var request = ProtoBytes.varint(1, 43) + ProtoBytes.string(2, bytes("/taskmanager.v1.TaskService/Health"))
         request += [UInt8](repeating: 0, count: 1 << 20).enumerated().map { $0.offset % 2 == 0 ? UInt8(0x2A) : 0 }
-        try await raw.send(bytes: frame(Proto.message(1, request)))
+        try await raw.send(bytes: frame(ProtoBytes.message(1, request)))
         let response = try await raw.nextResponse()
         XCTAssertEqual(response.callID, 0)
         XCTAssertEqual(response.status.code, .resourceExhausted)
@@ -209,28 +209,4 @@ final class StringFieldTests: ServerTestCase {
         XCTAssertEqual(response.callID, id)
         return response
     }
-}
-
-/// Protobuf fields written by hand, with whatever bytes a test needs.
-private enum Proto {
-    static func varint(_ value: UInt64) -> [UInt8] {
-        var value = value
-        var out: [UInt8] = []
-        while value >= 0x80 {
-            out.append(UInt8(value & 0x7F) | 0x80)
-            value >>= 7
-        }
-        out.append(UInt8(value))
-        return out
-    }
-
-    static func varint(_ number: Int, _ value: UInt64) -> [UInt8] {
-        varint(UInt64(number << 3)) + varint(value)
-    }
-
-    static func string(_ number: Int, _ bytes: [UInt8]) -> [UInt8] {
-        varint(UInt64(number << 3 | 2)) + varint(UInt64(bytes.count)) + bytes
-    }
-
-    static func message(_ number: Int, _ bytes: [UInt8]) -> [UInt8] { string(number, bytes) }
 }
