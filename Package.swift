@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "taskmanager",
             dependencies: [
-                "TaskManagerServer", "TaskManagerClient", "TaskManagerCore",
+                "TaskManagerServer", "TaskManagerClient", "TaskManagerCore", "TaskManagerStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -16,6 +16,6 @@ struct TaskManagerCommand: AsyncParsableCommand {
             CreateCommand.self, ClaimCommand.self, ProgressCommand.self, HeartbeatCommand.self, CompleteCommand.self,
             FailCommand.self, CancelCommand.self, GetCommand.self, ListCommand.self, HistoryCommand.self,
             WorkCommand.self,
-            StatsCommand.self, WatchCommand.self, TopCommand.self, KeysCommand.self,
+            StatsCommand.self, WatchCommand.self, TopCommand.self, KeysCommand.self, BackupCommand.self, CheckCommand.self,
         ])
 }

@@ -138,6 +138,52 @@ final class CLITests: XCTestCase {
         try stopServer(server)
     }
 
+    func testBackupWhileTheServerTakesWritesThenCheckAndRestore() throws {
+        let server = try startServer(database: "live.db")
+        try assertSucceeded(cli(server, "types", "register", "report", "--version", "1.0.0"))
+        var acknowledged: [Int64] = []
+        for n in 0..<5 { acknowledged.append(try createTask(server, type: "report", params: #"{"n":\#(n)}"#)) }
+        try assertSucceeded(cli(server, "claim", "--worker", "w1"))
+        try assertSucceeded(cli(server, "complete", "\(acknowledged[0])", "--worker", "w1"))
+
+        // Writes keep coming while the backup runs.
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/bin/sh")
+        writer.arguments = [
+            "-c", "for n in $(seq 5 24); do \"$0\" create report --params \"{\\\"n\\\":$n}\" --server 127.0.0.1:\(server.port) >/dev/null; done",
+            try Self.binary().path,
+        ]
+        try writer.run()
+        let backup = directory.appendingPathComponent("backup.db").path
+        let result = try command(["backup", "--db", directory.appendingPathComponent("live.db").path, "--to", backup])
+        assertSucceeded(result)
+        XCTAssertTrue(result.stdout.contains("to \(backup): schema version"), result.stdout)
+        writer.waitUntilExit()
+        let again = try command(["backup", "--db", directory.appendingPathComponent("live.db").path, "--to", backup])
+        XCTAssertNotEqual(again.status, 0, "a backup never writes over a file")
+
+        let check = try command(["check", backup])
+        assertSucceeded(check)
+        XCTAssertTrue(check.stdout.contains("Integrity:      ok"), check.stdout)
+        XCTAssertTrue(check.stdout.contains("completed:      1"), check.stdout)
+        try stopServer(server)
+
+        // Restore: a server started on the copy has every task acknowledged before the backup began.
+        let restoredPath = directory.appendingPathComponent("restored.db")
+        try FileManager.default.copyItem(atPath: backup, toPath: restoredPath.path)
+        let restored = try startServer(database: "restored.db")
+        for id in acknowledged {
+            let task = try taskJSON(restored, id: id)
+            XCTAssertEqual(task["status"], .string(id == acknowledged[0] ? "completed" : "pending"))
+        }
+        try stopServer(restored)
+
+        let broken = directory.appendingPathComponent("broken.db").path
+        try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: broken))
+        let refused = try command(["check", broken])
+        XCTAssertNotEqual(refused.status, 0, refused.stdout + refused.stderr)
+    }
+
     func testTheREADMEFirstTaskCommandsWorkAsWritten() throws {
         let server = try startServer(database: "readme.db")
         let readme = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
