@@ -26,6 +26,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private struct InFlightCall {
         var task: _Concurrency.Task<Void, Never>
+        /// The method's name and when the call started, for the slow-call log.
+        var method: String
+        var startedNs: UInt64
         var deadline: Scheduled<Void>?
         /// Only streaming calls have one.
         var sink: RawStreamSink?
@@ -60,7 +63,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var startingWaiting = false
 
     /// - Parameter arena: the arena of the channel's event loop, shared by its connections.
-    init(dispatcher: Dispatcher, arena: CArena, maxConcurrentCalls: Int, streamBacklogLimit: Int, logger: Logger) {
+    /// Unary calls slower than this are logged; 0 = none.
+    private let slowCallNs: UInt64
+    /// The client's address, for logs.
+    private var peer = "?"
+    /// Why the server closed the connection, when it did; logged when it closes.
+    private var closeReason: String?
+
+    init(
+        dispatcher: Dispatcher, arena: CArena, maxConcurrentCalls: Int, streamBacklogLimit: Int, slowCallMs: Int = 0,
+        logger: Logger
+    ) {
+        self.slowCallNs = UInt64(max(0, slowCallMs)) * 1_000_000
         self.dispatcher = dispatcher
         self.arena = arena
         self.maxConcurrentCalls = maxConcurrentCalls
@@ -121,7 +135,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
         context.fireChannelReadComplete()
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        peer = context.channel.remoteAddress.map { "\($0)" } ?? "?"
+        logger.info("Connection opened", metadata: ["peer": "\(peer)"])
+        context.fireChannelActive()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        logger.info(
+            "Connection closed",
+            metadata: ["peer": "\(peer)", "reason": "\(closeReason ?? "closed by the client")", "calls_in_flight": "\(inFlight.count)"])
         for call in inFlight.values {
             call.sink?.end()
             call.task.cancel()
@@ -180,12 +203,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
             // Like an oversized frame: say why, say goodbye, and close; calls in flight are abandoned.
             writeConnectionError(.deadlineExceeded, "Read timeout: no more of the frame arrived within \(timedOut.seconds) s")
             write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Read timeout")))
+            closeReason = "read timeout"
             flush()
             context.close(promise: nil)
             return
         }
         guard event is Drain else { return context.fireUserInboundEventTriggered(event) }
         draining = true
+        closeReason = "server shutting down"
         write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Server is shutting down")))
         closeIfDrained()
     }
@@ -195,8 +220,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
             // The body is never read: answer, say goodbye, and close.
             writeConnectionError(.resourceExhausted, tooLarge.description)
             write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Frame too large")))
+            closeReason = "frame too large"
         } else if !(error is ChannelError) {
-            logger.debug("Closing connection after error: \(error)")
+            closeReason = "error: \(error)"
         }
         flush()
         context.close(promise: nil)
@@ -219,15 +245,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let this = NIOLoopBound(self, eventLoop: eventLoop)
         var sink: RawStreamSink?
         let task: _Concurrency.Task<Void, Never>
+        let method: String
         switch dispatcher.start(request, arena: arena) {
         case .answered(let answer):
             return writeAnswer(callID, answer)
-        case .unary(let body):
+        case .unary(let name, let body):
+            method = name
             task = _Concurrency.Task {
                 let answer = await body()
                 eventLoop.execute { this.value.finish(callID, answer) }
             }
-        case .serverStreaming(let body):
+        case .serverStreaming(let name, let body):
+            method = name
             let streamSink = RawStreamSink { item in
                 eventLoop.execute { this.value.streamItem(callID, item) }
             }
@@ -240,7 +269,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         #if DEBUG
         Self.callTasksStarted.add(1, ordering: .relaxed)
         #endif
-        var call = InFlightCall(task: task, deadline: nil, sink: sink)
+        var call = InFlightCall(task: task, method: method, startedNs: NIODeadline.now().uptimeNanoseconds, deadline: nil, sink: sink)
         if request.timeoutMs > 0 {
             call.deadline = eventLoop.scheduleTask(in: .milliseconds(Int64(request.timeoutMs))) {
                 this.value.finish(callID, .status(RPCStatus(code: .deadlineExceeded, message: "Deadline exceeded")))
@@ -268,6 +297,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Ends a call with its one final response; later endings of the same call are ignored.
     private func finish(_ callID: UInt64, _ answer: Dispatcher.Answer, dropBacklog: Bool = false) {
         guard let call = inFlight.removeValue(forKey: callID) else { return }
+        logIfSlow(call, callID, answer)
         call.sink?.end()
         call.deadline?.cancel()
         var abandoned = dropBacklog
@@ -283,6 +313,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if !waiting.isEmpty || readHeld { startWaiting() }
     }
 
+    /// Logs a unary call that took longer than `--slow-call-ms`. Streams and claims, which wait by design, are not.
+    private func logIfSlow(_ call: InFlightCall, _ callID: UInt64, _ answer: Dispatcher.Answer) {
+        guard slowCallNs > 0, call.sink == nil, call.method != "ClaimTask", call.method != "ClaimTasks" else { return }
+        let elapsed = NIODeadline.now().uptimeNanoseconds &- call.startedNs
+        guard elapsed >= slowCallNs else { return }
+        var code = StatusCode.ok
+        if case .status(let status) = answer { code = status.code }
+        logger.warning(
+            "Slow call",
+            metadata: ["method": "\(call.method)", "call_id": "\(callID)", "ms": "\(elapsed / 1_000_000)", "code": "\(code)", "peer": "\(peer)"])
+    }
+
     private func closeIfDrained() {
         if draining && inFlight.isEmpty {
             flush()
@@ -291,6 +333,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func writeConnectionError(_ code: StatusCode, _ message: String) {
+        // Messages name fields and limits, never what the client sent.
+        logger.info("Frame rejected", metadata: ["peer": "\(peer)", "code": "\(code)", "reason": "\(message)"])
         writeAnswer(0, .status(RPCStatus(code: code, message: message)))
     }
 

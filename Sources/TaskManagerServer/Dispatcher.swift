@@ -31,8 +31,9 @@ public struct Dispatcher: Sendable {
     /// A call after `start`: answered, or what is left to run.
     enum Call {
         case answered(Answer)
-        case unary(@Sendable () async -> Answer)
-        case serverStreaming(@Sendable (RawStreamSink) async -> RPCStatus)
+        /// `method` is the method's name, for logs.
+        case unary(method: String, @Sendable () async -> Answer)
+        case serverStreaming(method: String, @Sendable (RawStreamSink) async -> RPCStatus)
     }
 
     /// The final response of a call: its message (status OK), or a status alone (a failure, or the OK that ends
@@ -98,7 +99,7 @@ public struct Dispatcher: Sendable {
                 case .later(let body):
                     let logger = self.logger
                     let name = request.methodName
-                    return .unary {
+                    return .unary(method: method.name) {
                         do {
                             return .message(try await body())
                         } catch {
@@ -110,7 +111,7 @@ public struct Dispatcher: Sendable {
                 let body = try start(request.payload, arena, context)
                 let logger = self.logger
                 let name = request.methodName
-                return .serverStreaming { sink in
+                return .serverStreaming(method: method.name) { sink in
                     do {
                         try await body(sink)
                         return .ok

@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable {
     public var maxConcurrentCallsPerConnection = 1024
     /// Items a stream may queue while its client is not reading; past that the stream ends with RESOURCE_EXHAUSTED.
     public var streamBacklogLimit = 1024
+    /// Unary calls that take longer than this many milliseconds are logged (warning); 0 = none.
+    public var slowCallMs = 200
     /// Unsent answer bytes a connection may hold before the server stops reading its calls (backpressure): reading
     /// resumes once fewer than half of them are left. The answers to the calls already read are still sent.
     public var maxUnsentBytesPerConnection = 64 * 1024

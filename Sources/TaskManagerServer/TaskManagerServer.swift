@@ -95,6 +95,7 @@ public final class TaskManagerServer: Sendable {
         let maxFrameBytes = configuration.maxFrameBytes
         let maxCalls = configuration.maxConcurrentCallsPerConnection
         let backlogLimit = configuration.streamBacklogLimit
+        let slowCallMs = configuration.slowCallMs
         let readTimeoutSeconds = configuration.readTimeoutSeconds
         let maxConnections = configuration.maxConnections
         let refusalLog = RefusalLog(logger: logger)
@@ -126,7 +127,8 @@ public final class TaskManagerServer: Sendable {
                     try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
                     try sync.addHandler(
                         ConnectionHandler(
-                            dispatcher: dispatcher, arena: arenas.arena(for: channel.eventLoop), maxConcurrentCalls: maxCalls, streamBacklogLimit: backlogLimit, logger: logger))
+                            dispatcher: dispatcher, arena: arenas.arena(for: channel.eventLoop), maxConcurrentCalls: maxCalls, streamBacklogLimit: backlogLimit,
+                            slowCallMs: slowCallMs, logger: logger))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: configuration.port).get()

@@ -26,6 +26,8 @@ extension ServeCommand {
         configuration.schemaValidation = !(try noSchemaValidation || Environment.flag("TASKMANAGER_NO_SCHEMA_VALIDATION"))
         configuration.apiKey = apiKey ?? Environment.string("TASKMANAGER_API_KEY")
         configuration.keysFile = keysFile ?? Environment.string("TASKMANAGER_KEYS_FILE")
+        configuration.slowCallMs = try slowCallMs ?? Environment.integer("TASKMANAGER_SLOW_CALL_MS") ?? configuration.slowCallMs
+        guard configuration.slowCallMs >= 0 else { throw ValidationError("Slow call threshold must not be negative") }
         switch (durability ?? Environment.string("TASKMANAGER_DURABILITY") ?? "full").lowercased() {
         case "full": configuration.durability = .full
         case "normal": configuration.durability = .normal

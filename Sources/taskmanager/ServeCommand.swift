@@ -103,9 +103,22 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env TASKMANAGER_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(help: "text or json: one JSON object per line (env TASKMANAGER_LOG_FORMAT; default text).")
+    var logFormat: String?
+
+    @Option(help: "Log calls that take longer than this, in ms; 0 = none (env TASKMANAGER_SLOW_CALL_MS; default 200).")
+    var slowCallMs: Int?
+
     func validate() throws {
         _ = try serverConfiguration()
         _ = try resolvedLogLevel()
+        _ = try resolvedLogFormat()
+    }
+
+    func resolvedLogFormat() throws -> String {
+        let format = (logFormat ?? Environment.string("TASKMANAGER_LOG_FORMAT") ?? "text").lowercased()
+        guard format == "text" || format == "json" else { throw ValidationError("Invalid log format '\(format)': expected text or json") }
+        return format
     }
 
     func resolvedLogLevel() throws -> Logger.Level {
@@ -121,7 +134,13 @@ struct ServeCommand: AsyncParsableCommand {
         TaskManagerServer.installEventLoopsAsGlobalExecutor()
         let configuration = try serverConfiguration()
         let level = try resolvedLogLevel()
+        let json = try resolvedLogFormat() == "json"
         LoggingSystem.bootstrap { label in
+            if json {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

@@ -184,6 +184,23 @@ final class CLITests: XCTestCase {
         XCTAssertNotEqual(refused.status, 0, refused.stdout + refused.stderr)
     }
 
+    func testJSONLogsAreOneObjectPerLine() throws {
+        let server = try startServer(database: "t.db", arguments: ["--log-format", "json"])
+        try assertSucceeded(cli(server, "health"))
+        try stopServer(server)
+        let log = try String(contentsOf: directory.appendingPathComponent("server-0.log"), encoding: .utf8)
+        let lines = log.split(separator: "\n")
+        XCTAssertGreaterThanOrEqual(lines.count, 3, log)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+            XCTAssertNotNil(object?["message"], String(line))
+        }
+        XCTAssertTrue(log.contains(#""message":"Connection opened""#), log)
+        let invalid = try command(["serve", "--log-format", "xml"])
+        XCTAssertNotEqual(invalid.status, 0)
+        XCTAssertTrue(invalid.stderr.contains("Invalid log format 'xml': expected text or json"), invalid.stderr)
+    }
+
     func testTheREADMEFirstTaskCommandsWorkAsWritten() throws {
         let server = try startServer(database: "readme.db")
         let readme = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
@@ -447,7 +464,8 @@ final class CLITests: XCTestCase {
     /// The port of the server's "listening on HOST:PORT" line, if it was logged yet.
     private static func listeningPort(in log: String) -> Int? {
         guard let start = log.range(of: "listening on ")?.upperBound else { return nil }
-        let address = log[start...].prefix { !$0.isWhitespace }
+        // Text logs end the address with a space or a newline, JSON logs with the closing quote.
+        let address = log[start...].prefix { !$0.isWhitespace && $0 != "\"" }
         guard let colon = address.lastIndex(of: ":") else { return nil }
         return Int(address[address.index(after: colon)...])
     }

@@ -79,7 +79,10 @@ final class ConnectionLimitTests: ServerTestCase {
         // still know that the connection ended between frames.
         var frames = ByteBuffer()
         for nonce in 1...500 { frames.writeFrame(RPCClientFrame.ping(RPCPing(nonce: UInt64(nonce)))) }
-        frames.writeFrame(RPCRequest.call(1, "Health", HealthRequest(), metadata: ["padding": String(repeating: "p", count: 200_000)]))
+        // A 200 KB body: an unknown field of the request, which the server ignores.
+        frames.writeFrame(RPCClientFrame.request(RPCRequest(
+            callID: 1, method: "/taskmanager.v1.TaskService/Health",
+            payload: ByteBuffer(bytes: ProtoBytes.string(99, [UInt8](repeating: 0x70, count: 200_000))))))
         frames.writeFrame(RPCClientFrame.ping(RPCPing(nonce: 501)))
         let cut = frames.readableBytes - 3
         try await raw.send(bytes: frames.getSlice(at: 0, length: cut)!)
