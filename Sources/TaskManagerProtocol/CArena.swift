@@ -154,4 +154,16 @@ public final class CArena {
         }
         return (map.count, array)
     }
+
+    /// An array of C strings, as protobuf-c represents `repeated string` fields.
+    func strings(_ strings: [String]) -> (count: Int, pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
+        if strings.isEmpty { return (0, nil) }
+        let array = allocate(MemoryLayout<UnsafeMutablePointer<CChar>?>.stride * strings.count)
+            .bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: strings.count)
+        for (index, text) in strings.enumerated() {
+            // protobuf-c packs every element of a repeated string, the empty one too, so none may be NULL.
+            array[index] = string(text) ?? { let empty = allocate(1).assumingMemoryBound(to: CChar.self); empty.pointee = 0; return empty }()
+        }
+        return (strings.count, array)
+    }
 }

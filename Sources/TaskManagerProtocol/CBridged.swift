@@ -64,6 +64,12 @@ func readBytes(_ data: ProtobufCBinaryData) -> [UInt8] {
     return Array(UnsafeBufferPointer(start: base, count: data.len))
 }
 
+/// Reads a `repeated string` field.
+func readStrings(_ count: Int, _ pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> [String] {
+    guard count > 0, let pointers else { return [] }
+    return (0..<count).map { readString(pointers[$0]) }
+}
+
 /// Reads a `repeated` message field.
 func readMessages<M: CStruct>(_ count: Int, _ pointers: UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?>?) throws -> [M] {
     guard count > 0, let pointers else { return [] }

@@ -19,6 +19,9 @@ public struct ServiceDescription: Sendable, Hashable {
     /// `taskmanager.v1.TaskService`, read from the generated `ProtobufCServiceDescriptor`.
     public static let taskService = ServiceDescription(taskmanager__v1__task_service__descriptor)
 
+    /// `taskmanager.rpc.v1.Reflection`: the descriptors of the served protos.
+    public static let reflection = ServiceDescription(taskmanager__rpc__v1__reflection__descriptor)
+
     init(_ descriptor: ProtobufCServiceDescriptor) {
         // The descriptor is a copy of the C global, but every pointer in it refers to static storage.
         let name = String(cString: descriptor.name)

@@ -66,7 +66,9 @@ public struct Dispatcher: Sendable {
     ) throws {
         var table = HandlerTable(description: description)
         service.register(in: &table)
-        self.methods = MethodTable(try table.build())
+        var reflection = HandlerTable(description: .reflection)
+        ReflectionService().register(in: &reflection)
+        self.methods = MethodTable(try table.build().merging(try reflection.build()) { service, _ in service })
         self.authenticator = authenticator
         self.unauthenticatedPath = Array("/\(description.name)/Health".utf8)
         self.maxFrameBytes = maxFrameBytes

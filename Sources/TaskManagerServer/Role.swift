@@ -1,4 +1,4 @@
-/// What an API key may do. Every role may call Health, which needs no key at all.
+/// What an API key may do. Every role may call Health, which needs no key at all, and Reflection.
 public enum Role: String, Sendable, CaseIterable, Codable {
     /// Runs tasks: claims them, reports progress and heartbeats, completes or fails them, and reads a task.
     case worker
@@ -19,9 +19,10 @@ public enum Role: String, Sendable, CaseIterable, Codable {
         ],
     ]
 
-    /// Whether a key of this role may call `method` (a method name such as `CreateTask`).
+    /// Whether a key of this role may call `method` (a method name such as `CreateTask`). Every role may read the
+    /// served protos' descriptors (`GetFileDescriptorSet`).
     public func allows(_ method: String) -> Bool {
-        self == .admin || method == "Health" || Self.methods[self, default: []].contains(method)
+        self == .admin || method == "Health" || method == "GetFileDescriptorSet" || Self.methods[self, default: []].contains(method)
     }
 }
 
