@@ -36,6 +36,9 @@ clean:
 # every unpacked protobuf-c message must be freed on every path.
 sanitize: setup
 	$(SWIFT) build --scratch-path .build-asan --sanitize=address --build-tests
-	# Leaks inside XCTest and Foundation (Process, String(contentsOf:)) are theirs, not ours.
-	printf 'leak:libXCTest.so\nleak:libFoundation.so\nleak:libFoundationEssentials.so\n' > .build-asan/lsan.supp
+	# Leaks inside XCTest and Foundation (Process, String(contentsOf:)) are theirs, not ours. The Swift runtime
+	# keeps a weak reference's side table behind a tagged pointer in the object's reference count, which
+	# LeakSanitizer cannot follow: an object with weak references still alive at exit (the `taskmanager serve`
+	# processes of the CLI tests inherit these options) shows its side table as leaked.
+	printf 'leak:libXCTest.so\nleak:libFoundation.so\nleak:libFoundationEssentials.so\nleak:formWeakReference\n' > .build-asan/lsan.supp
 	LSAN_OPTIONS=suppressions=$(CURDIR)/.build-asan/lsan.supp .build-asan/debug/TaskManagerPackageTests.xctest

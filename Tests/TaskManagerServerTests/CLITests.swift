@@ -369,6 +369,7 @@ final class CLITests: XCTestCase {
     private struct Server {
         var process: Process
         var port: Int
+        var log: URL
     }
 
     private struct CLIResult {
@@ -393,7 +394,7 @@ final class CLITests: XCTestCase {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if let port = Self.listeningPort(in: text) { return Server(process: process, port: port) }
+            if let port = Self.listeningPort(in: text) { return Server(process: process, port: port, log: log) }
             if !process.isRunning { throw CLIError("taskmanager serve exited with \(process.terminationStatus):\n\(text)") }
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -406,8 +407,9 @@ final class CLITests: XCTestCase {
         guard Self.wait(for: server.process, seconds: 5) else {
             throw CLIError("taskmanager serve did not exit within 5 s of SIGTERM")
         }
-        XCTAssertEqual(server.process.terminationReason, .exit, file: file, line: line)
-        XCTAssertEqual(server.process.terminationStatus, 0, file: file, line: line)
+        let log = (try? String(contentsOf: server.log, encoding: .utf8)) ?? ""
+        XCTAssertEqual(server.process.terminationReason, .exit, log, file: file, line: line)
+        XCTAssertEqual(server.process.terminationStatus, 0, log, file: file, line: line)
     }
 
     /// Runs one client command against `server` and returns its exit status and output.
