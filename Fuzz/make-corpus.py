@@ -138,6 +138,8 @@ JSON_TEXTS = [
     r'"\"\\\/\b\f\n\r\t"', r'"\u00e9\u4e2d\ud83d\ude00"', '"ünïcode ✓ 😀"', '[]', '{}', '[1,[2,[3,[4]]]]',
     '{"message":"hello"}', '{"a":1,"a":2}', '{"seconds":3,"steps":10}', ' \t\r\n[ 1 , 2 ] \n',
     '{"nested":{"list":[{"k":null},{"k":[true,false]}],"n":-0.0}}', '[' * 40 + ']' * 40,
+    # The same key in two Unicode normalizations (precomposed, decomposed, escaped), in objects of their own.
+    '{"caf\u00e9":1}', '{"cafe\u0301":2}', r'{"cafe\u0301":3,"Å":[]}',
 ]
 
 SCHEMAS = [json.dumps(entry["param_schema"]) for entry in
