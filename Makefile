@@ -28,7 +28,7 @@ test: setup
 # seed corpus; fails on any crash, leak or timeout. `make test` runs them for CI_FUZZ_SECONDS each.
 # See docs/security.md#fuzzing.
 FUZZ_SECONDS ?= 30
-CI_FUZZ_SECONDS ?= 20
+CI_FUZZ_SECONDS ?= 15
 fuzz: setup
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz
 
