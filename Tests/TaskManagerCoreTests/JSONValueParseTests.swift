@@ -57,8 +57,8 @@ final class JSONValueParseTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(#"{"a":1,"a":2}"#), .object(["a": .integer(2)]))
     }
 
-    // Found by fuzz-json: Swift's String == ignores Unicode normalization, so these two keys became one and the
-    // first spelling was kept with the last value, a key the client sent silently lost.
+    // Found while writing fuzz-json's key check: Swift's String == ignores Unicode normalization, so these two keys
+    // became one, the first spelling with the last value, and a key the client sent was silently lost.
     func testKeysThatDifferOnlyInUnicodeNormalizationAreRefused() {
         let text = "{\"caf\u{E9}\":1,\"cafe\u{301}\":2}"
         XCTAssertThrowsError(try JSONValue.parse(text)) { error in
