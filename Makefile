@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: setup build run test check-generated generate clean sanitize
+.PHONY: setup build run test check-generated generate clean sanitize fuzz
 
 setup:
 	@bash scripts/setup
@@ -20,8 +20,17 @@ test: setup
 	bash scripts/check-generated
 	$(SWIFT) build
 	$(SWIFT) test --disable-swift-testing
+	$(MAKE) fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
 	$(MAKE) -C clients/c
 	/usr/bin/python3 -m pytest clients/tests -q -p no:cacheprovider
+
+# libFuzzer targets (Fuzz/, built into .build-fuzz with -sanitize=fuzzer,address), each run for FUZZ_SECONDS from its
+# seed corpus; fails on any crash, leak or timeout. `make test` runs them for CI_FUZZ_SECONDS each.
+# See docs/security.md#fuzzing.
+FUZZ_SECONDS ?= 30
+CI_FUZZ_SECONDS ?= 15
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz
 
 generate:
 	bash scripts/generate
@@ -30,7 +39,7 @@ check-generated:
 	bash scripts/check-generated
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
 
 # The Swift tests again under AddressSanitizer with LeakSanitizer (a separate build in .build-asan; slow, not in CI):
 # every unpacked protobuf-c message must be freed on every path.

@@ -8,6 +8,9 @@ let package = Package(
         .executable(name: "taskmanager", targets: ["taskmanager"]),
         .library(name: "TaskManagerClient", targets: ["TaskManagerClient"]),
         .library(name: "TaskManagerServer", targets: ["TaskManagerServer"]),
+        // For the fuzz targets in Fuzz/, which test these modules from outside the package.
+        .library(name: "TaskManagerProtocol", targets: ["TaskManagerProtocol"]),
+        .library(name: "TaskManagerCore", targets: ["TaskManagerCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

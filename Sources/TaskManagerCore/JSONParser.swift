@@ -53,7 +53,15 @@ struct JSONParser {
         repeat {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw error("Expected a string key") }
+            let keyOffset = index
             let key = try parseString()
+            // A dictionary takes canonically equivalent strings ("é" precomposed and decomposed) for one key, which
+            // would drop one of two keys that JSON tells apart: refuse rather than change what was sent.
+            if let existing = members.index(forKey: key),
+                !members[existing].key.unicodeScalars.elementsEqual(key.unicodeScalars)
+            {
+                throw error("Object keys that differ only in Unicode normalization", at: keyOffset)
+            }
             skipWhitespace()
             guard consume(UInt8(ascii: ":")) else { throw error("Expected ':'") }
             skipWhitespace()

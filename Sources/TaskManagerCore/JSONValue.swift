@@ -34,7 +34,8 @@ public enum JSONValue: Hashable, Sendable {
     /// A number with a fraction or exponent, or outside the `Int64` range, becomes `.number`. A repeated object key
     /// keeps its last value, as PHP's `json_decode` does.
     /// - Throws: `JSONValue.ParseError` when the text is not exactly one JSON value, a number overflows a `Double`,
-    ///   a `\u` escape is an unpaired surrogate, or nesting is deeper than 512.
+    ///   a `\u` escape is an unpaired surrogate, nesting is deeper than 512, or two keys of one object differ only in
+    ///   Unicode normalization (a Swift dictionary could keep only one of them).
     public static func parse(_ text: String) throws -> JSONValue {
         var parser = JSONParser(Array(text.utf8))
         return try parser.parseDocument()

@@ -57,6 +57,23 @@ final class JSONValueParseTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(#"{"a":1,"a":2}"#), .object(["a": .integer(2)]))
     }
 
+    // Found while writing fuzz-json's key check: Swift's String == ignores Unicode normalization, so these two keys
+    // became one, the first spelling with the last value, and a key the client sent was silently lost.
+    func testKeysThatDifferOnlyInUnicodeNormalizationAreRefused() {
+        let text = "{\"caf\u{E9}\":1,\"cafe\u{301}\":2}"
+        XCTAssertThrowsError(try JSONValue.parse(text)) { error in
+            XCTAssertEqual(
+                error as? JSONValue.ParseError,
+                JSONValue.ParseError("Object keys that differ only in Unicode normalization", offset: 11))
+        }
+        XCTAssertThrowsError(try JSONValue.parse(#"{"cafe\u0301":1,"caf\u00e9":2}"#))
+    }
+
+    func testAKeyIsKeptAsWritten() throws {
+        let decomposed = try JSONValue.parse("{\"cafe\u{301}\":1}")
+        XCTAssertEqual(Array(decomposed.canonicalText.utf8), Array("{\"cafe\u{301}\":1}".utf8))
+    }
+
     func testInvalidJSONThrows() {
         let invalid = [
             "", " ", "{", "[1,]", #"{"a":1,}"#, "{a:1}", "'x'", "01", "1.", ".5", "-", "+1", "1e", "tru", "nul",
