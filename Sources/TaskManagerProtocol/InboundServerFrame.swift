@@ -51,10 +51,15 @@ public struct InboundResponse {
         return UnsafeRawBufferPointer(start: payload.data, count: payload.len)
     }
 
+    /// The response's metadata (such as `retry-after-ms`); empty for almost every response.
+    public var metadata: [String: String] {
+        readMap(response.pointee.n_metadata, response.pointee.metadata) { ($0.key, $0.value) }
+    }
+
     /// A copy that outlives the arena.
     public var copy: RPCResponse {
         var bytes = ByteBuffer()
         bytes.writeBytes(payload)
-        return RPCResponse(callID: callID, status: status, payload: bytes, endOfStream: endOfStream)
+        return RPCResponse(callID: callID, status: status, payload: bytes, endOfStream: endOfStream, metadata: metadata)
     }
 }

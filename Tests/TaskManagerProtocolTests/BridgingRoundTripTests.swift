@@ -163,6 +163,21 @@ final class BridgingRoundTripTests: XCTestCase {
         assertRoundTrip(RPCStatus(code: StatusCode(rawValue: 99), message: "future code"))
     }
 
+    /// Found by fuzz-envelope: the client's in-place reading of a response dropped its metadata.
+    func testTheClientsReadingOfAResponseKeepsItsMetadata() throws {
+        let response = RPCResponse(
+            callID: 4, status: RPCStatus(code: .resourceExhausted, message: "slow down"), endOfStream: true,
+            metadata: ["retry-after-ms": "250"])
+        let bytes = RPCServerFrame.response(response).wireBytes()
+        let arena = CArena()
+        try arena.withScope {
+            let frame = try bytes.withUnsafeReadableBytes { try InboundServerFrame($0, arena: arena) }
+            guard case .response(let inbound) = frame else { return XCTFail("expected a response") }
+            XCTAssertEqual(inbound.metadata, ["retry-after-ms": "250"])
+            XCTAssertEqual(inbound.copy, response)
+        }
+    }
+
     func testBytesMatchTheProtobufEncoding() {
         // RPCClientFrame{ ping (field 3, length-delimited) { nonce (field 1, varint) = 1 } }
         XCTAssertEqual(Array(RPCClientFrame.ping(RPCPing(nonce: 1)).wireBytes().readableBytesView), [0x1A, 0x02, 0x08, 0x01])
