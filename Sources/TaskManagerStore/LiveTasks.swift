@@ -14,8 +14,8 @@ struct LiveTasks: Sendable {
     private var queues: [Int64: TypeQueue] = [:]
     /// Every task type, by id.
     private(set) var types: [Int64: LiveType] = [:]
-    /// Type ids by name.
-    private(set) var typeIDs: [String: Int64] = [:]
+    /// Type ids by name, byte for byte (see `ExactText`).
+    private(set) var typeIDs: [ExactText: Int64] = [:]
     /// Set by every change to a task; the store clears it before each write job, so that a job that failed after
     /// changing the memory is known and the memory is read again from the database.
     var changed = false
@@ -25,7 +25,7 @@ struct LiveTasks: Sendable {
     /// Builds the memory of `tasks` (pending and claimed) and `claims` at once, with heapified queues.
     init(types: [Int64: LiveType], tasks: [Int64: LiveTask], claims: [Int64: LiveClaim], nowMs: Int64) {
         self.types = types
-        typeIDs = Dictionary(types.map { ($0.value.name, $0.key) }, uniquingKeysWith: { first, _ in first })
+        typeIDs = Dictionary(types.map { (ExactText($0.value.name), $0.key) }, uniquingKeysWith: { first, _ in first })
         self.tasks = tasks
         self.claims = claims
         var ready: [Int64: [ReadyEntry]] = [:]
@@ -54,9 +54,9 @@ struct LiveTasks: Sendable {
     mutating func setType(_ type: TaskType) {
         var type = type
         type.usageCount = 0
-        if let old = types[type.id], old.name != type.name { typeIDs[old.name] = nil }
+        if let old = types[type.id], ExactText(old.name) != ExactText(type.name) { typeIDs[ExactText(old.name)] = nil }
         types[type.id] = LiveType(type: type)
-        typeIDs[type.name] = type.id
+        typeIDs[ExactText(type.name)] = type.id
     }
 
     /// Adds a new pending task (its `queueTicket` is set here).

@@ -37,7 +37,7 @@ extension SQLiteTaskStore {
     public func taskType(named name: String, includingUsage: Bool) async throws -> TaskType? {
         // Without its usage count (which reads every task of the type) a type is all in memory.
         guard includingUsage else {
-            return live.withLock { live in live.typeIDs[name].flatMap { live.types[$0]?.type } }
+            return live.withLock { live in live.typeIDs[ExactText(name)].flatMap { live.types[$0]?.type } }
         }
         return try await read { db in try TaskTypeRow.fetch(name: name, includingUsage: true, in: db) }
     }

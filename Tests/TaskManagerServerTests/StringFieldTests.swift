@@ -76,6 +76,28 @@ final class StringFieldTests: ServerTestCase {
         XCTAssertEqual(task.paramsJSON, #"{"t":"\#(text)"}"#)
     }
 
+    /// Names are compared byte for byte, as SQLite compares them: "café" precomposed and decomposed are two types
+    /// (Swift's `String ==` would make them one, and a task of one would go to the other).
+    func testTypeNamesThatDifferOnlyInUnicodeNormalizationAreTwoTypes() async throws {
+        let precomposed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        let first = try await client.registerTaskType(RegisterTaskTypeRequest(name: precomposed, version: "1", paramSchemaJSON: #"{"type":"object"}"#))
+        let second = try await client.registerTaskType(RegisterTaskTypeRequest(name: decomposed, version: "2", paramSchemaJSON: #"{"type":"object"}"#))
+        XCTAssertEqual(first.created, true)
+        XCTAssertEqual(second.created, true, "a second type, not an update of the first")
+        let one = try XCTUnwrap(first.taskType)
+        let two = try XCTUnwrap(second.taskType)
+        XCTAssertNotEqual(one.id, two.id)
+        let ofOne = try await client.createTask(CreateTaskRequest(type: precomposed, paramsJSON: "{}"))
+        let ofTwo = try await client.createTask(CreateTaskRequest(type: decomposed, paramsJSON: "{}"))
+        XCTAssertEqual(ofOne.task?.typeID, one.id)
+        XCTAssertEqual(ofTwo.task?.typeID, two.id)
+        let readTwo = try await client.getTaskType(name: decomposed)
+        let readOne = try await client.getTaskType(name: precomposed)
+        XCTAssertEqual(readTwo.version, "2")
+        XCTAssertEqual(readOne.version, "1")
+    }
+
     func testWorkerIDsWithANulByteCannotActOnAnotherWorkersTask() async throws {
         try await registerType()
         let task = try await createTask()
