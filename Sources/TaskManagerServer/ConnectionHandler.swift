@@ -54,6 +54,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var reading = false
     /// A read the channel asked for while it was not writable: issued once it is writable again.
     private var readHeld = false
+    /// The verified client certificate (mutual TLS), known once the handshake completed, before any call is read.
+    private var peer: PeerIdentity?
 
     /// - Parameter arena: the arena of the channel's event loop, shared by its connections.
     init(dispatcher: Dispatcher, arena: CArena, maxConcurrentCalls: Int, streamBacklogLimit: Int, logger: Logger) {
@@ -154,6 +156,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
+        if let identified = event as? TLSHandshakeHandler.PeerIdentified {
+            peer = identified.identity
+            return
+        }
         guard event is Drain else { return context.fireUserInboundEventTriggered(event) }
         draining = true
         write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Server is shutting down")))
@@ -163,7 +169,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let tooLarge = error as? FrameTooLargeError {
             // The body is never read: answer, say goodbye, and close.
-            writeConnectionError(.resourceExhausted, tooLarge.description)
+            if tooLarge.looksLikeTLS {
+                // A TLS client's ClientHello read as a length: say what is wrong instead of "frame too large".
+                writeConnectionError(.unavailable, "This server does not serve TLS")
+            } else {
+                writeConnectionError(.resourceExhausted, tooLarge.description)
+            }
             write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Frame too large")))
         } else if !(error is ChannelError) {
             logger.debug("Closing connection after error: \(error)")
@@ -192,7 +203,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let this = NIOLoopBound(self, eventLoop: eventLoop)
         var sink: RawStreamSink?
         let task: _Concurrency.Task<Void, Never>
-        switch dispatcher.start(request, arena: arena) {
+        switch dispatcher.start(request, arena: arena, peer: peer) {
         case .answered(let answer):
             return writeAnswer(callID, answer)
         case .unary(let body):
