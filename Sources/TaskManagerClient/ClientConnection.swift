@@ -1,6 +1,8 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
+import NIOTLS
 import TaskManagerCore
 import TaskManagerProtocol
 
@@ -40,18 +42,37 @@ final class ClientConnection: Sendable {
         loopSide = NIOLoopBound(LoopSide(buffer: channel.allocator.buffer(capacity: 1024)), eventLoop: channel.eventLoop)
     }
 
-    static func connect(host: String, port: Int, maxFrameBytes: Int) async throws -> ClientConnection {
+    /// Opens a connection; with `tls`, it is returned once the TLS handshake completed (and the server's
+    /// certificate was verified).
+    static func connect(host: String, port: Int, maxFrameBytes: Int, tls: ClientTLS? = nil) async throws -> ClientConnection {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port).get()
-        return try await channel.eventLoop.submit {
+        let (connection, handshake) = try await channel.eventLoop.submit {
             let connection = ClientConnection(channel: channel)
             let sync = channel.pipeline.syncOperations
+            var handshake: EventLoopFuture<Void>?
+            if let tls {
+                let waiter = HandshakeWaiter(promise: channel.eventLoop.makePromise(), timeout: Self.handshakeTimeout)
+                handshake = waiter.promise.futureResult
+                try sync.addHandler(NIOSSLClientHandler(context: tls.context, serverHostname: tls.hostname(for: host)))
+                try sync.addHandler(waiter)
+            }
             try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))
             try sync.addHandler(ClientFrameHandler(connection: connection, arena: connection.loopSide.value.arena))
-            return connection
+            return (connection, handshake)
         }.get()
+        do {
+            try await handshake?.get()
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+        return connection
     }
+
+    /// The longest a TLS handshake may take.
+    static let handshakeTimeout = TimeAmount.seconds(10)
 
     /// Sends one request and waits for its final response, decoded as `Response`; a status other than OK is
     /// thrown as `TaskManagerError`. Cancelling the calling task sends `Cancel`.
@@ -205,9 +226,11 @@ final class ClientConnection: Sendable {
         }
     }
 
-    func closed() {
+    /// - Parameter cause: the error that closed the connection (a TLS alert from the server, say), if any.
+    func closed(cause: (any Error)? = nil) {
+        let message = cause.map { "Connection closed: \(TLSErrorText.describe($0))" } ?? "Connection closed"
         let (calls, pings, streams) = state.withLockedValue { state in
-            if state.unusable == nil { state.unusable = TaskManagerError(.unavailable, "Connection closed") }
+            if state.unusable == nil { state.unusable = TaskManagerError(.unavailable, message) }
             defer {
                 state.calls.removeAll()
                 state.pings.removeAll()
@@ -215,7 +238,7 @@ final class ClientConnection: Sendable {
             }
             return (Array(state.calls.values), Array(state.pings.values), Array(state.streams.values))
         }
-        let error = TaskManagerError(.unavailable, "Connection closed")
+        let error = TaskManagerError(.unavailable, message)
         calls.forEach { $0(.failure(error)) }
         pings.forEach { $0.resume(throwing: error) }
         streams.forEach { $0.finish(throwing: error) }
@@ -228,6 +251,8 @@ private final class ClientFrameHandler: ChannelInboundHandler {
 
     private let connection: ClientConnection
     private let arena: CArena
+    /// The error that made this handler close the channel.
+    private var cause: (any Error)?
 
     init(connection: ClientConnection, arena: CArena) {
         self.connection = connection
@@ -249,12 +274,23 @@ private final class ClientFrameHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        connection.closed()
+        connection.closed(cause: cause)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if cause == nil, !(error is ChannelError) {
+            if let tooLarge = error as? FrameTooLargeError, tooLarge.looksLikeTLS {
+                cause = PlaintextToTLS()
+            } else {
+                cause = error
+            }
+        }
         context.close(promise: nil)
+    }
+
+    private struct PlaintextToTLS: Error, CustomStringConvertible {
+        var description: String { "the server speaks TLS: connect with TLS" }
     }
 }
 
@@ -270,5 +306,57 @@ private final class LoopSide {
 
     init(buffer: ByteBuffer) {
         self.buffer = buffer
+    }
+}
+
+/// Completes its promise when the TLS handshake completes, and fails it with UNAVAILABLE when the handshake fails,
+/// the connection closes first, or the timeout passes (the channel is then closed).
+private final class HandshakeWaiter: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    let promise: EventLoopPromise<Void>
+    private let timeout: TimeAmount
+    private var timer: Scheduled<Void>?
+    private var done = false
+
+    init(promise: EventLoopPromise<Void>, timeout: TimeAmount) {
+        self.promise = promise
+        self.timeout = timeout
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let channel = context.channel
+        let timeout = self.timeout
+        // The timer runs on the channel's event loop, like every other method of this handler.
+        let waiter = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: timeout) {
+            waiter.value.finish(.failure(TaskManagerError(.unavailable, "TLS handshake not completed within \(timeout.nanoseconds / 1_000_000_000) s")))
+            channel.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event { finish(.success(())) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        var reason = TLSErrorText.describe(error)
+        if reason == "WRONG_VERSION_NUMBER" { reason += " (does the server serve TLS?)" }
+        finish(.failure(TaskManagerError(.unavailable, "TLS handshake failed: \(reason)")))
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finish(.failure(TaskManagerError(.unavailable, "Connection closed during the TLS handshake")))
+        context.fireChannelInactive()
+    }
+
+    private func finish(_ result: Result<Void, any Error>) {
+        guard !done else { return }
+        done = true
+        timer?.cancel()
+        promise.completeWith(result)
     }
 }

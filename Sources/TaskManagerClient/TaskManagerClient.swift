@@ -28,11 +28,15 @@ public final class TaskManagerClient: Sendable {
     private let maxFrameBytes: Int
     private let slot: Mutex<Slot>
     private let apiKey: String?
+    private let tls: ClientTLS?
     /// Deadline sent with every call, in milliseconds; 0 = none.
     public let timeoutMs: UInt32
 
-    private init(connection: ClientConnection, host: String, port: Int, maxFrameBytes: Int, apiKey: String?, timeoutMs: UInt32) {
+    private init(
+        connection: ClientConnection, host: String, port: Int, maxFrameBytes: Int, apiKey: String?, timeoutMs: UInt32, tls: ClientTLS?
+    ) {
         slot = Mutex(Slot(connection: connection))
+        self.tls = tls
         self.host = host
         self.port = port
         self.maxFrameBytes = maxFrameBytes
@@ -45,18 +49,24 @@ public final class TaskManagerClient: Sendable {
     /// - Parameters:
     ///   - apiKey: sent as metadata `x-api-key` with every call.
     ///   - timeoutMs: deadline of every call; 0 = none.
-    /// - Throws: `TaskManagerError` UNAVAILABLE when the server cannot be reached.
+    ///   - tls: talk TLS, verifying the server's certificate (and reconnect with TLS too); nil = plaintext.
+    /// - Throws: `TaskManagerError` UNAVAILABLE when the server cannot be reached or the TLS handshake fails,
+    ///   INVALID_ARGUMENT when a TLS file cannot be used.
     public static func connect(
-        host: String, port: Int, apiKey: String? = nil, timeoutMs: UInt32 = 0, maxFrameBytes: Int = FrameDecoder.defaultMaxFrameBytes
+        host: String, port: Int, apiKey: String? = nil, timeoutMs: UInt32 = 0, maxFrameBytes: Int = FrameDecoder.defaultMaxFrameBytes,
+        tls: TLSOptions? = nil
     ) async throws -> TaskManagerClient {
-        let connection = try await open(host: host, port: port, maxFrameBytes: maxFrameBytes)
+        let tls = try tls.map { try ClientTLS($0) }
+        let connection = try await open(host: host, port: port, maxFrameBytes: maxFrameBytes, tls: tls)
         return TaskManagerClient(
-            connection: connection, host: host, port: port, maxFrameBytes: maxFrameBytes, apiKey: apiKey, timeoutMs: timeoutMs)
+            connection: connection, host: host, port: port, maxFrameBytes: maxFrameBytes, apiKey: apiKey, timeoutMs: timeoutMs, tls: tls)
     }
 
-    private static func open(host: String, port: Int, maxFrameBytes: Int) async throws -> ClientConnection {
+    private static func open(host: String, port: Int, maxFrameBytes: Int, tls: ClientTLS?) async throws -> ClientConnection {
         do {
-            return try await ClientConnection.connect(host: host, port: port, maxFrameBytes: maxFrameBytes)
+            return try await ClientConnection.connect(host: host, port: port, maxFrameBytes: maxFrameBytes, tls: tls)
+        } catch let error as TaskManagerError {
+            throw TaskManagerError(error.code, "Cannot connect to \(host):\(port): \(error.message)")
         } catch let error as NIOConnectionError {
             // NIO's description lists every address tried with debug detail; the first cause is what people need.
             let cause = error.connectionErrors.first.map { "\($0.error)" } ?? "\(error)"
@@ -67,9 +77,11 @@ public final class TaskManagerClient: Sendable {
     }
 
     /// Connects to an address written `host:port` (or `[v6]:port`); the port defaults to 7411.
-    public static func connect(server: String, apiKey: String? = nil, timeoutMs: UInt32 = 0) async throws -> TaskManagerClient {
+    public static func connect(
+        server: String, apiKey: String? = nil, timeoutMs: UInt32 = 0, tls: TLSOptions? = nil
+    ) async throws -> TaskManagerClient {
         let (host, port) = try ServerAddress.parse(server)
-        return try await connect(host: host, port: port, apiKey: apiKey, timeoutMs: timeoutMs)
+        return try await connect(host: host, port: port, apiKey: apiKey, timeoutMs: timeoutMs, tls: tls)
     }
 
     /// Closes the connection; calls in flight fail with UNAVAILABLE, and so do later calls.
@@ -98,9 +110,9 @@ public final class TaskManagerClient: Sendable {
             if slot.closed { throw TaskManagerError(.unavailable, "Client is closed") }
             if slot.connection.isUsable { return (slot.connection, nil) }
             if let reconnecting = slot.reconnecting { return (nil, reconnecting) }
-            let (host, port, maxFrameBytes) = (host, port, maxFrameBytes)
+            let (host, port, maxFrameBytes, tls) = (host, port, maxFrameBytes, tls)
             let reconnecting = _Concurrency.Task {
-                try await Self.open(host: host, port: port, maxFrameBytes: maxFrameBytes)
+                try await Self.open(host: host, port: port, maxFrameBytes: maxFrameBytes, tls: tls)
             }
             slot.reconnecting = reconnecting
             return (nil, reconnecting)

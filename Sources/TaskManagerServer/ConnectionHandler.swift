@@ -61,12 +61,14 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// stop meanwhile, so this holds at most what one read delivered.
     private var waiting = CircularBuffer<ByteBuffer>()
     private var startingWaiting = false
+    /// The verified client certificate (mutual TLS), known once the handshake completed, before any call is read.
+    private var peer: PeerIdentity?
 
     /// - Parameter arena: the arena of the channel's event loop, shared by its connections.
     /// Unary calls slower than this are logged; 0 = none.
     private let slowCallNs: UInt64
     /// The client's address, for logs.
-    private var peer = "?"
+    private var peerAddress = "?"
     /// Why the server closed the connection, when it did; logged when it closes.
     private var closeReason: String?
 
@@ -136,15 +138,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        peer = context.channel.remoteAddress.map { "\($0)" } ?? "?"
-        logger.info("Connection opened", metadata: ["peer": "\(peer)"])
+        peerAddress = context.channel.remoteAddress.map { "\($0)" } ?? "?"
+        logger.info("Connection opened", metadata: ["peer": "\(peerAddress)"])
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         logger.info(
             "Connection closed",
-            metadata: ["peer": "\(peer)", "reason": "\(closeReason ?? "closed by the client")", "calls_in_flight": "\(inFlight.count)"])
+            metadata: ["peer": "\(peerAddress)", "reason": "\(closeReason ?? "closed by the client")", "calls_in_flight": "\(inFlight.count)"])
         for call in inFlight.values {
             call.sink?.end()
             call.task.cancel()
@@ -208,6 +210,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
+        if let identified = event as? TLSHandshakeHandler.PeerIdentified {
+            peer = identified.identity
+            return
+        }
         guard event is Drain else { return context.fireUserInboundEventTriggered(event) }
         draining = true
         closeReason = "server shutting down"
@@ -218,7 +224,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let tooLarge = error as? FrameTooLargeError {
             // The body is never read: answer, say goodbye, and close.
-            writeConnectionError(.resourceExhausted, tooLarge.description)
+            if tooLarge.looksLikeTLS {
+                // A TLS client's ClientHello read as a length: say what is wrong instead of "frame too large".
+                writeConnectionError(.unavailable, "This server does not serve TLS")
+            } else {
+                writeConnectionError(.resourceExhausted, tooLarge.description)
+            }
             write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Frame too large")))
             closeReason = "frame too large"
         } else if !(error is ChannelError) {
@@ -246,7 +257,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var sink: RawStreamSink?
         let task: _Concurrency.Task<Void, Never>
         let method: String
-        switch dispatcher.start(request, arena: arena) {
+        switch dispatcher.start(request, arena: arena, peer: peer) {
         case .answered(let answer):
             return writeAnswer(callID, answer)
         case .unary(let name, let body):
@@ -322,7 +333,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         if case .status(let status) = answer { code = status.code }
         logger.warning(
             "Slow call",
-            metadata: ["method": "\(call.method)", "call_id": "\(callID)", "ms": "\(elapsed / 1_000_000)", "code": "\(code)", "peer": "\(peer)"])
+            metadata: ["method": "\(call.method)", "call_id": "\(callID)", "ms": "\(elapsed / 1_000_000)", "code": "\(code)", "peer": "\(peerAddress)"])
     }
 
     private func closeIfDrained() {
@@ -334,7 +345,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func writeConnectionError(_ code: StatusCode, _ message: String) {
         // Messages name fields and limits, never what the client sent.
-        logger.info("Frame rejected", metadata: ["peer": "\(peer)", "code": "\(code)", "reason": "\(message)"])
+        logger.info("Frame rejected", metadata: ["peer": "\(peerAddress)", "code": "\(code)", "reason": "\(message)"])
         writeAnswer(0, .status(RPCStatus(code: code, message: message)))
     }
 

@@ -77,7 +77,9 @@ public struct Dispatcher: Sendable {
 
     /// Decodes the request of one call and runs as much of it as needs no waiting. `arena` holds the request and
     /// must stay in scope until this returns; what is left to run owns copies of everything it needs.
-    func start(_ request: InboundRequest, arena: CArena) -> Call {
+    ///
+    /// - Parameter peer: the verified client certificate of the connection, if any.
+    func start(_ request: InboundRequest, arena: CArena, peer: PeerIdentity? = nil) -> Call {
         do {
             let path = request.method
             // Authentication comes before the method lookup, so unknown methods reveal nothing to strangers.
@@ -92,7 +94,7 @@ public struct Dispatcher: Sendable {
                 throw TaskManagerError(
                     .permissionDenied, "API key \"\(caller.name)\" (role \(caller.role.rawValue)) may not call \(method.name)")
             }
-            let context = CallContext(callID: request.callID, metadata: request.metadata, caller: caller)
+            let context = CallContext(callID: request.callID, metadata: request.metadata, caller: caller, peer: peer)
             switch method.handler {
             case .unary(let start):
                 switch try start(request.payload, arena, context) {

@@ -3,7 +3,9 @@ import TaskManagerStore
 
 /// Everything `taskmanager serve` can be told, with the documented defaults.
 public struct ServerConfiguration: Sendable {
-    /// Address to bind. Without an API key only loopback addresses are bound unless `allowUnauthenticatedRemote`.
+    /// Address to bind. A non-loopback address is bound only with authentication (an API key, a keys file or
+    /// client certificates) or `allowUnauthenticatedRemote`, and with TLS or `allowPlaintextRemote`; otherwise
+    /// 127.0.0.1 is bound instead (see `TaskManagerServer.bindAddress`).
     public var host = "127.0.0.1"
     /// TCP port; 0 picks a free one (read it back from `TaskManagerServer.port`).
     public var port = 7411
@@ -59,6 +61,10 @@ public struct ServerConfiguration: Sendable {
     public var socketSendBufferBytes = 0
     /// Bind a non-loopback address even without an API key.
     public var allowUnauthenticatedRemote = false
+    /// TLS on the port (and mutual TLS with a client CA); nil = plaintext.
+    public var tls: ServerTLS?
+    /// Bind a non-loopback address even without TLS (calls and API keys then cross the network in clear text).
+    public var allowPlaintextRemote = false
     /// Seconds a graceful shutdown waits for calls in flight.
     public var shutdownGraceSeconds = 10
 

@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 import TaskManagerCore
 import TaskManagerProtocol
 import TaskManagerStore
@@ -85,11 +86,13 @@ public final class TaskManagerServer: Sendable {
         options.schemaValidation = configuration.schemaValidation
         options.retryBackoff = RetryBackoff(baseMs: Int64(configuration.retryBackoffBaseMs), capMs: Int64(configuration.retryBackoffCapMs))
         options.jitter = configuration.retryJitter
+        options.requireWorkerIdentity = configuration.tls?.isMutual == true && configuration.tls?.requireWorkerIdentity == true
         let service = TaskService(store: store, options: options, clock: clock)
         let authenticator = try APIKeyAuthenticator(apiKey: configuration.apiKey, keysPath: configuration.keysFile)
         let dispatcher = try Dispatcher(
             service: service, authenticator: authenticator, maxFrameBytes: configuration.maxFrameBytes, logger: logger)
 
+        let tlsContext = try configuration.tls?.makeContext()
         let host = bindAddress(configuration, logger: logger)
         let connections = ConnectionRegistry()
         let maxFrameBytes = configuration.maxFrameBytes
@@ -114,6 +117,16 @@ public final class TaskManagerServer: Sendable {
         let arenas = LoopArenas()
         bootstrap = bootstrap
             .childChannelInitializer { channel in
+                if let tlsContext {
+                    // First, so that everything after it (the read timeout, frames, refusals) sees plaintext.
+                    do {
+                        let sync = channel.pipeline.syncOperations
+                        try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
+                        try sync.addHandler(TLSHandshakeHandler(timeoutSeconds: readTimeoutSeconds, logger: logger))
+                    } catch {
+                        return channel.eventLoop.makeFailedFuture(error)
+                    }
+                }
                 guard connections.add(channel, limit: maxConnections) else {
                     refusalLog.refused(limit: maxConnections)
                     return channel.eventLoop.makeCompletedFuture {
@@ -135,7 +148,9 @@ public final class TaskManagerServer: Sendable {
         let port = channel.localAddress?.port ?? configuration.port
         logger.info(
             "TaskManager \(TaskService.version) listening on \(host):\(port)",
-            metadata: ["database": "\(configuration.databasePath)", "auth": "\(authMode(configuration))"])
+            metadata: [
+                "database": "\(configuration.databasePath)", "auth": "\(authMode(configuration))", "tls": "\(tlsMode(configuration))",
+            ])
         let maintenance = Maintenance(
             store: store, claimNotifier: service.claimNotifier, historyNotifier: service.historyNotifier,
             configuration: configuration, clock: clock, logger: logger)
@@ -152,6 +167,12 @@ public final class TaskManagerServer: Sendable {
         let count = try authenticator.reload()
         logger.info("Keys file reloaded", metadata: ["keys": "\(count)"])
         return count
+    }
+
+    private static func tlsMode(_ configuration: ServerConfiguration) -> String {
+        guard let tls = configuration.tls else { return "off" }
+        guard tls.isMutual else { return "on" }
+        return tls.requireWorkerIdentity ? "mutual+worker-identity" : "mutual"
     }
 
     private static func authMode(_ configuration: ServerConfiguration) -> String {
@@ -212,17 +233,34 @@ public final class TaskManagerServer: Sendable {
         try? await serverChannel.closeFuture.get()
     }
 
-    /// The address to bind: loopback only when no API key is set, unless remote access was allowed explicitly.
+    /// The address to bind. A loopback host is bound as asked. Any other host needs authentication (an API key, a
+    /// keys file or client certificates, else `allowUnauthenticatedRemote`) and TLS (else `allowPlaintextRemote`);
+    /// when one is missing the server binds 127.0.0.1 instead and logs what to set.
     static func bindAddress(_ configuration: ServerConfiguration, logger: Logger) -> String {
         let host = configuration.host
         let hasKey = !(configuration.apiKey ?? "").isEmpty || configuration.keysFile != nil
-        if hasKey || isLoopback(host) || configuration.allowUnauthenticatedRemote {
-            if !hasKey { logger.warning("No API key set: every client that can reach \(host) has full access") }
+        let authenticated = hasKey || configuration.tls?.isMutual == true
+        let encrypted = configuration.tls != nil
+        if isLoopback(host) {
+            if !authenticated { logger.warning("No API key set: every client that can reach \(host) has full access") }
             return host
         }
-        logger.warning(
-            "No API key set: binding 127.0.0.1 instead of \(host). Set --api-key, or --allow-unauthenticated-remote to bind \(host) anyway")
-        return "127.0.0.1"
+        var refusals: [String] = []
+        if !authenticated && !configuration.allowUnauthenticatedRemote {
+            refusals.append(
+                "No API key set: binding 127.0.0.1 instead of \(host). Set --api-key, or --allow-unauthenticated-remote to bind \(host) anyway")
+        }
+        if !encrypted && !configuration.allowPlaintextRemote {
+            refusals.append(
+                "No TLS: binding 127.0.0.1 instead of \(host). Set --tls-cert and --tls-key, or --allow-plaintext-remote to bind \(host) anyway")
+        }
+        guard refusals.isEmpty else {
+            refusals.forEach { logger.warning("\($0)") }
+            return "127.0.0.1"
+        }
+        if !authenticated { logger.warning("No API key set: every client that can reach \(host) has full access") }
+        if !encrypted { logger.warning("No TLS: calls and API keys to \(host) travel in clear text") }
+        return host
     }
 
     static func isLoopback(_ host: String) -> Bool {

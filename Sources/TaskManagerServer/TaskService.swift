@@ -15,6 +15,8 @@ public final class TaskService: Sendable {
         public var retryBackoff = RetryBackoff(baseMs: 1000, capMs: 300_000)
         /// Picks the random part of each retry's backoff, in 0..<1.
         public var jitter: @Sendable () -> Double = { Double.random(in: 0..<1) }
+        /// Worker calls must carry the `worker_id` of their connection's client certificate (its CN).
+        public var requireWorkerIdentity = false
         public init() {}
     }
 
@@ -181,7 +183,7 @@ public final class TaskService: Sendable {
     }
 
     func claimTask(_ request: ClaimTaskRequest, _ context: CallContext) async throws -> ClaimTaskResponse {
-        let workerID = try Self.workerID(request.workerID)
+        let workerID = try self.workerID(request.workerID, context)
         guard request.taskTypeID >= 0 else { throw TaskManagerError(.invalidArgument, "task_type_id must be a positive integer") }
         let pattern = try Self.checkLength(request.typePattern.trimmingCharacters(in: .whitespaces), "type_pattern")
         guard request.taskTypeID > 0 || !pattern.isEmpty else {
@@ -211,7 +213,7 @@ public final class TaskService: Sendable {
     }
 
     func updateProgress(_ request: UpdateProgressRequest, _ context: CallContext) async throws -> UpdateProgressResponse {
-        let workerID = try Self.workerID(request.workerID)
+        let workerID = try self.workerID(request.workerID, context)
         guard (0...100).contains(request.progress) else { throw TaskManagerError.progressOutOfRange }
         let task = try await store.updateProgress(
             claimCheck(request.id, workerID, request.attempt), progress: request.progress, message: request.message)
@@ -221,7 +223,7 @@ public final class TaskService: Sendable {
     }
 
     func heartbeat(_ request: HeartbeatRequest, _ context: CallContext) async throws -> HeartbeatResponse {
-        let workerID = try Self.workerID(request.workerID)
+        let workerID = try self.workerID(request.workerID, context)
         let task = try await store.heartbeat(claimCheck(request.id, workerID, request.attempt))
         return HeartbeatResponse(id: task.id, leaseExpiresAtMs: task.leaseExpiresAtMs, cancelRequested: task.cancelRequested)
     }
@@ -242,7 +244,7 @@ public final class TaskService: Sendable {
     }
 
     func completeTask(_ request: CompleteTaskRequest, _ context: CallContext) async throws -> CompleteTaskResponse {
-        let workerID = try Self.workerID(request.workerID)
+        let workerID = try self.workerID(request.workerID, context)
         var result = ""
         if !request.resultJSON.isEmpty {
             guard let value = try? JSONValue.parse(request.resultJSON) else {
@@ -256,7 +258,7 @@ public final class TaskService: Sendable {
     }
 
     func failTask(_ request: FailTaskRequest, _ context: CallContext) async throws -> FailTaskResponse {
-        let workerID = try Self.workerID(request.workerID)
+        let workerID = try self.workerID(request.workerID, context)
         let (task, retried) = try await store.failTask(
             claimCheck(request.id, workerID, request.attempt), error: request.error, jitter: options.jitter())
         if retried { claimNotifier.notify() }
@@ -332,6 +334,20 @@ extension TaskService {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw TaskManagerError.workerIDRequired }
         return trimmed
+    }
+
+    /// The call's worker id, which with `requireWorkerIdentity` must be its client certificate's common name.
+    func workerID(_ value: String, _ context: CallContext) throws -> String {
+        let workerID = try Self.workerID(value)
+        guard options.requireWorkerIdentity else { return workerID }
+        guard let name = context.peer?.commonName else {
+            throw TaskManagerError(.permissionDenied, "Worker calls need a client certificate with a common name (CN)")
+        }
+        guard name == workerID else {
+            throw TaskManagerError(
+                .permissionDenied, "Worker \"\(workerID)\" does not match the client certificate's common name \"\(name)\"")
+        }
+        return workerID
     }
 
     /// Task parameters: a JSON object; the empty string means `{}`.

@@ -10,6 +10,7 @@ struct IdleConnections: Sendable {
     var host: String
     var port: Int
     var apiKey: String?
+    var tls: TLSOptions?
     var connections: Int
     var duration: Double
     /// The server's process, to read its VmRSS from /proc (same host only).
@@ -24,7 +25,7 @@ struct IdleConnections: Sendable {
             let count = min(Self.batch, connections - held.count)
             let opened = try await withThrowingTaskGroup(of: TaskManagerClient.self) { group in
                 for _ in 0..<count {
-                    group.addTask { try await TaskManagerClient.connect(host: host, port: port, apiKey: apiKey) }
+                    group.addTask { try await TaskManagerClient.connect(host: host, port: port, apiKey: apiKey, tls: tls) }
                 }
                 return try await group.reduce(into: [TaskManagerClient]()) { $0.append($1) }
             }
@@ -38,7 +39,7 @@ struct IdleConnections: Sendable {
         try await _Concurrency.Task.sleep(for: .seconds(min(duration, 2)))
         let rss = serverPID.flatMap(Self.residentKiB)
         var result = WorkerResult()
-        let fresh = try await TaskManagerClient.connect(host: host, port: port, apiKey: apiKey)
+        let fresh = try await TaskManagerClient.connect(host: host, port: port, apiKey: apiKey, tls: tls)
         var serving = true
         do {
             _ = try await result.latencies.time("Health") { try await fresh.health() }

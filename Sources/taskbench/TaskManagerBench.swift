@@ -13,6 +13,7 @@ struct TaskManagerBench: Sendable {
     var host: String
     var port: Int
     var apiKey: String?
+    var tls: TLSOptions?
     var connections: Int
     var duration: Double
     var pipeline: Int
@@ -23,12 +24,13 @@ struct TaskManagerBench: Sendable {
     private let runID = UInt64(Date().timeIntervalSince1970 * 1_000_000)
 
     init(
-        host: String, port: Int, apiKey: String?, connections: Int, duration: Double, pipeline: Int, preload: Int,
+        host: String, port: Int, apiKey: String?, tls: TLSOptions?, connections: Int, duration: Double, pipeline: Int, preload: Int,
         log: @escaping @Sendable (String) -> Void
     ) {
         self.host = host
         self.port = port
         self.apiKey = apiKey
+        self.tls = tls
         self.connections = connections
         self.duration = duration
         self.pipeline = pipeline
@@ -209,7 +211,7 @@ struct TaskManagerBench: Sendable {
     private func connect(_ count: Int) async throws -> [TaskManagerClient] {
         var clients: [TaskManagerClient] = []
         for _ in 0..<count {
-            clients.append(try await TaskManagerClient.connect(host: host, port: port, apiKey: apiKey))
+            clients.append(try await TaskManagerClient.connect(host: host, port: port, apiKey: apiKey, tls: tls))
         }
         return clients
     }

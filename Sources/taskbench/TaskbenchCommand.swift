@@ -44,6 +44,12 @@ struct TaskbenchCommand: AsyncParsableCommand {
     @Option(help: "API key sent with every call (env TASKMANAGER_API_KEY).")
     var apiKey: String?
 
+    @Flag(help: "taskmanager: connect with TLS, trusting the system's CAs unless --tls-ca.")
+    var tls = false
+
+    @Option(name: .customLong("tls-ca"), help: "taskmanager: PEM file of the CA to trust for the server's certificate; implies --tls.")
+    var tlsCA: String?
+
     @Option(help: "The server's process id: idle reports its VmRSS while the connections are held, the other scenarios its CPU time per call.")
     var serverPID: Int32?
 
@@ -67,6 +73,7 @@ struct TaskbenchCommand: AsyncParsableCommand {
         let defaultAddress = target == .beanstalkd ? "127.0.0.1:11300" : "127.0.0.1:\(ServerAddress.defaultPort)"
         let (host, port) = try ServerAddress.parse(server ?? defaultAddress)
         let key = apiKey ?? ProcessInfo.processInfo.environment["TASKMANAGER_API_KEY"]
+        let tlsOptions = tls || tlsCA != nil ? TLSOptions(caPath: tlsCA) : nil
         let log: @Sendable (String) -> Void = { message in
             FileHandle.standardError.write(Data("taskbench: \(message)\n".utf8))
         }
@@ -81,12 +88,12 @@ struct TaskbenchCommand: AsyncParsableCommand {
             report = try await BeanstalkBench(host: host, port: port, connections: connections, duration: duration).run()
         case (.taskmanager, .idle):
             report = try await IdleConnections(
-                host: host, port: port, apiKey: key, connections: connections, duration: duration, serverPID: serverPID,
+                host: host, port: port, apiKey: key, tls: tlsOptions, connections: connections, duration: duration, serverPID: serverPID,
                 log: log
             ).run()
         case (.taskmanager, _):
             report = try await TaskManagerBench(
-                host: host, port: port, apiKey: key, connections: connections, duration: duration, pipeline: pipeline,
+                host: host, port: port, apiKey: key, tls: tlsOptions, connections: connections, duration: duration, pipeline: pipeline,
                 preload: preload, log: log
             ).run(scenario)
         }

@@ -3,7 +3,8 @@ import Foundation
 import TaskManagerClient
 import TaskManagerCore
 
-/// The options every client subcommand shares: where the server is, the key, the deadline and the output format.
+/// The options every client subcommand shares: where the server is, TLS, the key, the deadline and the output
+/// format.
 struct ClientOptions: ParsableArguments {
     @Option(help: "Server address host:port (env TASKMANAGER_SERVER; default 127.0.0.1:7411).")
     var server: String?
@@ -17,14 +18,19 @@ struct ClientOptions: ParsableArguments {
     @Flag(help: "Print machine-readable JSON on stdout.")
     var json = false
 
+    @OptionGroup var tls: TLSClientOptions
+
     var resolvedServer: String { server ?? Environment.string("TASKMANAGER_SERVER") ?? "127.0.0.1:7411" }
     var resolvedAPIKey: String? { apiKey ?? Environment.string("TASKMANAGER_API_KEY") }
+    /// Checked by `validate()` of the option group already.
+    var resolvedTLS: TLSOptions? { (try? tls.resolved()) ?? nil }
 
     /// Connects, runs `body`, and closes. A `TaskManagerError` is printed as `error: CODE: message` on stderr and
     /// becomes the exit status (the numeric gRPC code).
     func withClient(_ body: (TaskManagerClient) async throws -> Void) async throws {
         do {
-            let client = try await TaskManagerClient.connect(server: resolvedServer, apiKey: resolvedAPIKey, timeoutMs: timeoutMs)
+            let client = try await TaskManagerClient.connect(
+                server: resolvedServer, apiKey: resolvedAPIKey, timeoutMs: timeoutMs, tls: resolvedTLS)
             let watchdog = Self.watchdog(closing: client, afterMs: timeoutMs)
             do {
                 try await body(client)

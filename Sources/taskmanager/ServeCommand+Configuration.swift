@@ -43,6 +43,8 @@ extension ServeCommand {
             try maxConnections ?? Environment.integer("TASKMANAGER_MAX_CONNECTIONS") ?? configuration.maxConnections
         configuration.allowUnauthenticatedRemote =
             try allowUnauthenticatedRemote || Environment.flag("TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE")
+        configuration.allowPlaintextRemote = try allowPlaintextRemote || Environment.flag("TASKMANAGER_ALLOW_PLAINTEXT_REMOTE")
+        configuration.tls = try tlsConfiguration()
 
         guard (0...65535).contains(configuration.port) else { throw ValidationError("Port must be between 0 and 65535") }
         guard configuration.claimTimeoutSeconds > 0 else { throw ValidationError("Claim timeout must be at least 1 second") }
@@ -61,6 +63,22 @@ extension ServeCommand {
         try Self.check(configuration.maxConnections, "Max connections", minimum: 1, unit: "")
         guard !configuration.databasePath.isEmpty else { throw ValidationError("Database path must not be empty") }
         return configuration
+    }
+
+    /// The TLS settings from options, then environment; nil when no certificate is given.
+    private func tlsConfiguration() throws -> ServerTLS? {
+        let certificate = tlsCert ?? Environment.string("TASKMANAGER_TLS_CERT")
+        let key = tlsKey ?? Environment.string("TASKMANAGER_TLS_KEY")
+        let clientCA = tlsClientCA ?? Environment.string("TASKMANAGER_TLS_CLIENT_CA")
+        let workerIdentity = try tlsWorkerIdentity || Environment.flag("TASKMANAGER_TLS_WORKER_IDENTITY")
+        guard let certificate, let key else {
+            guard certificate == nil, key == nil else { throw ValidationError("--tls-cert and --tls-key go together") }
+            guard clientCA == nil else { throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key") }
+            guard !workerIdentity else { throw ValidationError("--tls-worker-identity needs --tls-client-ca") }
+            return nil
+        }
+        guard clientCA != nil || !workerIdentity else { throw ValidationError("--tls-worker-identity needs --tls-client-ca") }
+        return ServerTLS(certificatePath: certificate, privateKeyPath: key, clientCAPath: clientCA, requireWorkerIdentity: workerIdentity)
     }
 
     /// Checks that `value` is between `minimum` and 2147483647 (the range of the proto's int32 settings, and far

@@ -100,6 +100,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Bind a non-loopback host even without an API key (env TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE=1).")
     var allowUnauthenticatedRemote = false
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate (chain) to serve TLS with, with --tls-key (env TASKMANAGER_TLS_CERT).")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (env TASKMANAGER_TLS_KEY).")
+    var tlsKey: String?
+
+    @Option(
+        name: .customLong("tls-client-ca"),
+        help: "PEM CA that client certificates must be signed by: mutual TLS, a client without one fails the handshake (env TASKMANAGER_TLS_CLIENT_CA).")
+    var tlsClientCA: String?
+
+    @Flag(help: """
+        With --tls-client-ca: worker calls must carry the worker_id of their client certificate's CN, else PERMISSION_DENIED \
+        (env TASKMANAGER_TLS_WORKER_IDENTITY=1).
+        """)
+    var tlsWorkerIdentity = false
+
+    @Flag(help: "Bind a non-loopback host even without TLS (env TASKMANAGER_ALLOW_PLAINTEXT_REMOTE=1).")
+    var allowPlaintextRemote = false
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env TASKMANAGER_LOG_LEVEL; default info).")
     var logLevel: String?
 

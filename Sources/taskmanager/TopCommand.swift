@@ -21,7 +21,7 @@ struct TopCommand: AsyncParsableCommand {
 
     func run() async throws {
         let monitor = TopMonitor(
-            type: type ?? "", server: options.resolvedServer, apiKey: options.resolvedAPIKey, timeoutMs: options.timeoutMs,
+            type: type ?? "", server: options.resolvedServer, apiKey: options.resolvedAPIKey, tls: options.resolvedTLS, timeoutMs: options.timeoutMs,
             json: options.json, terminal: !options.json && LiveTerminal.isTerminal)
         if once {
             do {
@@ -51,12 +51,13 @@ struct TopMonitor: Sendable {
     var type: String
     var server: String
     var apiKey: String?
+    var tls: TLSOptions?
     var timeoutMs: UInt32
     var json: Bool
     var terminal: Bool
 
     func printOnce() async throws {
-        let client = try await TaskManagerClient.connect(server: server, apiKey: apiKey, timeoutMs: timeoutMs)
+        let client = try await TaskManagerClient.connect(server: server, apiKey: apiKey, timeoutMs: timeoutMs, tls: tls)
         do {
             var table = TopTable(type: type)
             table.load(try await client.listTasks(ListTasksRequest(status: .claimed, type: type, limit: Self.listLimit)))
@@ -94,7 +95,7 @@ struct TopMonitor: Sendable {
 
     /// One connection: opens the stream, loads the claimed tasks, then applies the events and redraws.
     private func follow(connected: () -> Void) async throws {
-        let client = try await TaskManagerClient.connect(server: server, apiKey: apiKey, timeoutMs: timeoutMs)
+        let client = try await TaskManagerClient.connect(server: server, apiKey: apiKey, timeoutMs: timeoutMs, tls: tls)
         do {
             // The stream is opened before the list is read, so that a change made in between is not lost; events
             // older than the listed state are recognised by `updated_at_ms` and skipped.

@@ -25,7 +25,7 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let watcher = TaskWatcher(
-            id: id, server: options.resolvedServer, apiKey: options.resolvedAPIKey, timeoutMs: options.timeoutMs,
+            id: id, server: options.resolvedServer, apiKey: options.resolvedAPIKey, tls: options.resolvedTLS, timeoutMs: options.timeoutMs,
             display: WatchDisplay(json: options.json, terminal: !options.json && LiveTerminal.isTerminal))
         let status: Int32?
         do {
@@ -49,6 +49,7 @@ struct TaskWatcher: Sendable {
     var id: Int64
     var server: String
     var apiKey: String?
+    var tls: TLSOptions?
     var timeoutMs: UInt32
     var display: WatchDisplay
 
@@ -63,7 +64,7 @@ struct TaskWatcher: Sendable {
             do {
                 // No watchdog here, unlike `withClient`: the stream lasts as long as the task runs. `timeoutMs` is
                 // the deadline of the unary calls only (streams never have one).
-                client = try await TaskManagerClient.connect(server: server, apiKey: apiKey, timeoutMs: timeoutMs)
+                client = try await TaskManagerClient.connect(server: server, apiKey: apiKey, timeoutMs: timeoutMs, tls: tls)
             } catch let error as TaskManagerError where error.code == .unavailable && task != nil && failures < Self.reconnectAttempts {
                 failures += 1
                 display.notice("\(error.message); reconnecting in 1 s (\(failures)/\(Self.reconnectAttempts))")

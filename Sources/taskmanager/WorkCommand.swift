@@ -18,6 +18,8 @@ struct WorkCommand: AsyncParsableCommand {
     @Option(help: "API key sent with every call (env TASKMANAGER_API_KEY).")
     var apiKey: String?
 
+    @OptionGroup var tls: TLSClientOptions
+
     @Option(name: .customLong("worker-id"), help: "Worker ID that owns the claims (default swift-worker-<hostname>-<pid>).")
     var workerID: String?
 
@@ -59,7 +61,8 @@ struct WorkCommand: AsyncParsableCommand {
         let client: TaskManagerClient
         do {
             client = try await TaskManagerClient.connect(
-                server: server, apiKey: apiKey ?? Environment.string("TASKMANAGER_API_KEY"), timeoutMs: 10_000)
+                server: server, apiKey: apiKey ?? Environment.string("TASKMANAGER_API_KEY"), timeoutMs: 10_000,
+                tls: try tls.resolved())
         } catch {
             Worker.logToStandardError("Cannot connect: \((error as? TaskManagerError)?.message ?? "\(error)")")
             print("processed=0 failed=0")

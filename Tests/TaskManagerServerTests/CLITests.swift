@@ -101,6 +101,52 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(health.stdout.contains("healthy"), health.stdout)
     }
 
+    func testHealthOverTLSWithTheServersCA() throws {
+        let certificates = try TestCertificates(in: directory.appendingPathComponent("certificates"))
+        let server = try startServer(
+            database: "t.db", arguments: ["--tls-cert", certificates.serverCertificatePath, "--tls-key", certificates.serverKeyPath])
+
+        let health = try cli(server, "health", "--tls", "--tls-ca", certificates.caPath)
+        assertSucceeded(health)
+        XCTAssertTrue(health.stdout.contains("healthy"), health.stdout)
+        let plaintext = try cli(server, "health")
+        XCTAssertEqual(plaintext.status, 14, plaintext.stderr)
+        let untrusted = try cli(server, "health", "--tls")
+        XCTAssertEqual(untrusted.status, 14, untrusted.stderr)
+        XCTAssertTrue(untrusted.stderr.contains("UNAVAILABLE: Cannot connect to 127.0.0.1"), untrusted.stderr)
+        XCTAssertTrue(untrusted.stderr.contains("CERTIFICATE_VERIFY_FAILED"), untrusted.stderr)
+    }
+
+    func testMutualTLSWithWorkerIdentityFromTheEnvironment() throws {
+        let certificates = try TestCertificates(in: directory.appendingPathComponent("certificates"))
+        let server = try startServer(
+            database: "t.db",
+            environment: [
+                "TASKMANAGER_TLS_CERT": certificates.serverCertificatePath, "TASKMANAGER_TLS_KEY": certificates.serverKeyPath,
+                "TASKMANAGER_TLS_CLIENT_CA": certificates.caPath, "TASKMANAGER_TLS_WORKER_IDENTITY": "1",
+            ])
+        let tls = [
+            "--tls-ca", certificates.caPath, "--tls-cert", certificates.clientCertificatePath, "--tls-key", certificates.clientKeyPath,
+        ]
+
+        let anonymous = try cli(server, "health", "--tls-ca", certificates.caPath)
+        XCTAssertEqual(anonymous.status, 14, anonymous.stderr)
+        try assertSucceeded(command(["types", "register", "report", "--version", "1", "--server", "127.0.0.1:\(server.port)"] + tls))
+        try assertSucceeded(command(["create", "report", "--server", "127.0.0.1:\(server.port)"] + tls))
+        let impostor = try command(["claim", "--worker", "worker-2", "--server", "127.0.0.1:\(server.port)"] + tls)
+        XCTAssertEqual(impostor.status, 7, impostor.stderr)
+        XCTAssertTrue(impostor.stderr.contains("PERMISSION_DENIED"), impostor.stderr)
+        let claimed = try command(["claim", "--worker", "worker-1", "--server", "127.0.0.1:\(server.port)"] + tls)
+        assertSucceeded(claimed)
+        XCTAssertTrue(claimed.stdout.contains("Claimed task"), claimed.stdout)
+    }
+
+    func testServeRefusesATLSCertificateWithoutItsKey() throws {
+        let result = try command(["serve", "--port", "0", "--db", directory.appendingPathComponent("t.db").path, "--tls-cert", "server.pem"])
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("--tls-cert and --tls-key go together"), result.stderr)
+    }
+
     func testKeysAddListRemoveAndAServerThatRereadsThemOnSIGHUP() throws {
         let keys = directory.appendingPathComponent("keys").path
         let added = try command(["keys", "add", "ci-producer", "--role", "producer", "--keys-file", keys])

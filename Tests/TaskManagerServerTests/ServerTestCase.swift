@@ -36,7 +36,7 @@ class ServerTestCase: XCTestCase {
     func startServer(
         _ configure: (inout ServerConfiguration) -> Void = { _ in },
         store makeStore: ((SQLiteTaskStore) -> any TaskStore)? = nil,
-        logger customLogger: Logger? = nil
+        logger customLogger: Logger? = nil, clientTLS: TLSOptions? = nil
     ) async throws {
         var configuration = ServerConfiguration()
         configuration.port = 0
@@ -52,12 +52,12 @@ class ServerTestCase: XCTestCase {
         var logger = customLogger ?? Logger(label: "test-server")
         if customLogger == nil { logger.logLevel = .warning }
         server = try await TaskManagerServer.start(configuration: configuration, store: store, clock: clock, logger: logger)
-        client = try await connect(apiKey: configuration.apiKey)
+        client = try await connect(apiKey: configuration.apiKey, tls: clientTLS)
     }
 
     /// Another client on its own connection, closed in tearDown.
-    func connect(apiKey: String? = nil, timeoutMs: UInt32 = 0) async throws -> TaskManagerClient {
-        let extra = try await TaskManagerClient.connect(host: "127.0.0.1", port: server.port, apiKey: apiKey, timeoutMs: timeoutMs)
+    func connect(apiKey: String? = nil, timeoutMs: UInt32 = 0, tls: TLSOptions? = nil) async throws -> TaskManagerClient {
+        let extra = try await TaskManagerClient.connect(host: "127.0.0.1", port: server.port, apiKey: apiKey, timeoutMs: timeoutMs, tls: tls)
         extraClients.append(extra)
         return extra
     }

@@ -4,6 +4,8 @@
 // `swift test` runs (the Makefile's test target does). The binary is looked up next to the running test bundle,
 // then in the package's `.build/debug`; when it is missing, the tests fail saying so.
 import Foundation
+import TaskManagerClient
+import TaskManagerServer
 import XCTest
 
 final class TaskbenchSmokeTests: ServerTestCase {
@@ -26,6 +28,16 @@ final class TaskbenchSmokeTests: ServerTestCase {
         XCTAssertGreaterThan(report["calls"] as? Int ?? 0, 0, "\(report)")
         let latency = try XCTUnwrap(report["latency_us"] as? [String: Any], "\(report)")
         XCTAssertNotNil(latency["GetTask"], "\(report)")
+    }
+
+    func testLifecycleRunsOverTLS() async throws {
+        let certificates = try TestCertificates(in: directory.appendingPathComponent("certificates"))
+        try await startServer(
+            { $0.tls = ServerTLS(certificatePath: certificates.serverCertificatePath, privateKeyPath: certificates.serverKeyPath) },
+            clientTLS: TLSOptions(caPath: certificates.caPath))
+        let report = try await taskbench(
+            "--scenario", "lifecycle", "--connections", "2", "--duration", "1", "--json", "--tls-ca", certificates.caPath)
+        XCTAssertGreaterThan(report["tasks"] as? Int ?? 0, 0, "\(report)")
     }
 
     // MARK: Running the binary
