@@ -23,6 +23,25 @@ final class SchemaCacheTests: ServerTestCase {
         XCTAssertNotNil(created.task)
     }
 
+    /// "é" precomposed and decomposed: equal as Swift strings, different bytes and different regular expressions.
+    func testTwoSchemasThatDifferOnlyInNormalizationAreEachChecked() async throws {
+        let composed = "\u{E9}"
+        let decomposed = "e\u{301}"
+        func schema(_ letter: String) -> String {
+            #"{"type":"object","properties":{"x":{"type":"string","pattern":"^"# + letter + #"$"}}}"#
+        }
+        func params(_ letter: String) -> String { #"{"x":""# + letter + #""}"# }
+        _ = try await client.registerTaskType(RegisterTaskTypeRequest(name: "composed", version: "1", paramSchemaJSON: schema(composed)))
+        _ = try await client.registerTaskType(
+            RegisterTaskTypeRequest(name: "decomposed", version: "1", paramSchemaJSON: schema(decomposed)))
+        _ = try await client.createTask(CreateTaskRequest(type: "composed", paramsJSON: params(composed)))
+        let created = try await client.createTask(CreateTaskRequest(type: "decomposed", paramsJSON: params(decomposed)))
+        XCTAssertNotNil(created.task)
+        await assertError(.invalidArgument, "Parameter validation failed: String does not match pattern at x") {
+            _ = try await self.client.createTask(CreateTaskRequest(type: "decomposed", paramsJSON: params(composed)))
+        }
+    }
+
     func testTheCacheParsesEachSchemaTextOnceAndStaysBounded() {
         let cache = SchemaCache()
         let first = cache.schema(#"{"type":"object"}"#)

@@ -1,10 +1,12 @@
 /// A string compared by its UTF-8 bytes, as SQLite compares text: `String`'s own `==` and hashing treat canonically
 /// equivalent strings (for example "é" precomposed and decomposed) as one, which would let two distinct names
 /// stored in the database meet in one dictionary entry.
-struct ExactText: Hashable, Sendable {
-    let bytes: [UInt8]
+public struct ExactText: Hashable, Sendable {
+    /// The text's UTF-8 bytes.
+    public let bytes: [UInt8]
 
-    init(_ text: String) {
+    /// The bytes of `text`, unchanged.
+    public init(_ text: String) {
         bytes = Array(text.utf8)
     }
 }
