@@ -7,8 +7,9 @@ import TaskManagerProtocol
 /// Serves one connection: decodes client frames, runs calls concurrently, answers each exactly once.
 ///
 /// All state lives on the channel's event loop. A call that can be answered without waiting (a lookup served
-/// from memory or a free read connection) is answered inside `channelRead`, with no task; any other runs in its
-/// own Swift task, and its answer, a cancel, or its deadline, whichever comes first, removes it from `inFlight`
+/// from memory or a free read connection) is answered inside `channelRead`, with no task; a write is started
+/// there too, and its answer comes back to this loop through a reply, with no task; any other call runs in its
+/// own Swift task. A call's answer, a cancel, or its deadline, whichever comes first, removes it from `inFlight`
 /// and writes the one final response. Frames are unpacked and answers packed in the event loop's arena;
 /// answers collect in one buffer, written and flushed once per read burst or event loop turn.
 ///
@@ -25,7 +26,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     struct Drain: Sendable {}
 
     private struct InFlightCall {
-        var task: _Concurrency.Task<Void, Never>
+        /// nil for a started call (a write), which runs no task: a cancel or a deadline only drops its answer.
+        var task: _Concurrency.Task<Void, Never>?
         /// The method's name and when the call started, for the slow-call log.
         var method: String
         var startedNs: UInt64
@@ -149,7 +151,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             metadata: ["peer": "\(peerAddress)", "reason": "\(closeReason ?? "closed by the client")", "calls_in_flight": "\(inFlight.count)"])
         for call in inFlight.values {
             call.sink?.end()
-            call.task.cancel()
+            call.task?.cancel()
             call.deadline?.cancel()
         }
         inFlight.removeAll()
@@ -255,11 +257,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let eventLoop = context.eventLoop
         let this = NIOLoopBound(self, eventLoop: eventLoop)
         var sink: RawStreamSink?
-        let task: _Concurrency.Task<Void, Never>
+        let task: _Concurrency.Task<Void, Never>?
         let method: String
         switch dispatcher.start(request, arena: arena, peer: peer) {
         case .answered(let answer):
             return writeAnswer(callID, answer)
+        case .started(let name, let begin):
+            // Registered before it starts: the reply may come at once (a request the handler refuses).
+            register(callID, InFlightCall(task: nil, method: name, startedNs: NIODeadline.now().uptimeNanoseconds), timeoutMs: request.timeoutMs)
+            return begin { answer in
+                if eventLoop.inEventLoop {
+                    this.value.finish(callID, answer)
+                } else {
+                    eventLoop.execute { this.value.finish(callID, answer) }
+                }
+            }
         case .unary(let name, let body):
             method = name
             task = _Concurrency.Task {
@@ -280,9 +292,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
         #if DEBUG
         Self.callTasksStarted.add(1, ordering: .relaxed)
         #endif
-        var call = InFlightCall(task: task, method: method, startedNs: NIODeadline.now().uptimeNanoseconds, deadline: nil, sink: sink)
-        if request.timeoutMs > 0 {
-            call.deadline = eventLoop.scheduleTask(in: .milliseconds(Int64(request.timeoutMs))) {
+        register(callID, InFlightCall(task: task, method: method, startedNs: NIODeadline.now().uptimeNanoseconds, sink: sink), timeoutMs: request.timeoutMs)
+    }
+
+    /// Adds a call to `inFlight`, with its deadline when it has one.
+    private func register(_ callID: UInt64, _ call: InFlightCall, timeoutMs: UInt32) {
+        var call = call
+        if timeoutMs > 0, let context {
+            let this = NIOLoopBound(self, eventLoop: context.eventLoop)
+            call.deadline = context.eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutMs))) {
                 this.value.finish(callID, .status(RPCStatus(code: .deadlineExceeded, message: "Deadline exceeded")))
             }
         }
@@ -314,7 +332,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var abandoned = dropBacklog
         if case .status(let status) = answer, status.code == .cancelled || status.code == .deadlineExceeded { abandoned = true }
         if abandoned {
-            call.task.cancel()
+            call.task?.cancel()
         } else {
             // A stream's queued items come before its final status.
             for item in call.backlog { writeStreamItem(callID, item) }

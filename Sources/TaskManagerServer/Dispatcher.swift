@@ -24,6 +24,9 @@ public struct Dispatcher: Sendable {
     enum UnaryStep: Sendable {
         /// Answered without waiting, on the calling thread.
         case answered(any WireMessage)
+        /// Started by calling this, which checks the request and starts its work (a store write): the reply it is
+        /// given is called once, on any thread, with no Swift task in between.
+        case started(@Sendable (@escaping Reply<any WireMessage>) -> Void)
         /// Needs to wait (for the store's writer, a queued read, a long poll): run this in a task.
         case later(@Sendable () async throws -> any WireMessage)
     }
@@ -31,6 +34,9 @@ public struct Dispatcher: Sendable {
     /// A call after `start`: answered, or what is left to run.
     enum Call {
         case answered(Answer)
+        /// Started by calling `begin`, which calls its argument once, on any thread, with the answer. `method` is the
+        /// method's name, for logs.
+        case started(method: String, begin: @Sendable (@escaping @Sendable (Answer) -> Void) -> Void)
         /// `method` is the method's name, for logs.
         case unary(method: String, @Sendable () async -> Answer)
         case serverStreaming(method: String, @Sendable (RawStreamSink) async -> RPCStatus)
@@ -100,6 +106,17 @@ public struct Dispatcher: Sendable {
                 switch try start(request.payload, arena, context) {
                 case .answered(let message):
                     return .answered(.message(message))
+                case .started(let begin):
+                    let logger = self.logger
+                    let name = method.name
+                    return .started(method: name) { reply in
+                        begin { outcome in
+                            switch outcome {
+                            case .success(let message): reply(.message(message))
+                            case .failure(let error): reply(.status(Self.status(of: error, in: name, logger)))
+                            }
+                        }
+                    }
                 case .later(let body):
                     let logger = self.logger
                     let name = request.methodName
@@ -160,6 +177,9 @@ public struct Dispatcher: Sendable {
     }
 }
 
+/// Called once with the outcome of a call that was started rather than awaited.
+typealias Reply<Output> = @Sendable (Result<Output, any Error>) -> Void
+
 /// Collects typed handlers and checks them against a service description.
 struct HandlerTable {
     let description: ServiceDescription
@@ -183,6 +203,32 @@ struct HandlerTable {
             let input: Input = try Self.decode(payload, arena, name)
             if let now, let output = try now(input, context) { return .answered(output) }
             return .later { try await body(input, context) }
+        })
+    }
+
+    /// Adds the handler of the unary method called `name` that starts its work and is answered through a reply,
+    /// with no Swift task: `start` checks the request (throwing its error) and starts the work, which calls the
+    /// reply once, on any thread.
+    ///
+    /// - Parameter waiting: for a method whose calls may wait (a long-poll claim): whether a request does, and the
+    ///   body that then runs it in a Swift task instead, which a cancel or a deadline can stop.
+    mutating func unary<Input: WireMessage, Output: WireMessage>(
+        _ name: String, _ input: Input.Type, _ output: Output.Type,
+        waiting: (when: @Sendable (Input) -> Bool, body: @Sendable (Input, CallContext) async throws -> Output)? = nil,
+        start: @escaping @Sendable (Input, CallContext, @escaping Reply<Output>) throws -> Void
+    ) {
+        add(name, Input.self, Output.self, .unary { payload, arena, context in
+            let input: Input = try Self.decode(payload, arena, name)
+            if let waiting, waiting.when(input) {
+                return .later { try await waiting.body(input, context) }
+            }
+            return .started { reply in
+                do {
+                    try start(input, context) { reply($0.map { $0 as any WireMessage }) }
+                } catch {
+                    reply(.failure(error))
+                }
+            }
         })
     }
 

@@ -53,15 +53,20 @@ public final class TaskService: Sendable {
         table.unary("GetTaskType", GetTaskTypeRequest.self, TaskType.self) { [self] in try await getTaskType($0, $1) }
         table.unary("ListTaskTypes", ListTaskTypesRequest.self, ListTaskTypesResponse.self) { [self] in try await listTaskTypes($0, $1) }
         table.unary("SetTaskTypeActive", SetTaskTypeActiveRequest.self, TaskType.self) { [self] in try await setTaskTypeActive($0, $1) }
-        table.unary("CreateTask", CreateTaskRequest.self, CreateTaskResponse.self) { [self] in try await createTask($0, $1) }
-        table.unary("ClaimTask", ClaimTaskRequest.self, ClaimTaskResponse.self) { [self] in try await claimTask($0, $1) }
-        table.unary("UpdateProgress", UpdateProgressRequest.self, UpdateProgressResponse.self) { [self] in try await updateProgress($0, $1) }
-        table.unary("CompleteTask", CompleteTaskRequest.self, CompleteTaskResponse.self) { [self] in try await completeTask($0, $1) }
-        table.unary("FailTask", FailTaskRequest.self, FailTaskResponse.self) { [self] in try await failTask($0, $1) }
+        // The calls of a task's life start their store write from the event loop and are answered through a reply,
+        // with no Swift task; only a claim that may wait for a task (`wait_ms`) runs in one.
+        table.unary("CreateTask", CreateTaskRequest.self, CreateTaskResponse.self) { [self] in try createTask($0, $1, $2) }
+        table.unary(
+            "ClaimTask", ClaimTaskRequest.self, ClaimTaskResponse.self,
+            waiting: (when: { $0.waitMs > 0 }, body: { [self] in try await claimTask($0, $1) })
+        ) { [self] in try claimTask($0, $1, $2) }
+        table.unary("UpdateProgress", UpdateProgressRequest.self, UpdateProgressResponse.self) { [self] in try updateProgress($0, $1, $2) }
+        table.unary("CompleteTask", CompleteTaskRequest.self, CompleteTaskResponse.self) { [self] in try completeTask($0, $1, $2) }
+        table.unary("FailTask", FailTaskRequest.self, FailTaskResponse.self) { [self] in try failTask($0, $1, $2) }
         table.unary("GetTask", GetTaskRequest.self, Task.self, now: { [self] in try getTaskNow($0, $1) }) { [self] in try await getTask($0, $1) }
         table.unary("ListTasks", ListTasksRequest.self, ListTasksResponse.self) { [self] in try await listTasks($0, $1) }
         table.unary("GetTaskHistory", GetTaskHistoryRequest.self, GetTaskHistoryResponse.self) { [self] in try await getTaskHistory($0, $1) }
-        table.unary("Heartbeat", HeartbeatRequest.self, HeartbeatResponse.self) { [self] in try await heartbeat($0, $1) }
+        table.unary("Heartbeat", HeartbeatRequest.self, HeartbeatResponse.self) { [self] in try heartbeat($0, $1, $2) }
         table.unary("CancelTask", CancelTaskRequest.self, CancelTaskResponse.self) { [self] in try await cancelTask($0, $1) }
         table.unary("GetStats", GetStatsRequest.self, GetStatsResponse.self) { [self] in try await getStats($0, $1) }
         table.unary("CreateTasks", CreateTasksRequest.self, CreateTasksResponse.self) { [self] in try await createTasks($0, $1) }
@@ -135,17 +140,34 @@ public final class TaskService: Sendable {
 
     // MARK: Tasks
 
-    func createTask(_ request: CreateTaskRequest, _ context: CallContext) async throws -> CreateTaskResponse {
-        let (task, deduplicated) = try await store.createTask(try await newTask(request, context))
-        if !deduplicated {
+    func createTask(_ request: CreateTaskRequest, _ context: CallContext, _ reply: @escaping Reply<CreateTaskResponse>) throws {
+        let checked = try checkCreate(request)
+        guard case .value(let taskType) = try store.taskTypeNow(named: checked.typeName) else {
+            // A store that must wait to read a type.
+            return Self.run(reply) { [self] in
+                created(try await store.createTask(try newTask(request, context, checked, try await store.taskType(named: checked.typeName, includingUsage: false))))
+            }
+        }
+        store.createTask(try newTask(request, context, checked, taskType)) { [self] in reply($0.map(created)) }
+    }
+
+    /// The answer to a CreateTask whose task was written (or found by its dedupe key).
+    private func created(_ outcome: (task: Task, deduplicated: Bool)) -> CreateTaskResponse {
+        if !outcome.deduplicated {
             claimNotifier.notify()
             historyNotifier.notify()
         }
-        return CreateTaskResponse(task: task, deduplicated: deduplicated)
+        return CreateTaskResponse(task: outcome.task, deduplicated: outcome.deduplicated)
     }
 
     /// Checks a CreateTask request against its type and the server's settings and makes the row to insert.
     func newTask(_ request: CreateTaskRequest, _ context: CallContext) async throws -> NewTask {
+        let checked = try checkCreate(request)
+        return try newTask(request, context, checked, try await store.taskType(named: checked.typeName, includingUsage: false))
+    }
+
+    /// The checks of a CreateTask request that need no task type, in the order their errors are reported.
+    private func checkCreate(_ request: CreateTaskRequest) throws -> (typeName: String, params: JSONValue) {
         let typeName = try required(request.type, "type")
         let params = try Self.parseParams(request.paramsJSON)
         guard request.maxAttempts >= 0 else { throw TaskManagerError(.invalidArgument, "max_attempts must not be negative") }
@@ -158,9 +180,15 @@ public final class TaskService: Sendable {
         guard request.retryBackoffBaseMs >= 0, request.retryBackoffCapMs >= 0 else {
             throw TaskManagerError(.invalidArgument, "Retry backoff must not be negative")
         }
-        guard let taskType = try await store.taskType(named: typeName, includingUsage: false) else {
-            throw TaskManagerError.taskTypeNotFound
-        }
+        return (typeName, params)
+    }
+
+    /// The row to insert for a checked CreateTask request, given its type (nil: no such type).
+    private func newTask(
+        _ request: CreateTaskRequest, _ context: CallContext, _ checked: (typeName: String, params: JSONValue), _ taskType: TaskType?
+    ) throws -> NewTask {
+        let (typeName, params) = checked
+        guard let taskType else { throw TaskManagerError.taskTypeNotFound }
         guard taskType.isActive else { throw TaskManagerError.taskTypeInactive }
         if options.schemaValidation, let schema = schemas.schema(taskType.paramSchemaJSON) {
             let violations = JSONSchemaValidator.validate(params, against: schema)
@@ -182,25 +210,19 @@ public final class TaskService: Sendable {
             createdBy: context.caller?.name ?? "")
     }
 
+    /// A claim that does not wait (`wait_ms` 0).
+    func claimTask(_ request: ClaimTaskRequest, _ context: CallContext, _ reply: @escaping Reply<ClaimTaskResponse>) throws {
+        store.claimTask(try claimQuery(request, context)) { [self] in reply($0.map(claimed)) }
+    }
+
+    /// A claim that may wait up to `wait_ms` for a task.
     func claimTask(_ request: ClaimTaskRequest, _ context: CallContext) async throws -> ClaimTaskResponse {
-        let workerID = try self.workerID(request.workerID, context)
-        guard request.taskTypeID >= 0 else { throw TaskManagerError(.invalidArgument, "task_type_id must be a positive integer") }
-        let pattern = try Self.checkLength(request.typePattern.trimmingCharacters(in: .whitespaces), "type_pattern")
-        guard request.taskTypeID > 0 || !pattern.isEmpty else {
-            throw TaskManagerError(.invalidArgument, "task_type_id or type_pattern is required")
-        }
-        var query = ClaimQuery(
-            workerID: workerID, taskTypeID: request.taskTypeID > 0 ? request.taskTypeID : nil,
-            typePattern: pattern.isEmpty ? nil : pattern, order: try Self.claimOrder(request.sortBy, request.sortOrder),
-            nowMs: clock.nowMs(), defaultLeaseMs: options.defaultLeaseMs)
+        var query = try claimQuery(request, context)
         let deadline = ContinuousClock.now + .milliseconds(Int64(min(request.waitMs, Self.maxClaimWaitMs)))
         while true {
             let generation = claimNotifier.generation
             query.nowMs = clock.nowMs()
-            if let task = try await store.claimTask(query) {
-                historyNotifier.notify()
-                return ClaimTaskResponse(task: task)
-            }
+            if let task = try await store.claimTask(query) { return claimed(task) }
             var wait = deadline - ContinuousClock.now
             guard wait > .zero else { return ClaimTaskResponse() }
             // A delayed task or a retry falling due is no event: wake for it on time.
@@ -212,20 +234,44 @@ public final class TaskService: Sendable {
         }
     }
 
-    func updateProgress(_ request: UpdateProgressRequest, _ context: CallContext) async throws -> UpdateProgressResponse {
+    /// The query of a ClaimTask request.
+    private func claimQuery(_ request: ClaimTaskRequest, _ context: CallContext) throws -> ClaimQuery {
         let workerID = try self.workerID(request.workerID, context)
-        guard (0...100).contains(request.progress) else { throw TaskManagerError.progressOutOfRange }
-        let task = try await store.updateProgress(
-            claimCheck(request.id, workerID, request.attempt), progress: request.progress, message: request.message)
-        historyNotifier.notify()
-        return UpdateProgressResponse(
-            id: task.id, progress: task.progress, leaseExpiresAtMs: task.leaseExpiresAtMs, cancelRequested: task.cancelRequested)
+        guard request.taskTypeID >= 0 else { throw TaskManagerError(.invalidArgument, "task_type_id must be a positive integer") }
+        let pattern = try Self.checkLength(request.typePattern.trimmingCharacters(in: .whitespaces), "type_pattern")
+        guard request.taskTypeID > 0 || !pattern.isEmpty else {
+            throw TaskManagerError(.invalidArgument, "task_type_id or type_pattern is required")
+        }
+        return ClaimQuery(
+            workerID: workerID, taskTypeID: request.taskTypeID > 0 ? request.taskTypeID : nil,
+            typePattern: pattern.isEmpty ? nil : pattern, order: try Self.claimOrder(request.sortBy, request.sortOrder),
+            nowMs: clock.nowMs(), defaultLeaseMs: options.defaultLeaseMs)
     }
 
-    func heartbeat(_ request: HeartbeatRequest, _ context: CallContext) async throws -> HeartbeatResponse {
+    /// The answer to a claim that took `task`, or found none.
+    private func claimed(_ task: Task?) -> ClaimTaskResponse {
+        guard let task else { return ClaimTaskResponse() }
+        historyNotifier.notify()
+        return ClaimTaskResponse(task: task)
+    }
+
+    func updateProgress(_ request: UpdateProgressRequest, _ context: CallContext, _ reply: @escaping Reply<UpdateProgressResponse>) throws {
         let workerID = try self.workerID(request.workerID, context)
-        let task = try await store.heartbeat(claimCheck(request.id, workerID, request.attempt))
-        return HeartbeatResponse(id: task.id, leaseExpiresAtMs: task.leaseExpiresAtMs, cancelRequested: task.cancelRequested)
+        guard (0...100).contains(request.progress) else { throw TaskManagerError.progressOutOfRange }
+        store.updateProgress(try claimCheck(request.id, workerID, request.attempt), progress: request.progress, message: request.message) { [self] in
+            reply($0.map { task in
+                historyNotifier.notify()
+                return UpdateProgressResponse(
+                    id: task.id, progress: task.progress, leaseExpiresAtMs: task.leaseExpiresAtMs, cancelRequested: task.cancelRequested)
+            })
+        }
+    }
+
+    func heartbeat(_ request: HeartbeatRequest, _ context: CallContext, _ reply: @escaping Reply<HeartbeatResponse>) throws {
+        let workerID = try self.workerID(request.workerID, context)
+        store.heartbeat(try claimCheck(request.id, workerID, request.attempt)) {
+            reply($0.map { HeartbeatResponse(id: $0.id, leaseExpiresAtMs: $0.leaseExpiresAtMs, cancelRequested: $0.cancelRequested) })
+        }
     }
 
     func cancelTask(_ request: CancelTaskRequest, _ context: CallContext) async throws -> CancelTaskResponse {
@@ -243,7 +289,7 @@ public final class TaskService: Sendable {
         return CancelTaskResponse(task: task)
     }
 
-    func completeTask(_ request: CompleteTaskRequest, _ context: CallContext) async throws -> CompleteTaskResponse {
+    func completeTask(_ request: CompleteTaskRequest, _ context: CallContext, _ reply: @escaping Reply<CompleteTaskResponse>) throws {
         let workerID = try self.workerID(request.workerID, context)
         var result = ""
         if !request.resultJSON.isEmpty {
@@ -252,18 +298,23 @@ public final class TaskService: Sendable {
             }
             result = value.canonicalText
         }
-        let task = try await store.completeTask(claimCheck(request.id, workerID, request.attempt), resultJSON: result)
-        historyNotifier.notify()
-        return CompleteTaskResponse(task: task)
+        store.completeTask(try claimCheck(request.id, workerID, request.attempt), resultJSON: result) { [self] in
+            reply($0.map { task in
+                historyNotifier.notify()
+                return CompleteTaskResponse(task: task)
+            })
+        }
     }
 
-    func failTask(_ request: FailTaskRequest, _ context: CallContext) async throws -> FailTaskResponse {
+    func failTask(_ request: FailTaskRequest, _ context: CallContext, _ reply: @escaping Reply<FailTaskResponse>) throws {
         let workerID = try self.workerID(request.workerID, context)
-        let (task, retried) = try await store.failTask(
-            claimCheck(request.id, workerID, request.attempt), error: request.error, jitter: options.jitter())
-        if retried { claimNotifier.notify() }
-        historyNotifier.notify()
-        return FailTaskResponse(task: task, retried: retried)
+        store.failTask(try claimCheck(request.id, workerID, request.attempt), error: request.error, jitter: options.jitter()) { [self] in
+            reply($0.map { task, retried in
+                if retried { claimNotifier.notify() }
+                historyNotifier.notify()
+                return FailTaskResponse(task: task, retried: retried)
+            })
+        }
     }
 
     func getTask(_ request: GetTaskRequest, _ context: CallContext) async throws -> Task {
@@ -309,6 +360,17 @@ extension TaskService {
     private func claimCheck(_ id: Int64, _ workerID: String, _ attempt: Int32) throws -> ClaimCheck {
         guard attempt >= 0 else { throw TaskManagerError(.invalidArgument, "attempt must not be negative") }
         return ClaimCheck(id: id, workerID: workerID, attempt: attempt, nowMs: clock.nowMs(), defaultLeaseMs: options.defaultLeaseMs)
+    }
+
+    /// Runs `body` in a Swift task and replies with its outcome: for the rare write that must wait before it can start.
+    static func run<Output>(_ reply: @escaping Reply<Output>, _ body: @escaping @Sendable () async throws -> Output) {
+        _Concurrency.Task {
+            do {
+                reply(.success(try await body()))
+            } catch {
+                reply(.failure(error))
+            }
+        }
     }
 
     /// `a + b`, or `Int64.max` where that would overflow: a client's huge delay must not trap the server.

@@ -76,17 +76,25 @@ final class GroupCommitWriter: @unchecked Sendable {
     ///   `UNAVAILABLE` "Database is closed" after `close()`.
     func submit(_ body: @escaping @Sendable (SQLiteConnection) throws -> any Sendable) async throws -> any Sendable {
         try await withCheckedThrowingContinuation { continuation in
-            let job = GroupCommitJob(body: body, continuation: continuation, hop: answerHop?())
-            let (accepted, schedule) = state.sync { () -> (Bool, Bool) in
-                guard !isClosed else { return (false, false) }
-                pending.append(job)
-                let schedule = !isScheduled
-                isScheduled = true
-                return (true, schedule)
-            }
-            guard accepted else { return continuation.resume(throwing: SQLiteTaskStore.closed) }
-            if schedule { queue.async { self.runNextBatch() } }
+            submit(body) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Runs `body` in the next batch and calls `answer` with its outcome once that batch has committed (and, with
+    /// a `WALSync`, been synced): through the caller's `AnswerHop` when it has one, else on the writer's thread.
+    /// `answer` is called at once, on this thread, after `close()`.
+    func submit(_ body: @escaping @Sendable (SQLiteConnection) throws -> any Sendable,
+                answer: @escaping @Sendable (Result<any Sendable, any Error>) -> Void) {
+        let job = GroupCommitJob(body: body, hop: answerHop?(), answer: answer)
+        let (accepted, schedule) = state.sync { () -> (Bool, Bool) in
+            guard !isClosed else { return (false, false) }
+            pending.append(job)
+            let schedule = !isScheduled
+            isScheduled = true
+            return (true, schedule)
+        }
+        guard accepted else { return answer(.failure(SQLiteTaskStore.closed)) }
+        if schedule { queue.async { self.runNextBatch() } }
     }
 
     /// Runs `body` with the connection between batches, outside any transaction.

@@ -1,8 +1,8 @@
 import TaskManagerCore
 
 extension SQLiteTaskStore {
-    public func claimTask(_ query: ClaimQuery) async throws -> Task? {
-        try await write { db in
+    public func claimTask(_ query: ClaimQuery, then: @escaping StoreCompletion<Task?>) {
+        write({ db in
             let typeIDs = try self.claimTypeIDs(query, db)
             // An expired lease ends exactly as the reaper ends it; a task it puts back in pending then competes
             // with the others.
@@ -13,7 +13,7 @@ extension SQLiteTaskStore {
                 return nil
             }
             return try self.claim(db, id: id, query: query)
-        }
+        }, then: then)
     }
 
     /// The types a claim may take from: the one it names, or those whose name matches its pattern, or both.

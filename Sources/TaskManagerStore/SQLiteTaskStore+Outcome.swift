@@ -1,8 +1,8 @@
 import TaskManagerCore
 
 extension SQLiteTaskStore {
-    public func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String) async throws -> Task {
-        try await write { db in
+    public func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String, then: @escaping StoreCompletion<Task>) {
+        write({ db in
             let (task, current) = try self.requireClaim(db, claim)
             // Moving progress restarts the stall clock, clears a stall already marked, and adds a point to the
             // progress rate (`ProgressRate`): the new point is (progress, now). Every report renews the lease.
@@ -24,11 +24,11 @@ extension SQLiteTaskStore {
                 guard let task = live.claimedTask(claim.id) else { throw Self.vanished }
                 return task
             }
-        }
+        }, then: then)
     }
 
-    public func heartbeat(_ claim: ClaimCheck) async throws -> Task {
-        try await write { db in
+    public func heartbeat(_ claim: ClaimCheck, then: @escaping StoreCompletion<Task>) {
+        write({ db in
             let (task, current) = try self.requireClaim(db, claim)
             var next = current
             next.leaseExpiresAtMs = self.leaseEnd(typeID: task.typeID, nowMs: claim.nowMs, defaultLeaseMs: claim.defaultLeaseMs)
@@ -39,11 +39,11 @@ extension SQLiteTaskStore {
                 guard let task = live.claimedTask(claim.id) else { throw Self.vanished }
                 return task
             }
-        }
+        }, then: then)
     }
 
-    public func completeTask(_ claim: ClaimCheck, resultJSON: String) async throws -> Task {
-        try await write { db in
+    public func completeTask(_ claim: ClaimCheck, resultJSON: String, then: @escaping StoreCompletion<Task>) {
+        write({ db in
             // A requested cancel does not stop a completion: the work is done.
             let (task, current) = try self.requireClaim(db, claim)
             let ending = Ending(status: .completed, resultJSON: resultJSON, errorMessage: current.errorMessage,
@@ -51,13 +51,13 @@ extension SQLiteTaskStore {
             return try self.finish(db, task, current, ending, nowMs: claim.nowMs, events: [
                 (HistoryEntry.Change.completed, "Task completed successfully"),
             ])
-        }
+        }, then: then)
     }
 
-    public func failTask(_ claim: ClaimCheck, error: String, jitter: Double) async throws
-        -> (task: Task, retried: Bool)
-    {
-        try await write { db in
+    public func failTask(
+        _ claim: ClaimCheck, error: String, jitter: Double, then: @escaping StoreCompletion<(task: Task, retried: Bool)>
+    ) {
+        write({ db in
             let (task, current) = try self.requireClaim(db, claim)
             let nowMs = claim.nowMs
             if current.cancelRequested {
@@ -80,6 +80,6 @@ extension SQLiteTaskStore {
             return (try self.finish(db, task, current, ending, nowMs: nowMs, events: [
                 (HistoryEntry.Change.failed, "Task failed: \(error)"),
             ]), false)
-        }
+        }, then: then)
     }
 }

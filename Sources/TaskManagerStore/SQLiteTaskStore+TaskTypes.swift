@@ -36,10 +36,16 @@ extension SQLiteTaskStore {
 
     public func taskType(named name: String, includingUsage: Bool) async throws -> TaskType? {
         // Without its usage count (which reads every task of the type) a type is all in memory.
-        guard includingUsage else {
-            return live.withLock { live in live.typeIDs[ExactText(name)].flatMap { live.types[$0]?.type } }
-        }
+        guard includingUsage else { return typeInMemory(named: name) }
         return try await read { db in try TaskTypeRow.fetch(name: name, includingUsage: true, in: db) }
+    }
+
+    public func taskTypeNow(named name: String) throws -> ImmediateRead<TaskType?> {
+        .value(typeInMemory(named: name))
+    }
+
+    private func typeInMemory(named name: String) -> TaskType? {
+        live.withLock { live in live.typeIDs[ExactText(name)].flatMap { live.types[$0]?.type } }
     }
 
     public func listTaskTypes(activeOnly: Bool) async throws -> [TaskType] {

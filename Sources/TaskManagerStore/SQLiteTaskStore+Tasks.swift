@@ -1,8 +1,8 @@
 import TaskManagerCore
 
 extension SQLiteTaskStore {
-    public func createTask(_ new: NewTask) async throws -> (task: Task, deduplicated: Bool) {
-        try await write { db in try self.insertTask(new, db) }
+    public func createTask(_ new: NewTask, then: @escaping StoreCompletion<(task: Task, deduplicated: Bool)>) {
+        write({ db in try self.insertTask(new, db) }, then: then)
     }
 
     public func createTasks(_ tasks: [NewTask]) async throws -> [Result<(task: Task, deduplicated: Bool), TaskManagerError>] {

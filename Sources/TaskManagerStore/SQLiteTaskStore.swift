@@ -118,17 +118,24 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
 
     // MARK: - Running calls
 
-    /// Runs `body` as one job of the writer's next batch, inside one `BEGIN IMMEDIATE` transaction, answered after
-    /// that transaction commits. `body` may run more than once (see `GroupCommitWriter`): it must only read and
-    /// write the database and the memory, and change the memory only after its rows are written.
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        let result = try await writer.submit { db in
+    /// Runs `body` as one job of the writer's next batch, inside one `BEGIN IMMEDIATE` transaction, and calls `then`
+    /// after that transaction commits (see `GroupCommitWriter.submit(_:answer:)` for where). `body` may run more
+    /// than once (see `GroupCommitWriter`): it must only read and write the database and the memory, and change the
+    /// memory only after its rows are written.
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T, then: @escaping StoreCompletion<T>) {
+        writer.submit({ db in
             guard !self.memoryLost.withLock({ $0 }) else { throw Self.lostMemory }
             self.live.withLock { $0.changed = false }
             return try body(db)
-        }
-        // The job returns exactly what `body` returned.
-        return result as! T
+        }, answer: { outcome in
+            // The job returns exactly what `body` returned.
+            then(outcome.map { $0 as! T })
+        })
+    }
+
+    /// `write(_:then:)`, awaited.
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await awaiting { write(body, then: $0) }
     }
 
     /// Runs `body` inside one read transaction, so all its reads see one snapshot.

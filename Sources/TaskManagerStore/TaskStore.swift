@@ -18,6 +18,10 @@ public protocol TaskStore: Sendable {
     /// grows with the queue, so the create path, which needs only the type, leaves it out).
     func taskType(named name: String, includingUsage: Bool) async throws -> TaskType?
 
+    /// `taskType(named:includingUsage: false)` when it can be answered at once on the calling thread; `.wouldWait`
+    /// otherwise.
+    func taskTypeNow(named name: String) throws -> ImmediateRead<TaskType?>
+
     /// All types (or only the active ones) with their usage counts, most used first, then by name.
     func listTaskTypes(activeOnly: Bool) async throws -> [TaskType]
 
@@ -25,7 +29,12 @@ public protocol TaskStore: Sendable {
     func setTaskTypeActive(name: String, active: Bool, nowMs: Int64) async throws -> TaskType?
 
     /// Inserts a pending task with history `created`, or returns the task that has the same dedupe key.
-    func createTask(_ task: NewTask) async throws -> (task: Task, deduplicated: Bool)
+    ///
+    /// The six calls of a task's life (create, claim, progress, heartbeat, complete, fail) take a completion instead
+    /// of being `async`, so that a server can start them from its event loop without a Swift task; `then` is called
+    /// once, on the thread the call came from when that is an event loop of the store's `AnswerHop`. The `async`
+    /// forms are in an extension.
+    func createTask(_ task: NewTask, then: @escaping StoreCompletion<(task: Task, deduplicated: Bool)>)
 
     /// `createTask` for each of `tasks`, in order, as one write; an item that fails leaves the others.
     func createTasks(_ tasks: [NewTask]) async throws -> [Result<(task: Task, deduplicated: Bool), TaskManagerError>]
@@ -33,7 +42,7 @@ public protocol TaskStore: Sendable {
     /// Atomically claims the first claimable task matching the query (history `claimed`) and gives it a lease;
     /// nil when none. Claimable: pending and due (`run_at_ms <= now`), or claimed with an expired lease (which is
     /// ended first exactly as `reapExpiredLeases` would).
-    func claimTask(_ query: ClaimQuery) async throws -> Task?
+    func claimTask(_ query: ClaimQuery, then: @escaping StoreCompletion<Task?>)
 
     /// When the next pending task matching the query's filter becomes due (a delayed task or a retry waiting
     /// out its backoff), if any is not due yet at `query.nowMs`.
@@ -41,19 +50,19 @@ public protocol TaskStore: Sendable {
 
     /// Stores progress and message on a task claimed by `claim.workerID` (history `progress_update`), renews its
     /// lease, and clears its stall when the progress changed.
-    func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String) async throws -> Task
+    func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String, then: @escaping StoreCompletion<Task>)
 
     /// Renews the lease of a task claimed by `claim.workerID`.
-    func heartbeat(_ claim: ClaimCheck) async throws -> Task
+    func heartbeat(_ claim: ClaimCheck, then: @escaping StoreCompletion<Task>)
 
     /// Marks a task claimed by `claim.workerID` completed with its result (history `completed`).
-    func completeTask(_ claim: ClaimCheck, resultJSON: String) async throws -> Task
+    func completeTask(_ claim: ClaimCheck, resultJSON: String, then: @escaping StoreCompletion<Task>)
 
     /// Records a failure of a task claimed by `claim.workerID`: cancelled when a cancel was requested (history
     /// `cancelled`); else back to pending, due after the task's retry backoff, while attempts remain (history
     /// `retry`, `retried = true`); else failed for good (history `failed`).
     /// - Parameter jitter: in 0..<1, scales the random part of the backoff (see `RetryBackoff`).
-    func failTask(_ claim: ClaimCheck, error: String, jitter: Double) async throws -> (task: Task, retried: Bool)
+    func failTask(_ claim: ClaimCheck, error: String, jitter: Double, then: @escaping StoreCompletion<(task: Task, retried: Bool)>)
 
     /// Cancels a task: a pending one at once (status cancelled, history `cancelled`); a claimed one is marked
     /// `cancel_requested` (history `cancel_requested`) and ends when its worker fails it or its lease expires.
@@ -218,7 +227,34 @@ public struct TaskFilter: Sendable, Hashable {
     }
 }
 
+/// Called once with the outcome of a store call that takes a completion.
+public typealias StoreCompletion<T> = @Sendable (Result<T, any Error>) -> Void
+
 extension TaskStore {
+    public func createTask(_ task: NewTask) async throws -> (task: Task, deduplicated: Bool) {
+        try await awaiting { createTask(task, then: $0) }
+    }
+
+    public func claimTask(_ query: ClaimQuery) async throws -> Task? {
+        try await awaiting { claimTask(query, then: $0) }
+    }
+
+    public func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String) async throws -> Task {
+        try await awaiting { updateProgress(claim, progress: progress, message: message, then: $0) }
+    }
+
+    public func heartbeat(_ claim: ClaimCheck) async throws -> Task {
+        try await awaiting { heartbeat(claim, then: $0) }
+    }
+
+    public func completeTask(_ claim: ClaimCheck, resultJSON: String) async throws -> Task {
+        try await awaiting { completeTask(claim, resultJSON: resultJSON, then: $0) }
+    }
+
+    public func failTask(_ claim: ClaimCheck, error: String, jitter: Double) async throws -> (task: Task, retried: Bool) {
+        try await awaiting { failTask(claim, error: error, jitter: jitter, then: $0) }
+    }
+
     /// One `createTask` after another: for stores that cannot do better.
     public func createTasks(_ tasks: [NewTask]) async throws -> [Result<(task: Task, deduplicated: Bool), TaskManagerError>] {
         var results: [Result<(task: Task, deduplicated: Bool), TaskManagerError>] = []
@@ -237,8 +273,17 @@ extension TaskStore {
 
     public func pingNow() throws -> ImmediateRead<Void> { .wouldWait }
 
+    public func taskTypeNow(named name: String) throws -> ImmediateRead<TaskType?> { .wouldWait }
+
     /// The type with this name and its usage count, or nil.
     public func taskType(named name: String) async throws -> TaskType? {
         try await taskType(named: name, includingUsage: true)
+    }
+}
+
+/// The result of a call that takes a `StoreCompletion`, awaited.
+func awaiting<T: Sendable>(_ start: (@escaping StoreCompletion<T>) -> Void) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        start { continuation.resume(with: $0) }
     }
 }

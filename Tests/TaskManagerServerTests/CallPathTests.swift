@@ -94,10 +94,54 @@ final class CallPathTests: ServerTestCase {
         }
         XCTAssertEqual(ConnectionHandler.callTasksStarted.load(ordering: .relaxed), before, "GetTask and Health ran inline")
 
-        // The counter does count: a write call needs its task.
-        try await raw.send(Kind.create.frame(201, liveID: live.id))
-        let created = try await raw.nextResponse()
-        XCTAssertEqual(created.status.code, .ok)
+        // The counter does count: a listing waits for a reader in its task.
+        try await raw.send(Kind.list.frame(201, liveID: live.id))
+        let listed = try await raw.nextResponse()
+        XCTAssertEqual(listed.status.code, .ok)
+        XCTAssertEqual(ConnectionHandler.callTasksStarted.load(ordering: .relaxed), before + 1)
+        await raw.close()
+    }
+
+    func testTheWritesOfATasksLifeStartNoTask() async throws {
+        let raw = try await RawConnection.connect(port: server.port)
+        var nextCallID: UInt64 = 0
+        func call<M: WireMessage>(_ method: String, _ message: M, expect code: StatusCode = .ok) async throws -> ByteBuffer {
+            nextCallID += 1
+            try await raw.send(RPCRequest.call(nextCallID, method, message))
+            let response = try await raw.nextResponse()
+            XCTAssertEqual(response.callID, nextCallID)
+            XCTAssertEqual(response.status.code, code, "\(method): \(response.status.message)")
+            return response.payload
+        }
+        let before = ConnectionHandler.callTasksStarted.load(ordering: .relaxed)
+        for outcome in ["complete", "fail"] {
+            let created = try CreateTaskResponse(wireBytes: try await call(
+                "CreateTask", CreateTaskRequest(type: "example.echo", paramsJSON: #"{"outcome":"\#(outcome)"}"#, maxAttempts: 1)))
+            let id = try XCTUnwrap(created.task).id
+            let claimed = try ClaimTaskResponse(wireBytes: try await call(
+                "ClaimTask", ClaimTaskRequest(workerID: "w", typePattern: "example.echo")))
+            XCTAssertEqual(claimed.task?.id, id)
+            let progress = try UpdateProgressResponse(wireBytes: try await call(
+                "UpdateProgress", UpdateProgressRequest(id: id, workerID: "w", progress: 40, message: "working")))
+            XCTAssertEqual(progress.progress, 40)
+            _ = try await call("Heartbeat", HeartbeatRequest(id: id, workerID: "w"))
+            // Refused by the store, after the request passed the service's checks.
+            _ = try await call("UpdateProgress", UpdateProgressRequest(id: id, workerID: "other", progress: 50), expect: .permissionDenied)
+            // Refused by the service before any store call.
+            _ = try await call("UpdateProgress", UpdateProgressRequest(id: id, workerID: "w", progress: 101), expect: .invalidArgument)
+            if outcome == "complete" {
+                let completed = try CompleteTaskResponse(wireBytes: try await call(
+                    "CompleteTask", CompleteTaskRequest(id: id, workerID: "w", resultJSON: #"{"ok":true}"#)))
+                XCTAssertEqual(completed.task?.status, .completed)
+            } else {
+                let failed = try FailTaskResponse(wireBytes: try await call("FailTask", FailTaskRequest(id: id, workerID: "w", error: "boom")))
+                XCTAssertEqual(failed.task?.status, .failed)
+            }
+        }
+        XCTAssertEqual(ConnectionHandler.callTasksStarted.load(ordering: .relaxed), before, "every write was started from the event loop")
+
+        // A claim that may wait for a task runs in a task, which a cancel can stop.
+        _ = try await call("ClaimTask", ClaimTaskRequest(workerID: "w", typePattern: "example.echo", waitMs: 10))
         XCTAssertEqual(ConnectionHandler.callTasksStarted.load(ordering: .relaxed), before + 1)
         await raw.close()
     }

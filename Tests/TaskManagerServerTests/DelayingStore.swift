@@ -20,6 +20,7 @@ struct DelayingStore: TaskStore {
 
     func ping() async throws { try await base.ping() }
     func pingNow() throws -> ImmediateRead<Void> { try base.pingNow() }
+    func taskTypeNow(named name: String) throws -> ImmediateRead<TaskType?> { try base.taskTypeNow(named: name) }
     func registerTaskType(name: String, version: String, paramSchemaJSON: String, settings: TaskTypeSettings, nowMs: Int64)
         async throws -> (taskType: TaskType, created: Bool)
     {
@@ -32,17 +33,19 @@ struct DelayingStore: TaskStore {
     func setTaskTypeActive(name: String, active: Bool, nowMs: Int64) async throws -> TaskType? {
         try await base.setTaskTypeActive(name: name, active: active, nowMs: nowMs)
     }
-    func createTask(_ task: NewTask) async throws -> (task: Task, deduplicated: Bool) { try await base.createTask(task) }
-    func claimTask(_ query: ClaimQuery) async throws -> Task? { try await base.claimTask(query) }
-    func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String) async throws -> Task {
-        try await base.updateProgress(claim, progress: progress, message: message)
+    func createTask(_ task: NewTask, then: @escaping StoreCompletion<(task: Task, deduplicated: Bool)>) {
+        base.createTask(task, then: then)
     }
-    func heartbeat(_ claim: ClaimCheck) async throws -> Task { try await base.heartbeat(claim) }
-    func completeTask(_ claim: ClaimCheck, resultJSON: String) async throws -> Task {
-        try await base.completeTask(claim, resultJSON: resultJSON)
+    func claimTask(_ query: ClaimQuery, then: @escaping StoreCompletion<Task?>) { base.claimTask(query, then: then) }
+    func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String, then: @escaping StoreCompletion<Task>) {
+        base.updateProgress(claim, progress: progress, message: message, then: then)
     }
-    func failTask(_ claim: ClaimCheck, error: String, jitter: Double) async throws -> (task: Task, retried: Bool) {
-        try await base.failTask(claim, error: error, jitter: jitter)
+    func heartbeat(_ claim: ClaimCheck, then: @escaping StoreCompletion<Task>) { base.heartbeat(claim, then: then) }
+    func completeTask(_ claim: ClaimCheck, resultJSON: String, then: @escaping StoreCompletion<Task>) {
+        base.completeTask(claim, resultJSON: resultJSON, then: then)
+    }
+    func failTask(_ claim: ClaimCheck, error: String, jitter: Double, then: @escaping StoreCompletion<(task: Task, retried: Bool)>) {
+        base.failTask(claim, error: error, jitter: jitter, then: then)
     }
     func cancelTask(id: Int64, reason: String, nowMs: Int64) async throws -> Task {
         try await base.cancelTask(id: id, reason: reason, nowMs: nowMs)
