@@ -12,6 +12,11 @@ import Synchronization
 /// batch, so one caller gets one transaction per call and many callers share commits. With a `WALSync`, a
 /// committed batch is answered after the sync of the WAL that covers it, which runs on its own queue while the
 /// next batch runs here.
+///
+/// Threads: a batch runs on the thread of its oldest job when that thread has an `AnswerHop` (an event loop, which
+/// runs it once it has read what it can), else on a thread of `queue`'s; `queue` serialises them either way. So the
+/// server wakes no thread of its own to write, and a loop answers the calls of its own connections from the batch
+/// it ran without a thread switch.
 // @unchecked: `connection` and `rollbackHook` are touched only on `queue`; `pending`, `isClosed`, `isScheduled`
 // and `commits` only on `state`.
 final class GroupCommitWriter: @unchecked Sendable {
@@ -32,7 +37,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var connection: SQLiteConnection?
     private var pending: [GroupCommitJob] = []
     private var isClosed = false
-    /// Whether a `runNextBatch` is on `queue` (or running); it keeps rescheduling itself until `pending` is empty.
+    /// Whether a `runNextBatch` is scheduled or running: one at a time, each scheduling the next while jobs wait.
     private var isScheduled = false
     private var commits = 0
     /// Where events go; shared with `walSync`'s answers, which must not keep the writer alive.
@@ -94,7 +99,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             return (true, schedule)
         }
         guard accepted else { return answer(.failure(SQLiteTaskStore.closed)) }
-        if schedule { queue.async { self.runNextBatch() } }
+        if schedule { scheduleNextBatch(on: job.hop) }
     }
 
     /// Runs `body` with the connection between batches, outside any transaction.
@@ -141,11 +146,29 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     // MARK: - Batches (on `queue`)
 
-    /// Runs one batch, then gives way to other work on `queue` (`perform`, `close`) before the next one.
+    /// Runs the next batch on the thread of `hop` (an event loop, once it has read what it can), or else on a
+    /// thread of `queue`'s.
+    ///
+    /// A batch run by an event loop wakes no thread to start it, and the answers to that loop's calls need no
+    /// hand-off; `queue.sync` keeps it from running beside another batch or a `perform`.
+    private func scheduleNextBatch(on hop: AnswerHop?) {
+        if let hop {
+            hop.run { self.queue.sync { self.runNextBatch() } }
+        } else {
+            queue.async { self.runNextBatch() }
+        }
+    }
+
+    /// Runs one batch, then has the thread of the oldest waiting job run the next one, if any: an event loop runs
+    /// at most one batch in a row, so it flushes its answers and reads again in between.
     private func runNextBatch() {
         guard let batch = takeBatch() else { return }
         runBatch(batch[...])
-        queue.async { self.runNextBatch() }
+        let (more, hop) = state.sync { () -> (Bool, AnswerHop?) in
+            if pending.isEmpty { isScheduled = false }
+            return (!pending.isEmpty, pending.first?.hop)
+        }
+        if more { scheduleNextBatch(on: hop) }
     }
 
     /// The oldest waiting jobs, at most `maxBatch`; nil (and no longer scheduled) when none wait.
