@@ -86,34 +86,62 @@ final class ClientConnection: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, any Error>) in
-                let answer: @Sendable (Answer) -> Void = { answer in
-                    switch answer {
-                    case .failure(let error):
-                        continuation.resume(throwing: error)
-                    case .response(let response, let arena):
-                        let status = response.status
-                        guard status.code == .ok else {
-                            return continuation.resume(throwing: TaskManagerError(status.code, status.message))
-                        }
-                        continuation.resume(with: Result { try Response(wireBytes: response.payload, arena: arena) })
-                    }
-                }
-                let failure = state.withLockedValue { state -> TaskManagerError? in
-                    if let unusable = state.unusable { return unusable }
-                    state.calls[callID] = answer
-                    return nil
-                }
-                if let failure { return continuation.resume(throwing: failure) }
-                send { buffer, arena in
-                    buffer.writeRequestFrame(
-                        callID: callID, method: method, message: request, timeoutMs: timeoutMs, metadata: metadata,
-                        arena: arena)
+                start(callID, method: method, request: request, timeoutMs: timeoutMs, metadata: metadata) { answer in
+                    continuation.resume(with: Self.decode(answer))
                 }
             }
         } onCancel: {
             send(.cancel(RPCCancel(callID: callID)))
         }
     }
+
+    /// Sends one request and calls `completion` once with its final response, decoded as `Response`, or the error:
+    /// on the connection's event loop, with no task or continuation per call.
+    func call<Request: WireMessage, Response: WireMessage>(
+        method: String, request: Request, as: Response.Type, timeoutMs: UInt32, metadata: [String: String],
+        completion: @escaping @Sendable (Result<Response, any Error>) -> Void
+    ) {
+        let callID = state.withLockedValue { state -> UInt64? in
+            if state.unusable != nil { return nil }
+            defer { state.nextCallID += 1 }
+            return state.nextCallID
+        }
+        guard let callID else { return completion(.failure(state.withLockedValue { $0.unusable } ?? Self.closed)) }
+        start(callID, method: method, request: request, timeoutMs: timeoutMs, metadata: metadata) { answer in
+            completion(Self.decode(answer))
+        }
+    }
+
+    /// Registers `answer` for the call and sends its request; answers at once when the connection is unusable.
+    private func start<Request: WireMessage>(
+        _ callID: UInt64, method: String, request: Request, timeoutMs: UInt32, metadata: [String: String],
+        answer: @escaping @Sendable (Answer) -> Void
+    ) {
+        let failure = state.withLockedValue { state -> TaskManagerError? in
+            if let unusable = state.unusable { return unusable }
+            state.calls[callID] = answer
+            return nil
+        }
+        if let failure { return answer(.failure(failure)) }
+        send { buffer, arena in
+            buffer.writeRequestFrame(
+                callID: callID, method: method, message: request, timeoutMs: timeoutMs, metadata: metadata, arena: arena)
+        }
+    }
+
+    /// A call's response decoded as `Response`, or its error (a status other than OK as `TaskManagerError`).
+    private static func decode<Response: WireMessage>(_ answer: Answer) -> Result<Response, any Error> {
+        switch answer {
+        case .failure(let error):
+            return .failure(error)
+        case .response(let response, let arena):
+            let status = response.status
+            guard status.code == .ok else { return .failure(TaskManagerError(status.code, status.message)) }
+            return Result { try Response(wireBytes: response.payload, arena: arena) }
+        }
+    }
+
+    private static let closed = TaskManagerError(.unavailable, "Connection closed")
 
     /// Starts a server-streaming call: the stream yields every response of the call, the final one last.
     /// Ending the iteration early (or cancelling the iterating task) sends `Cancel`.

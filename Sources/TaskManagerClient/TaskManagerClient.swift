@@ -163,6 +163,32 @@ public final class TaskManagerClient: Sendable {
         return items
     }
 
+    /// Calls any method with any message without awaiting it: `completion` is called once with the response or
+    /// the error, on the connection's event loop, with no Swift task or continuation per call. For callers that
+    /// keep many calls in flight, such as a load generator; `call` is the one to use otherwise.
+    public func send<Request: WireMessage, Response: WireMessage>(
+        _ method: String, _ request: Request, as response: Response.Type = Response.self, metadata: [String: String] = [:],
+        completion: @escaping @Sendable (Result<Response, any Error>) -> Void
+    ) {
+        var metadata = metadata
+        if let apiKey, metadata["x-api-key"] == nil { metadata["x-api-key"] = apiKey }
+        let path = method.hasPrefix("/") ? method : Self.servicePrefix + method
+        let timeoutMs = self.timeoutMs
+        let current = slot.withLock { slot in slot.connection.isUsable && !slot.closed ? slot.connection : nil }
+        guard let current else {
+            // Lost: reconnect (or fail) as `call` does.
+            _Concurrency.Task {
+                do {
+                    try await connection().call(method: path, request: request, as: Response.self, timeoutMs: timeoutMs, metadata: metadata, completion: completion)
+                } catch {
+                    completion(.failure(error))
+                }
+            }
+            return
+        }
+        current.call(method: path, request: request, as: Response.self, timeoutMs: timeoutMs, metadata: metadata, completion: completion)
+    }
+
     /// Calls any method with any message: the typed methods below are built on it.
     ///
     /// - Parameter waitMs: how long the server may wait before it answers (a long-poll claim); added to the

@@ -82,8 +82,14 @@ struct TaskManagerBench: Sendable {
                 ids.append(response.task?.id ?? 0)
             }
             let taskIDs = ids
-            outcome = try await WorkerPool.run(count: connections * depth, duration: duration) { worker, deadline in
-                try await get(clients[worker / depth], id: taskIDs[worker / depth], deadline: deadline)
+            if scenario == .get {
+                outcome = try await WorkerPool.run(count: connections, duration: duration) { worker, deadline in
+                    try await get(clients[worker], id: taskIDs[worker], deadline: deadline)
+                }
+            } else {
+                outcome = try await WorkerPool.run(count: connections, duration: duration) { worker, deadline in
+                    try await PipelinedGets.run(clients[worker], id: taskIDs[worker], depth: depth, deadline: deadline)
+                }
             }
         case .idle:
             preconditionFailure("idle runs through IdleConnections")
