@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "taskbench",
             dependencies: [
-                "TaskManagerClient", "TaskManagerCore", "TaskManagerStore",
+                "TaskManagerClient", "TaskManagerCore", "TaskManagerProtocol", "TaskManagerStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import Synchronization
 
 /// The lifecycle scenario against beanstalkd: per task put, reserve, touch ×3, delete, over `connections`
 /// connections (the same calls as TaskManager's create, claim, progress ×3, complete).
@@ -30,28 +32,53 @@ struct BeanstalkBench: Sendable {
             elapsed: outcome.elapsed, result: outcome.result)
     }
 
+    /// One connection's lifecycle loop until `deadline`, each command sent from the completion of the one before it,
+    /// as `LifecycleChain` does for TaskManager: the two load generators pay the same per call.
     private func lifecycle(_ connection: BeanstalkConnection, worker: Int, deadline: UInt64) async throws -> WorkerResult {
-        var result = WorkerResult()
-        var index = 0
-        while monotonicNanos() < deadline {
+        let result = Mutex(WorkerResult())
+        let done = connection.channel.eventLoop.makePromise(of: Void.self)
+        @Sendable func timed<T>(_ kind: String, _ command: () -> EventLoopFuture<T>) -> EventLoopFuture<T> {
             let start = monotonicNanos()
-            let data = #"{"run":\#(runID),"worker":\#(worker),"i":\#(index)}"#
-            index += 1
-            _ = try await result.latencies.time(CallKind.put) { try await connection.put(data) }
-            var reserved: UInt64?
-            let giveUp = monotonicNanos() + 5_000_000_000
-            // As with ClaimTask: every worker reserves only after its own put, so a job is ready.
-            while reserved == nil, monotonicNanos() < giveUp {
-                reserved = try await result.latencies.time(CallKind.reserve) { try await connection.reserveNow() }
+            return command().map { value in
+                result.withLock { _ = $0.latencies.record(kind, since: start) }
+                return value
             }
-            guard let id = reserved else { throw BenchError("reserve found no ready job right after a put") }
-            for _ in 0..<3 {
-                try await result.latencies.time(CallKind.touch) { try await connection.touch(id) }
-            }
-            try await result.latencies.time(CallKind.delete) { try await connection.delete(id) }
-            result.latencies.record(CallKind.cycle, since: start)
-            result.tasks += 1
         }
-        return result
+        // As with ClaimTask: every worker reserves only after its own put, so a job is ready.
+        @Sendable func reserve(giveUpAt: UInt64) -> EventLoopFuture<UInt64> {
+            timed(CallKind.reserve) { connection.reserveNow() }.flatMap { reserved in
+                if let reserved { return connection.channel.eventLoop.makeSucceededFuture(reserved) }
+                guard monotonicNanos() < giveUpAt else {
+                    return connection.channel.eventLoop.makeFailedFuture(BenchError("reserve found no ready job right after a put"))
+                }
+                return reserve(giveUpAt: giveUpAt)
+            }
+        }
+        @Sendable func cycle(_ index: Int) {
+            let start = monotonicNanos()
+            guard start < deadline else { return done.succeed() }
+            let data = #"{"run":\#(runID),"worker":\#(worker),"i":\#(index)}"#
+            timed(CallKind.put) { connection.put(data) }
+                .flatMap { _ in reserve(giveUpAt: monotonicNanos() + 5_000_000_000) }
+                .flatMap { id in timed(CallKind.touch) { connection.touch(id) }.map { id } }
+                .flatMap { id in timed(CallKind.touch) { connection.touch(id) }.map { id } }
+                .flatMap { id in timed(CallKind.touch) { connection.touch(id) }.map { id } }
+                .flatMap { id in timed(CallKind.delete) { connection.delete(id) } }
+                .whenComplete { outcome in
+                    switch outcome {
+                    case .success:
+                        result.withLock { state in
+                            state.latencies.record(CallKind.cycle, since: start)
+                            state.tasks += 1
+                        }
+                        cycle(index + 1)
+                    case .failure(let error):
+                        done.fail(error)
+                    }
+                }
+        }
+        cycle(0)
+        try await done.futureResult.get()
+        return result.withLock { $0 }
     }
 }

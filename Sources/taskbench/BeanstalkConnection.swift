@@ -13,7 +13,7 @@ struct BeanstalkReply: Sendable {
 /// A minimal client of beanstalkd's text protocol over one connection: commands go out in order and replies
 /// come back in the same order, so a FIFO of waiting callers matches them.
 final class BeanstalkConnection: Sendable {
-    private let channel: any Channel
+    let channel: any Channel
     private let handler: BeanstalkReplyHandler
 
     private init(channel: any Channel, handler: BeanstalkReplyHandler) {
@@ -34,8 +34,8 @@ final class BeanstalkConnection: Sendable {
         return BeanstalkConnection(channel: channel, handler: handler)
     }
 
-    /// Sends `command` (without `\r\n`), followed by `body` and `\r\n` when given, and waits for the reply.
-    func send(_ command: String, body: String? = nil) async throws -> BeanstalkReply {
+    /// Sends `command` (without `\r\n`), followed by `body` and `\r\n` when given; the future is its reply.
+    func send(_ command: String, body: String? = nil) -> EventLoopFuture<BeanstalkReply> {
         var buffer = channel.allocator.buffer(capacity: command.utf8.count + (body?.utf8.count ?? 0) + 4)
         buffer.writeString(command)
         buffer.writeString("\r\n")
@@ -50,34 +50,38 @@ final class BeanstalkConnection: Sendable {
             handler.enqueue(promise)
             channel.writeAndFlush(bytes, promise: nil)
         }
-        return try await promise.futureResult.get()
+        return promise.futureResult
     }
 
     /// `put` of one job: returns its id.
-    func put(_ data: String, priority: Int = 0, delay: Int = 0, ttr: Int = 60) async throws -> UInt64 {
-        let reply = try await send("put \(priority) \(delay) \(ttr) \(data.utf8.count)", body: data)
-        let words = reply.words
-        guard words.count == 2, words[0] == "INSERTED", let id = UInt64(words[1]) else { throw unexpected("put", reply) }
-        return id
+    func put(_ data: String, priority: Int = 0, delay: Int = 0, ttr: Int = 60) -> EventLoopFuture<UInt64> {
+        send("put \(priority) \(delay) \(ttr) \(data.utf8.count)", body: data).flatMapThrowing { [self] reply in
+            let words = reply.words
+            guard words.count == 2, words[0] == "INSERTED", let id = UInt64(words[1]) else { throw unexpected("put", reply) }
+            return id
+        }
     }
 
     /// `reserve-with-timeout 0`: the id of a ready job, or nil when none is ready.
-    func reserveNow() async throws -> UInt64? {
-        let reply = try await send("reserve-with-timeout 0")
-        let words = reply.words
-        if words.first == "TIMED_OUT" { return nil }
-        guard words.count == 3, words[0] == "RESERVED", let id = UInt64(words[1]) else { throw unexpected("reserve", reply) }
-        return id
+    func reserveNow() -> EventLoopFuture<UInt64?> {
+        send("reserve-with-timeout 0").flatMapThrowing { [self] reply in
+            let words = reply.words
+            if words.first == "TIMED_OUT" { return nil }
+            guard words.count == 3, words[0] == "RESERVED", let id = UInt64(words[1]) else { throw unexpected("reserve", reply) }
+            return id
+        }
     }
 
-    func touch(_ id: UInt64) async throws {
-        let reply = try await send("touch \(id)")
-        guard reply.line == "TOUCHED" else { throw unexpected("touch", reply) }
+    func touch(_ id: UInt64) -> EventLoopFuture<Void> {
+        send("touch \(id)").flatMapThrowing { [self] reply in
+            guard reply.line == "TOUCHED" else { throw unexpected("touch", reply) }
+        }
     }
 
-    func delete(_ id: UInt64) async throws {
-        let reply = try await send("delete \(id)")
-        guard reply.line == "DELETED" else { throw unexpected("delete", reply) }
+    func delete(_ id: UInt64) -> EventLoopFuture<Void> {
+        send("delete \(id)").flatMapThrowing { [self] reply in
+            guard reply.line == "DELETED" else { throw unexpected("delete", reply) }
+        }
     }
 
     func close() async {

@@ -55,8 +55,10 @@ struct TaskManagerBench: Sendable {
         let outcome: (result: WorkerResult, elapsed: Double)
         switch scenario {
         case .lifecycle:
-            outcome = try await WorkerPool.run(count: connections, duration: duration) { worker, deadline in
-                try await lifecycle(clients[worker], worker: worker, typeID: typeID, deadline: deadline)
+            outcome = try await WorkerPool.run(count: connections, duration: duration) { [self] worker, deadline in
+                try await LifecycleChain.run(clients[worker], worker: worker, typeID: typeID, deadline: deadline) { index in
+                    params(worker: worker, index: index)
+                }
             }
         case .create:
             outcome = try await WorkerPool.run(count: connections, duration: duration) { worker, deadline in
