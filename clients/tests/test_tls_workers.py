@@ -45,7 +45,8 @@ def create_sleep_task(server):
     """A task that outlives the 2 s lease, so that it completes in one attempt only if the worker's heartbeats
     (on their own connection in the C worker) get through."""
     register_examples(server.client)
-    return server.client.create_task("example.sleep", {"seconds": LEASE_SECONDS * 1.5, "steps": 1}).task.id
+    return server.client.create_task("example.sleep", {"seconds": LEASE_SECONDS * 1.5, "steps": 1},
+                                     dedupe_key=f"sleep-{time.monotonic_ns()}").task.id
 
 
 def assert_completed_once(server, task_id):
@@ -56,14 +57,15 @@ def assert_completed_once(server, task_id):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_worker_completes_a_task_over_tls(tls_server, certificates, language):
-    task_id = create_sleep_task(tls_server)
+def test_worker_completes_tasks_over_tls_with_concurrency(tls_server, certificates, language):
+    task_ids = [create_sleep_task(tls_server) for _ in range(2)]
 
-    result = run_worker(language, tls_server, "--tls-ca", certificates.ca, "--stop-when-idle")
+    result = run_worker(language, tls_server, "--tls-ca", certificates.ca, "--concurrency", "2", "--stop-when-idle")
 
     assert result.returncode == 0, result.stderr
-    assert summary(result.stdout) == (1, 0)
-    assert_completed_once(tls_server, task_id)
+    assert summary(result.stdout) == (2, 0)
+    for task_id in task_ids:
+        assert_completed_once(tls_server, task_id)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -177,6 +179,16 @@ def test_worker_refuses_a_client_certificate_without_its_key(tls_server, certifi
 
     assert result.returncode == 2, result.stderr
     assert "--tls-cert and --tls-key go together" in result.stderr
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_worker_refuses_a_ca_file_it_cannot_read(tls_server, tmp_path, language):
+    missing = tmp_path / "no-such-ca.pem"
+
+    result = run_worker(language, tls_server, "--tls-ca", str(missing), "--stop-when-idle")
+
+    assert result.returncode == 2, result.stderr
+    assert f"Cannot use TLS CA file {missing}" in result.stderr
 
 
 def wait_for_status(server, task_id, status, timeout=15):
