@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -116,6 +117,25 @@ static const char *non_empty_environment(const char *name) {
     return value && *value ? value : NULL;
 }
 
+/* A variable read as taskmanager reads its flags: 1 for 1/true/yes/on, 0 for 0/false/no/off or none, else -1. */
+static int environment_flag(const char *name) {
+    const char *value = non_empty_environment(name);
+    if (!value) {
+        return 0;
+    }
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        if (strcasecmp(value, yes[i]) == 0) {
+            return 1;
+        }
+        if (strcasecmp(value, no[i]) == 0) {
+            return 0;
+        }
+    }
+    return -1;
+}
+
 int worker_options_parse(int argc, char **argv, worker_options *options) {
     memset(options, 0, sizeof *options);
     const char *server = non_empty_environment("TASKMANAGER_SERVER");
@@ -137,8 +157,10 @@ int worker_options_parse(int argc, char **argv, worker_options *options) {
     options->tls.cert_file = non_empty_environment("TASKMANAGER_CLIENT_CERT");
     options->tls.key_file = non_empty_environment("TASKMANAGER_CLIENT_KEY");
     options->tls.server_name = non_empty_environment("TASKMANAGER_TLS_SERVER_NAME");
-    const char *tls = getenv("TASKMANAGER_TLS");
-    options->tls_enabled = tls && strcmp(tls, "1") == 0;
+    options->tls_enabled = environment_flag("TASKMANAGER_TLS");
+    if (options->tls_enabled < 0) {
+        return usage_error("Invalid value in environment variable %s: expected 1/true or 0/false", "TASKMANAGER_TLS");
+    }
 
     int option;
     while ((option = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {

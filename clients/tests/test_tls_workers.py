@@ -1,13 +1,14 @@
 """The Python, PHP and C workers over TLS and mutual TLS, against a real `taskmanager serve --tls-cert` with
 certificates made by openssl (certificates.py)."""
 import json
+import subprocess
 import threading
 import time
 
 import pytest
 
 from certificates import CLIENT_COMMON_NAME
-from conftest import LEASE_SECONDS, start_server, start_worker, summary, run_worker
+from conftest import LEASE_SECONDS, clean_environment, run_worker, start_server, start_worker, summary, worker_command
 from examples_batch import register_examples
 from taskmanager_client import TLSOptions
 
@@ -189,6 +190,27 @@ def test_worker_refuses_a_ca_file_it_cannot_read(tls_server, tmp_path, language)
 
     assert result.returncode == 2, result.stderr
     assert f"Cannot use TLS CA file {missing}" in result.stderr
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_worker_takes_its_tls_settings_from_the_environment(mutual_tls_server, certificates, language):
+    task_id = create_sleep_task(mutual_tls_server)
+    environment = clean_environment(
+        TASKMANAGER_TLS_CA=certificates.ca, TASKMANAGER_CLIENT_CERT=certificates.client_cert,
+        TASKMANAGER_CLIENT_KEY=certificates.client_key)
+
+    result = run_with_environment(language, mutual_tls_server, environment, "--worker-id", CLIENT_COMMON_NAME)
+    refused = run_with_environment(language, mutual_tls_server, clean_environment(TASKMANAGER_TLS="maybe"))
+
+    assert result.returncode == 0, result.stderr
+    assert_completed_once(mutual_tls_server, task_id)
+    assert refused.returncode == 2, refused.stderr
+    assert "TASKMANAGER_TLS" in refused.stderr and "expected 1/true or 0/false" in refused.stderr
+
+
+def run_with_environment(language, server, environment, *options):
+    return subprocess.run(worker_command(language, server, "--stop-when-idle", *options), capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL, env=environment)
 
 
 def wait_for_status(server, task_id, status, timeout=15):

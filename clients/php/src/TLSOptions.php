@@ -58,11 +58,27 @@ final class TLSOptions
         $cert = $value('tls-cert', 'TASKMANAGER_CLIENT_CERT');
         $key = $value('tls-key', 'TASKMANAGER_CLIENT_KEY');
         $serverName = $value('tls-server-name', 'TASKMANAGER_TLS_SERVER_NAME');
-        $enabled = isset($options[self::FLAG_OPTION]) || getenv('TASKMANAGER_TLS') === '1';
+        $enabled = isset($options[self::FLAG_OPTION]) || self::environmentFlag('TASKMANAGER_TLS');
         if (!$enabled && $ca === null && $cert === null && $key === null && $serverName === null) {
             return null;
         }
         return new self($ca, $cert, $key, $serverName);
+    }
+
+    /**
+     * A variable read as taskmanager reads its flags: 1/true/yes/on or 0/false/no/off.
+     *
+     * @throws \InvalidArgumentException for any other value
+     */
+    private static function environmentFlag(string $name): bool
+    {
+        $text = strtolower(trim((string) getenv($name)));
+        return match ($text) {
+            '1', 'true', 'yes', 'on' => true,
+            '', '0', 'false', 'no', 'off' => false,
+            default => throw new \InvalidArgumentException(
+                "Invalid value '$text' in environment variable $name: expected 1/true or 0/false"),
+        };
     }
 
     /**

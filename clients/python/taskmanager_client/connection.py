@@ -9,6 +9,8 @@ from .framing import FrameError, encode_frame, read_server_frame
 from .protos import rpc_pb2
 
 log = logging.getLogger(__name__)
+# How long a failed write over TLS waits for the reader thread to read the server's alert.
+_ALERT_WAIT_SECONDS = 1.0
 
 
 class Connection:
@@ -103,6 +105,10 @@ class Connection:
             with self._send_lock:
                 self._sock.sendall(data)
         except OSError as error:
+            if self._tls and threading.current_thread() is not self._reader:
+                # The server's TLS alert that says why (say, a client certificate it refused) reaches the reader
+                # thread, whose reason should win over this write's bare EOF.
+                self._reader.join(_ALERT_WAIT_SECONDS)
             # A partial frame may have been written, so the stream is unusable from here on.
             self._fail(f"Connection lost while sending: {error}")
             with self._lock:

@@ -92,7 +92,7 @@ def tls_from_arguments(parser, options):
     if (options.tls_cert is None) != (options.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
     implied = options.tls_ca or options.tls_cert or options.tls_server_name
-    if not (options.tls or implied or _environment("TASKMANAGER_TLS") == "1"):
+    if not (options.tls or implied or _environment_flag(parser, "TASKMANAGER_TLS")):
         return None
     try:
         return TLSOptions(options.tls_ca, options.tls_cert, options.tls_key, options.tls_server_name)
@@ -102,3 +102,11 @@ def tls_from_arguments(parser, options):
 
 def _environment(name):
     return os.environ.get(name) or None
+
+
+def _environment_flag(parser, name):
+    """A variable read as taskmanager reads its flags: 1/true/yes/on or 0/false/no/off."""
+    text = (_environment(name) or "0").strip().lower()
+    if text not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        parser.error(f"Invalid value {text!r} in environment variable {name}: expected 1/true or 0/false")
+    return text in ("1", "true", "yes", "on")
