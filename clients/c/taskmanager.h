@@ -42,7 +42,7 @@ typedef struct tm_tls_options {
     const char *cert_file;   /* PEM client certificate (and intermediates), for mutual TLS; with key_file */
     const char *key_file;    /* PEM private key of cert_file */
     const char *server_name; /* name the server's certificate must have (and SNI); NULL = the host connected to
-                                (an IP address is checked against the certificate's IP addresses) */
+                                (an IP address is checked against the certificate's IP addresses); never "" */
 } tm_tls_options;
 
 /* The TLS settings, read once and shared by any number of connections and threads. */

@@ -54,6 +54,11 @@ tm_tls *tm_tls_new(const tm_tls_options *options, tm_status *status) {
         tm_set_status(status, TM_INVALID_ARGUMENT, "A TLS client certificate needs its key, and a key its certificate");
         return NULL;
     }
+    if (options->server_name && !*options->server_name) {
+        /* An empty name would check no name at all. */
+        tm_set_status(status, TM_INVALID_ARGUMENT, "The TLS server name must not be empty");
+        return NULL;
+    }
     if (readable(options->ca_file, "CA", status) || readable(options->cert_file, "certificate", status) ||
         readable(options->key_file, "key", status)) {
         return NULL;

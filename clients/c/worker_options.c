@@ -232,6 +232,9 @@ int worker_options_parse(int argc, char **argv, worker_options *options) {
             options->tls.key_file = optarg;
             break;
         case OPTION_TLS_SERVER_NAME:
+            if (!*optarg) {
+                return usage_error("--tls-server-name must not be empty%s", "");
+            }
             options->tls.server_name = optarg;
             break;
         case 'h':

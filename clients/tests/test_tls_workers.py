@@ -193,6 +193,15 @@ def test_worker_refuses_a_ca_file_it_cannot_read(tls_server, tmp_path, language)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_worker_refuses_an_empty_server_name_which_would_check_no_name(tls_server, certificates, language):
+    result = run_worker(language, tls_server, "--tls-ca", certificates.ca, "--tls-server-name", "", "--stop-when-idle")
+
+    assert result.returncode == 2, result.stderr
+    assert "must not be empty" in result.stderr
+    assert "processed=" not in result.stdout  # it never ran
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_worker_takes_its_tls_settings_from_the_environment(mutual_tls_server, certificates, language):
     task_id = create_sleep_task(mutual_tls_server)
     environment = clean_environment(

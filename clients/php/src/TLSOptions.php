@@ -24,7 +24,8 @@ final class TLSOptions
      * @param string|null $cert PEM file of the client certificate (mutual TLS); goes with `$key`
      * @param string|null $key PEM file of the client certificate's private key
      * @param string|null $serverName the name the server's certificate must be valid for (and the SNI sent);
-     *     null = the host connected to (an IP address is checked against the certificate's IP addresses)
+     *     null = the host connected to (an IP address is checked against the certificate's IP addresses); never
+     *     empty
      * @throws \InvalidArgumentException for a certificate without its key (or the reverse), or a file that
      *     cannot be read
      */
@@ -36,6 +37,10 @@ final class TLSOptions
     ) {
         if (($cert === null) !== ($key === null)) {
             throw new \InvalidArgumentException('--tls-cert and --tls-key go together');
+        }
+        if ($serverName === '') {
+            // An empty name would check no name at all.
+            throw new \InvalidArgumentException('--tls-server-name must not be empty');
         }
         foreach (['CA' => $ca, 'certificate' => $cert, 'key' => $key] as $role => $path) {
             if ($path !== null && !is_readable($path)) {

@@ -18,7 +18,7 @@ class TLSOptions:
         cert: PEM file of the client certificate (and intermediates), for a server with mutual TLS.
         key: PEM file of the client certificate's private key; `cert` and `key` go together.
         server_name: the name the server's certificate must be valid for (and the SNI sent); None = the host
-            connected to (an IP address is checked against the certificate's IP address entries).
+            connected to (an IP address is checked against the certificate's IP address entries); never empty.
 
     Raises TaskManagerError(INVALID_ARGUMENT) naming a file that cannot be used.
     """
@@ -26,6 +26,9 @@ class TLSOptions:
     def __init__(self, ca=None, cert=None, key=None, server_name=None):
         if (cert is None) != (key is None):
             raise TaskManagerError(INVALID_ARGUMENT, "A TLS client certificate needs its key, and a key its certificate")
+        if server_name == "":
+            # An empty name would check no name at all.
+            raise TaskManagerError(INVALID_ARGUMENT, "The TLS server name must not be empty")
         self.ca = ca
         self.cert = cert
         self.key = key
@@ -91,7 +94,7 @@ def tls_from_arguments(parser, options):
     """The TLSOptions that parsed arguments ask for, or None for plaintext; a bad file is a usage error."""
     if (options.tls_cert is None) != (options.tls_key is None):
         parser.error("--tls-cert and --tls-key go together")
-    implied = options.tls_ca or options.tls_cert or options.tls_server_name
+    implied = any(value is not None for value in (options.tls_ca, options.tls_cert, options.tls_server_name))
     if not (options.tls or implied or _environment_flag(parser, "TASKMANAGER_TLS")):
         return None
     try:
