@@ -53,9 +53,11 @@ final class ClientConnection: Sendable {
             let sync = channel.pipeline.syncOperations
             var handshake: EventLoopFuture<Void>?
             if let tls {
+                // Made before the waiter's promise: a handler that cannot be made must not leave a promise behind.
+                let handler = try NIOSSLClientHandler(context: tls.context, serverHostname: tls.hostname(for: host))
                 let waiter = HandshakeWaiter(promise: channel.eventLoop.makePromise(), timeout: Self.handshakeTimeout)
                 handshake = waiter.promise.futureResult
-                try sync.addHandler(NIOSSLClientHandler(context: tls.context, serverHostname: tls.hostname(for: host)))
+                try sync.addHandler(handler)
                 try sync.addHandler(waiter)
             }
             try sync.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)))

@@ -12,7 +12,7 @@ public struct TLSOptions: Sendable {
     /// PEM file of the client certificate's private key.
     public var privateKeyPath: String?
     /// The DNS name the server's certificate must be valid for (and the SNI sent); nil = the host connected to
-    /// (an IP address is then checked against the certificate's IP address entries).
+    /// (an IP address is then checked against the certificate's IP address entries). Never empty.
     public var serverName: String?
 
     public init(caPath: String? = nil, certificatePath: String? = nil, privateKeyPath: String? = nil, serverName: String? = nil) {
@@ -23,8 +23,11 @@ public struct TLSOptions: Sendable {
     }
 
     /// Reads the files once; every connection of the client (reconnects too) shares the context.
-    /// - Throws: `TaskManagerError` INVALID_ARGUMENT naming a file that cannot be used.
+    /// - Throws: `TaskManagerError` INVALID_ARGUMENT naming a file that cannot be used, or for an empty server name.
     func makeContext() throws -> NIOSSLContext {
+        guard serverName != "" else {
+            throw TaskManagerError(.invalidArgument, "The TLS server name must not be empty")
+        }
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.minimumTLSVersion = .tlsv12
         if let caPath {

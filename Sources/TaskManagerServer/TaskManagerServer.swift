@@ -28,14 +28,16 @@ public final class TaskManagerServer: Sendable {
     /// The event loops' unpacking arenas; for tests.
     let arenas: LoopArenas
     private let authenticator: APIKeyAuthenticator
+    private let tlsContext: ReloadableTLSContext?
 
     private init(
         configuration: ServerConfiguration, host: String, port: Int, serverChannel: any Channel, store: any TaskStore,
         connections: ConnectionRegistry, maintenance: Maintenance, arenas: LoopArenas, authenticator: APIKeyAuthenticator,
-        logger: Logger
+        tlsContext: ReloadableTLSContext?, logger: Logger
     ) {
         self.arenas = arenas
         self.authenticator = authenticator
+        self.tlsContext = tlsContext
         self.configuration = configuration
         self.host = host
         self.port = port
@@ -92,7 +94,7 @@ public final class TaskManagerServer: Sendable {
         let dispatcher = try Dispatcher(
             service: service, authenticator: authenticator, maxFrameBytes: configuration.maxFrameBytes, logger: logger)
 
-        let tlsContext = try configuration.tls?.makeContext()
+        let tlsContext = try configuration.tls.map { try ReloadableTLSContext($0) }
         let host = bindAddress(configuration, logger: logger)
         let connections = ConnectionRegistry()
         let maxFrameBytes = configuration.maxFrameBytes
@@ -121,7 +123,7 @@ public final class TaskManagerServer: Sendable {
                     // First, so that everything after it (the read timeout, frames, refusals) sees plaintext.
                     do {
                         let sync = channel.pipeline.syncOperations
-                        try sync.addHandler(NIOSSLServerHandler(context: tlsContext))
+                        try sync.addHandler(NIOSSLServerHandler(context: tlsContext.current))
                         try sync.addHandler(TLSHandshakeHandler(timeoutSeconds: readTimeoutSeconds, logger: logger))
                     } catch {
                         return channel.eventLoop.makeFailedFuture(error)
@@ -156,7 +158,8 @@ public final class TaskManagerServer: Sendable {
             configuration: configuration, clock: clock, logger: logger)
         return TaskManagerServer(
             configuration: configuration, host: host, port: port, serverChannel: channel, store: store,
-            connections: connections, maintenance: maintenance, arenas: arenas, authenticator: authenticator, logger: logger)
+            connections: connections, maintenance: maintenance, arenas: arenas, authenticator: authenticator,
+            tlsContext: tlsContext, logger: logger)
     }
 
     /// Reads the keys file again (`taskmanager serve` does on SIGHUP): new keys work and removed ones stop working
@@ -167,6 +170,20 @@ public final class TaskManagerServer: Sendable {
         let count = try authenticator.reload()
         logger.info("Keys file reloaded", metadata: ["keys": "\(count)"])
         return count
+    }
+
+    /// Reads the TLS certificate, key and client CA files again (`taskmanager serve` does on SIGHUP): new
+    /// connections handshake with them, open connections keep theirs. When a file cannot be used the old ones stay.
+    /// - Returns: false when the server has no TLS (nothing to read).
+    /// - Throws: `TLSFileError` naming the file that cannot be used.
+    @discardableResult
+    public func reloadTLS() throws -> Bool {
+        guard let tlsContext, let tls = configuration.tls else { return false }
+        try tlsContext.reload()
+        logger.info(
+            "TLS certificate reloaded",
+            metadata: ["certificate": "\(tls.certificatePath)", "client_ca": "\(tls.clientCAPath ?? "none")"])
+        return true
     }
 
     private static func tlsMode(_ configuration: ServerConfiguration) -> String {

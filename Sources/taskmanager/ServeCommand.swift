@@ -100,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Bind a non-loopback host even without an API key (env TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE=1).")
     var allowUnauthenticatedRemote = false
 
-    @Option(name: .customLong("tls-cert"), help: "PEM certificate (chain) to serve TLS with, with --tls-key (env TASKMANAGER_TLS_CERT).")
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate (chain) to serve TLS with, with --tls-key; reread on SIGHUP (env TASKMANAGER_TLS_CERT).")
     var tlsCert: String?
 
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (env TASKMANAGER_TLS_KEY).")
@@ -192,6 +192,11 @@ struct ServeCommand: AsyncParsableCommand {
                 try server.reloadKeys()
             } catch {
                 logger.error("Keys file not reloaded, the old keys stay: \(error)")
+            }
+            do {
+                try server.reloadTLS()
+            } catch {
+                logger.error("TLS files not reloaded, the old certificate stays: \(error)")
             }
         }
         reload.resume()

@@ -81,6 +81,14 @@ final class TLSTests: ServerTestCase {
         }
     }
 
+    func testAnEmptyServerNameIsRefusedBeforeConnecting() async throws {
+        try await startServer({ $0.tls = self.serverTLS }, clientTLS: trustingTLS)
+
+        await assertError(.invalidArgument, "The TLS server name must not be empty") {
+            _ = try await self.connect(tls: TLSOptions(caPath: self.certificates.caPath, serverName: ""))
+        }
+    }
+
     func testTheClientReconnectsOverTLSAfterTheServerRestarts() async throws {
         try await startServer({ $0.tls = self.serverTLS }, clientTLS: trustingTLS)
         try await registerType()

@@ -1,4 +1,5 @@
 #include "taskmanager.h"
+#include "taskmanager_tls.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -24,11 +25,14 @@ struct tm_conn {
     char *port;
     char *api_key;
     int fd;
+    tm_tls *tls;    /* NULL = plaintext */
+    SSL *ssl;       /* the TLS session on fd, with tls */
+    char tls_error[256]; /* the last TLS failure on fd, for its status message */
     int going_away; /* the server sent GoAway: reconnect before the next call */
     uint64_t last_call_id;
 };
 
-static void set_status(tm_status *status, int code, const char *format, ...) {
+void tm_set_status(tm_status *status, int code, const char *format, ...) {
     va_list arguments;
     status->code = code;
     va_start(arguments, format);
@@ -46,6 +50,10 @@ static char *copy_range(const char *start, size_t length) {
 }
 
 tm_conn *tm_connect(const char *address, const char *api_key) {
+    return tm_connect_tls(address, api_key, NULL);
+}
+
+tm_conn *tm_connect_tls(const char *address, const char *api_key, tm_tls *tls) {
     const char *colon = strrchr(address, ':');
     if (!colon || colon[1] == '\0') {
         return NULL;
@@ -61,6 +69,7 @@ tm_conn *tm_connect(const char *address, const char *api_key) {
         return NULL;
     }
     conn->fd = -1;
+    conn->tls = tls;
     conn->host = copy_range(host, host_length);
     conn->port = copy_range(colon + 1, strlen(colon + 1));
     conn->api_key = (api_key && *api_key) ? copy_range(api_key, strlen(api_key)) : NULL;
@@ -72,6 +81,8 @@ tm_conn *tm_connect(const char *address, const char *api_key) {
 }
 
 static void drop_socket(tm_conn *conn) {
+    tm_tls_close(conn->ssl);
+    conn->ssl = NULL;
     if (conn->fd >= 0) {
         close(conn->fd);
     }
@@ -97,7 +108,7 @@ static int open_socket(tm_conn *conn, tm_status *status) {
     hints.ai_socktype = SOCK_STREAM;
     int error = getaddrinfo(conn->host, conn->port, &hints, &addresses);
     if (error != 0) {
-        set_status(status, TM_UNAVAILABLE, "Cannot resolve %s:%s: %s", conn->host, conn->port, gai_strerror(error));
+        tm_set_status(status, TM_UNAVAILABLE, "Cannot resolve %s:%s: %s", conn->host, conn->port, gai_strerror(error));
         return -1;
     }
     int last_errno = 0;
@@ -114,21 +125,26 @@ static int open_socket(tm_conn *conn, tm_status *status) {
             (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
             (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-            conn->fd = fd;
             freeaddrinfo(addresses);
+            if (conn->tls && !(conn->ssl = tm_tls_handshake(conn->tls, fd, conn->host, conn->port, status))) {
+                close(fd);
+                return -1;
+            }
+            conn->fd = fd;
             return 0;
         }
         last_errno = errno;
         close(fd);
     }
     freeaddrinfo(addresses);
-    set_status(status, TM_UNAVAILABLE, "Cannot connect to %s:%s: %s", conn->host, conn->port, strerror(last_errno));
+    tm_set_status(status, TM_UNAVAILABLE, "Cannot connect to %s:%s: %s", conn->host, conn->port, strerror(last_errno));
     return -1;
 }
 
-static int write_fully(int fd, const uint8_t *bytes, size_t length) {
+static int write_fully(tm_conn *conn, const uint8_t *bytes, size_t length) {
     while (length > 0) {
-        ssize_t written = send(fd, bytes, length, MSG_NOSIGNAL);
+        ssize_t written = conn->ssl ? tm_tls_send(conn->ssl, bytes, length, conn->tls_error, sizeof conn->tls_error)
+                                    : send(conn->fd, bytes, length, MSG_NOSIGNAL);
         if (written < 0) {
             if (errno == EINTR) {
                 continue;
@@ -142,9 +158,10 @@ static int write_fully(int fd, const uint8_t *bytes, size_t length) {
 }
 
 /* Returns 0 when all `length` bytes were read, -1 on error or end of stream (errno 0). */
-static int read_fully(int fd, uint8_t *bytes, size_t length) {
+static int read_fully(tm_conn *conn, uint8_t *bytes, size_t length) {
     while (length > 0) {
-        ssize_t got = recv(fd, bytes, length, 0);
+        ssize_t got = conn->ssl ? tm_tls_recv(conn->ssl, bytes, length, conn->tls_error, sizeof conn->tls_error)
+                                : recv(conn->fd, bytes, length, 0);
         if (got < 0 && errno == EINTR) {
             continue;
         }
@@ -163,10 +180,12 @@ static int read_fully(int fd, uint8_t *bytes, size_t length) {
 static int network_failure(tm_conn *conn, tm_status *status, const char *action) {
     int saved = errno;
     drop_socket(conn);
-    if (saved == 0) {
-        set_status(status, TM_UNAVAILABLE, "Connection closed by the server while %s", action);
+    if (saved == EPROTO && conn->tls_error[0]) {
+        tm_set_status(status, TM_UNAVAILABLE, "TLS error while %s: %s", action, conn->tls_error);
+    } else if (saved == 0) {
+        tm_set_status(status, TM_UNAVAILABLE, "Connection closed by the server while %s", action);
     } else {
-        set_status(status, TM_UNAVAILABLE, "Network error while %s: %s", action, strerror(saved));
+        tm_set_status(status, TM_UNAVAILABLE, "Network error while %s: %s", action, strerror(saved));
     }
     return -1;
 }
@@ -179,7 +198,7 @@ static int send_request(tm_conn *conn, const Taskmanager__Rpc__V1__Request *requ
     size_t length = taskmanager__rpc__v1__client_frame__get_packed_size(&frame);
     uint8_t *bytes = malloc(4 + length);
     if (!bytes) {
-        set_status(status, TM_INTERNAL, "Out of memory");
+        tm_set_status(status, TM_INTERNAL, "Out of memory");
         return -1;
     }
     bytes[0] = (uint8_t)(length >> 24);
@@ -187,7 +206,7 @@ static int send_request(tm_conn *conn, const Taskmanager__Rpc__V1__Request *requ
     bytes[2] = (uint8_t)(length >> 8);
     bytes[3] = (uint8_t)length;
     taskmanager__rpc__v1__client_frame__pack(&frame, bytes + 4);
-    int result = write_fully(conn->fd, bytes, 4 + length);
+    int result = write_fully(conn, bytes, 4 + length);
     free(bytes);
     return result == 0 ? 0 : network_failure(conn, status, "sending a request");
 }
@@ -195,23 +214,31 @@ static int send_request(tm_conn *conn, const Taskmanager__Rpc__V1__Request *requ
 /* Reads one ServerFrame; the caller frees it. */
 static Taskmanager__Rpc__V1__ServerFrame *read_frame(tm_conn *conn, tm_status *status) {
     uint8_t header[4];
-    if (read_fully(conn->fd, header, sizeof header) != 0) {
+    if (read_fully(conn, header, sizeof header) != 0) {
         network_failure(conn, status, "waiting for a response");
         return NULL;
     }
     uint32_t length = (uint32_t)header[0] << 24 | (uint32_t)header[1] << 16 | (uint32_t)header[2] << 8 | header[3];
+    /* A TLS record starts with its content type (20 to 23), then major version 3. */
+    if (!conn->ssl && header[0] >= 0x14 && header[0] <= 0x17 && header[1] == 3) {
+        drop_socket(conn);
+        tm_set_status(status, TM_UNAVAILABLE,
+                      "The server at %s:%s speaks TLS: connect with TLS (e.g. --tls or --tls-ca FILE)",
+                      conn->host, conn->port);
+        return NULL;
+    }
     if (length > TM_MAX_FRAME_BYTES) {
         drop_socket(conn);
-        set_status(status, TM_INTERNAL, "The server sent a frame of %u bytes", (unsigned)length);
+        tm_set_status(status, TM_INTERNAL, "The server sent a frame of %u bytes", (unsigned)length);
         return NULL;
     }
     uint8_t *body = malloc(length ? length : 1);
     if (!body) {
-        set_status(status, TM_INTERNAL, "Out of memory");
+        tm_set_status(status, TM_INTERNAL, "Out of memory");
         drop_socket(conn);
         return NULL;
     }
-    if (read_fully(conn->fd, body, length) != 0) {
+    if (read_fully(conn, body, length) != 0) {
         free(body);
         network_failure(conn, status, "reading a response");
         return NULL;
@@ -220,7 +247,7 @@ static Taskmanager__Rpc__V1__ServerFrame *read_frame(tm_conn *conn, tm_status *s
     free(body);
     if (!frame) {
         drop_socket(conn);
-        set_status(status, TM_INTERNAL, "The server sent an undecodable frame");
+        tm_set_status(status, TM_INTERNAL, "The server sent an undecodable frame");
     }
     return frame;
 }
@@ -237,14 +264,14 @@ static int take_response(const Taskmanager__Rpc__V1__Response *answer, uint64_t 
         return -1; /* protocol.md: ignore non-final responses for forward compatibility */
     }
     if (answer->status && answer->status->code != TM_OK) {
-        set_status(status, answer->status->code, "%s", answer->status->message);
+        tm_set_status(status, answer->status->code, "%s", answer->status->message);
         return 0;
     }
-    set_status(status, TM_OK, "");
+    tm_set_status(status, TM_OK, "");
     if (response_descriptor && response) {
         *response = protobuf_c_message_unpack(response_descriptor, NULL, answer->payload.len, answer->payload.data);
         if (!*response) {
-            set_status(status, TM_INTERNAL, "Undecodable %s in the response", response_descriptor->name);
+            tm_set_status(status, TM_INTERNAL, "Undecodable %s in the response", response_descriptor->name);
         }
     }
     return 0;
@@ -269,7 +296,7 @@ int tm_call(tm_conn *conn, const char *method_name, const ProtobufCMessage *requ
     if (!method || !payload) {
         free(method);
         free(payload);
-        set_status(status, TM_INTERNAL, "Out of memory");
+        tm_set_status(status, TM_INTERNAL, "Out of memory");
         return status->code;
     }
     snprintf(method, method_length, "%s%s", TM_METHOD_PREFIX, method_name);

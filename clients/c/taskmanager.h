@@ -1,6 +1,6 @@
 /*
- * A tiny blocking TaskManager client: one TCP connection, one call at a time, length-prefixed
- * protobuf frames (docs/protocol.md). The messages are the protoc-c output in Generated/c.
+ * A tiny blocking TaskManager client: one TCP (or TLS, with OpenSSL) connection, one call at a time,
+ * length-prefixed protobuf frames (docs/protocol.md). The messages are the protoc-c output in Generated/c.
  */
 #ifndef TASKMANAGER_CLIENT_H
 #define TASKMANAGER_CLIENT_H
@@ -34,11 +34,41 @@ typedef struct tm_status {
 typedef struct tm_conn tm_conn;
 
 /*
+ * TLS to the server, as the --tls options of clients/EXAMPLES.md: every field may be NULL. The server's
+ * certificate and name are always verified; TLS 1.2 or 1.3.
+ */
+typedef struct tm_tls_options {
+    const char *ca_file;     /* PEM CA certificates to trust; NULL = the system's trust store */
+    const char *cert_file;   /* PEM client certificate (and intermediates), for mutual TLS; with key_file */
+    const char *key_file;    /* PEM private key of cert_file */
+    const char *server_name; /* name the server's certificate must have (and SNI); NULL = the host connected to
+                                (an IP address is checked against the certificate's IP addresses); never "" */
+} tm_tls_options;
+
+/* The TLS settings, read once and shared by any number of connections and threads. */
+typedef struct tm_tls tm_tls;
+
+/*
+ * Reads the files of `options`. Returns NULL with TM_INVALID_ARGUMENT in `status`, naming the file, when one
+ * cannot be used (or a certificate comes without its key).
+ */
+tm_tls *tm_tls_new(const tm_tls_options *options, tm_status *status);
+
+/* Frees the TLS settings once no connection uses them. NULL is allowed. */
+void tm_tls_free(tm_tls *tls);
+
+/*
  * Prepares a connection to `address` ("host:port", "[v6]:port") that sends `api_key` (NULL or "" = none) as
  * metadata x-api-key. Nothing is sent until the first call. Returns NULL if the address has no port or
  * memory runs out.
  */
 tm_conn *tm_connect(const char *address, const char *api_key);
+
+/*
+ * As tm_connect, over TLS with `tls` (NULL = plaintext), which must outlive the connection. Every (re)connection
+ * does a verified handshake; a failed one is TM_UNAVAILABLE naming the cause ("certificate verify failed", ...).
+ */
+tm_conn *tm_connect_tls(const char *address, const char *api_key, tm_tls *tls);
 
 /* Closes the socket and frees the connection. NULL is allowed. */
 void tm_close(tm_conn *conn);

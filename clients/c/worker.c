@@ -38,6 +38,7 @@ static void request_stop(int signal_number) {
 
 typedef struct worker {
     worker_options options;
+    tm_tls *tls; /* NULL = plaintext; shared by every connection */
     tm_conn *conn;
     long processed;
     long failed;
@@ -98,10 +99,15 @@ static int report_progress(void *context, int progress, const char *message) {
     return should_stop(task);
 }
 
+/* A new connection of the worker (over TLS when it has TLS); NULL for an invalid address. */
+static tm_conn *connect_worker(const worker *w) {
+    return tm_connect_tls(w->options.server, w->options.api_key, w->tls);
+}
+
 /* The heartbeat thread: a Heartbeat every `heartbeat_seconds` on its own connection, until the task is done. */
 static void *renew_lease(void *context) {
     running_task *task = context;
-    tm_conn *conn = tm_connect(task->worker->options.server, task->worker->options.api_key);
+    tm_conn *conn = connect_worker(task->worker);
     pthread_mutex_lock(&task->lock);
     while (!task->done && conn) {
         struct timespec until;
@@ -370,7 +376,8 @@ static int run_slots(worker *w) {
     long started = 0;
     for (; started < count - 1; started++) {
         slots[started].worker.options = w->options;
-        slots[started].worker.conn = tm_connect(w->options.server, w->options.api_key);
+        slots[started].worker.tls = w->tls;
+        slots[started].worker.conn = connect_worker(w);
         if (!slots[started].worker.conn ||
             pthread_create(&slots[started].thread, NULL, run_slot, &slots[started]) != 0) {
             tm_close(slots[started].worker.conn);
@@ -400,8 +407,16 @@ int main(int argc, char **argv) {
         return parsed > 0 ? 0 : 2;
     }
     install_signal_handlers();
+    if (w.options.tls_enabled) {
+        tm_status status;
+        if (!(w.tls = tm_tls_new(&w.options.tls, &status))) {
+            fprintf(stderr, "worker: %s\n", status.message);
+            worker_options_free(&w.options);
+            return 2;
+        }
+    }
     int exit_status = 1;
-    w.conn = tm_connect(w.options.server, w.options.api_key);
+    w.conn = connect_worker(&w);
     if (!w.conn) {
         fprintf(stderr, "Invalid server address \"%s\": want HOST:PORT\n", w.options.server);
     } else if (check_health(&w) == 0 && (w.options.no_register || register_examples(&w) == 0)) {
@@ -409,6 +424,7 @@ int main(int argc, char **argv) {
     }
     printf("processed=%ld failed=%ld\n", w.processed, w.failed);
     tm_close(w.conn);
+    tm_tls_free(w.tls);
     worker_options_free(&w.options);
     return exit_status;
 }

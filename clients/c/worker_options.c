@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -20,7 +21,16 @@ static const char usage[] =
     "  --concurrency N           run up to N tasks at once (one thread and connection each); default 1\n"
     "  --max-runs N              stop after handling N tasks; 0 = no limit (default)\n"
     "  --stop-when-idle          exit as soon as a claim finds nothing\n"
-    "  --no-register             do not register the example task types at start\n";
+    "  --no-register             do not register the example task types at start\n"
+    "  --tls                     connect with TLS, trusting the system's CAs unless --tls-ca;\n"
+    "                            or env TASKMANAGER_TLS=1\n"
+    "  --tls-ca FILE             PEM CA to trust for the server's certificate; implies --tls;\n"
+    "                            or env TASKMANAGER_TLS_CA\n"
+    "  --tls-cert FILE           PEM client certificate, for a server with mutual TLS; implies --tls;\n"
+    "                            or env TASKMANAGER_CLIENT_CERT\n"
+    "  --tls-key FILE            PEM key of --tls-cert; or env TASKMANAGER_CLIENT_KEY\n"
+    "  --tls-server-name NAME    name the server's certificate must have, instead of the host of --server;\n"
+    "                            implies --tls; or env TASKMANAGER_TLS_SERVER_NAME\n";
 
 enum {
     OPTION_SERVER = 1000,
@@ -34,6 +44,11 @@ enum {
     OPTION_MAX_RUNS,
     OPTION_STOP_WHEN_IDLE,
     OPTION_NO_REGISTER,
+    OPTION_TLS,
+    OPTION_TLS_CA,
+    OPTION_TLS_CERT,
+    OPTION_TLS_KEY,
+    OPTION_TLS_SERVER_NAME,
     OPTION_HELP,
 };
 
@@ -49,6 +64,11 @@ static const struct option long_options[] = {
     {"max-runs", required_argument, NULL, OPTION_MAX_RUNS},
     {"stop-when-idle", no_argument, NULL, OPTION_STOP_WHEN_IDLE},
     {"no-register", no_argument, NULL, OPTION_NO_REGISTER},
+    {"tls", no_argument, NULL, OPTION_TLS},
+    {"tls-ca", required_argument, NULL, OPTION_TLS_CA},
+    {"tls-cert", required_argument, NULL, OPTION_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPTION_TLS_KEY},
+    {"tls-server-name", required_argument, NULL, OPTION_TLS_SERVER_NAME},
     {"help", no_argument, NULL, OPTION_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -97,6 +117,25 @@ static const char *non_empty_environment(const char *name) {
     return value && *value ? value : NULL;
 }
 
+/* A variable read as taskmanager reads its flags: 1 for 1/true/yes/on, 0 for 0/false/no/off or none, else -1. */
+static int environment_flag(const char *name) {
+    const char *value = non_empty_environment(name);
+    if (!value) {
+        return 0;
+    }
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        if (strcasecmp(value, yes[i]) == 0) {
+            return 1;
+        }
+        if (strcasecmp(value, no[i]) == 0) {
+            return 0;
+        }
+    }
+    return -1;
+}
+
 int worker_options_parse(int argc, char **argv, worker_options *options) {
     memset(options, 0, sizeof *options);
     const char *server = non_empty_environment("TASKMANAGER_SERVER");
@@ -114,6 +153,14 @@ int worker_options_parse(int argc, char **argv, worker_options *options) {
     snprintf(options->default_worker_id, sizeof options->default_worker_id, "c-worker-%s-%ld", hostname,
              (long)getpid());
     options->worker_id = options->default_worker_id;
+    options->tls.ca_file = non_empty_environment("TASKMANAGER_TLS_CA");
+    options->tls.cert_file = non_empty_environment("TASKMANAGER_CLIENT_CERT");
+    options->tls.key_file = non_empty_environment("TASKMANAGER_CLIENT_KEY");
+    options->tls.server_name = non_empty_environment("TASKMANAGER_TLS_SERVER_NAME");
+    options->tls_enabled = environment_flag("TASKMANAGER_TLS");
+    if (options->tls_enabled < 0) {
+        return usage_error("Invalid value in environment variable %s: expected 1/true or 0/false", "TASKMANAGER_TLS");
+    }
 
     int option;
     while ((option = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
@@ -172,6 +219,24 @@ int worker_options_parse(int argc, char **argv, worker_options *options) {
         case OPTION_NO_REGISTER:
             options->no_register = 1;
             break;
+        case OPTION_TLS:
+            options->tls_enabled = 1;
+            break;
+        case OPTION_TLS_CA:
+            options->tls.ca_file = optarg;
+            break;
+        case OPTION_TLS_CERT:
+            options->tls.cert_file = optarg;
+            break;
+        case OPTION_TLS_KEY:
+            options->tls.key_file = optarg;
+            break;
+        case OPTION_TLS_SERVER_NAME:
+            if (!*optarg) {
+                return usage_error("--tls-server-name must not be empty%s", "");
+            }
+            options->tls.server_name = optarg;
+            break;
         case 'h':
         case OPTION_HELP:
             fputs(usage, stdout);
@@ -184,6 +249,10 @@ int worker_options_parse(int argc, char **argv, worker_options *options) {
     if (optind < argc) {
         return usage_error("unexpected argument \"%s\"", argv[optind]);
     }
+    if ((options->tls.cert_file == NULL) != (options->tls.key_file == NULL)) {
+        return usage_error("--tls-cert and --tls-key go together%s", "");
+    }
+    options->tls_enabled |= options->tls.ca_file || options->tls.cert_file || options->tls.server_name;
     return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "taskmanager.h"
+
 typedef struct worker_options {
     const char *server;        /* "host:port" */
     const char *api_key;       /* NULL = none */
@@ -20,11 +22,14 @@ typedef struct worker_options {
     long max_runs;             /* 0 = no limit */
     int stop_when_idle;
     int no_register;
+    int tls_enabled;           /* --tls, or implied by --tls-ca, --tls-cert, --tls-server-name */
+    tm_tls_options tls;        /* with tls_enabled */
     char default_worker_id[320];
 } worker_options;
 
 /*
- * Fills `options` from argv and the environment (TASKMANAGER_SERVER, TASKMANAGER_API_KEY).
+ * Fills `options` from argv and the environment (TASKMANAGER_SERVER, TASKMANAGER_API_KEY, TASKMANAGER_TLS=1,
+ * TASKMANAGER_TLS_CA, TASKMANAGER_CLIENT_CERT, TASKMANAGER_CLIENT_KEY, TASKMANAGER_TLS_SERVER_NAME).
  *
  * Returns 0 to run, 1 after printing the help (exit 0), or -1 after printing a usage error (exit 2).
  */

@@ -10,6 +10,7 @@ declare(strict_types=1);
 require __DIR__ . '/autoload.php';
 
 use TaskManager\Worker\Handlers;
+use TaskManager\Worker\TLSOptions;
 use TaskManager\Worker\Worker;
 use TaskManager\Worker\WorkerClient;
 
@@ -27,13 +28,20 @@ Usage: php worker.php [options]
   --max-runs N              stop after handling N tasks (completed or failed); 0 = no limit (default)
   --stop-when-idle          exit as soon as a claim finds nothing
   --no-register             do not register the example task types at start
+  --tls                     connect with TLS, trusting the system's CAs unless --tls-ca; or env TASKMANAGER_TLS=1
+  --tls-ca FILE             PEM CA to trust for the server's certificate; implies --tls; or env TASKMANAGER_TLS_CA
+  --tls-cert FILE           PEM client certificate, for a server with mutual TLS; implies --tls;
+                            or env TASKMANAGER_CLIENT_CERT
+  --tls-key FILE            PEM key of --tls-cert; or env TASKMANAGER_CLIENT_KEY
+  --tls-server-name NAME    name the server's certificate must have, instead of the host of --server;
+                            implies --tls; or env TASKMANAGER_TLS_SERVER_NAME
   --help                    show this help
 
 TEXT;
 
 const VALUE_OPTIONS = ['server', 'api-key', 'worker-id', 'type-pattern', 'task-type-ids', 'poll-interval', 'max-runs',
-    'wait-ms', 'concurrency'];
-const FLAG_OPTIONS = ['stop-when-idle', 'no-register', 'help'];
+    'wait-ms', 'concurrency', ...TLSOptions::VALUE_OPTIONS];
+const FLAG_OPTIONS = ['stop-when-idle', 'no-register', 'help', TLSOptions::FLAG_OPTION];
 
 /**
  * Parses `--name value`, `--name=value` and `--flag` arguments.
@@ -112,7 +120,7 @@ function buildWorker(array $options): Worker
         throw new InvalidArgumentException('--type-pattern must not be empty');
     }
     return new Worker(
-        client: new WorkerClient($server, $workerId, $apiKey),
+        client: new WorkerClient($server, $workerId, $apiKey, tls: TLSOptions::fromOptions($options)),
         handlers: Handlers::examples(),
         typePattern: $typePattern,
         taskTypeIds: $typeIds,

@@ -9,6 +9,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from taskmanager_client import TaskManagerWorker  # noqa: E402
 from taskmanager_client.handlers import register_example_handlers  # noqa: E402
+from taskmanager_client.tls import add_tls_arguments, tls_from_arguments  # noqa: E402
 from taskmanager_client.worker import DEFAULT_TYPE_PATTERN, default_worker_id  # noqa: E402
 
 
@@ -44,6 +45,7 @@ def parse_arguments(argv):
     parser.add_argument("--stop-when-idle", action="store_true", help="exit as soon as a claim finds nothing")
     parser.add_argument("--no-register", action="store_true",
                         help="do not register the example task types at start")
+    add_tls_arguments(parser)
     options = parser.parse_args(argv)
     if options.poll_interval < 0:
         parser.error("--poll-interval must not be negative")
@@ -53,6 +55,7 @@ def parse_arguments(argv):
         parser.error("--wait-ms must be between 0 and 30000")
     if options.concurrency < 1:
         parser.error("--concurrency must be at least 1")
+    options.tls_options = tls_from_arguments(parser, options)
     return options
 
 
@@ -63,7 +66,7 @@ def main(argv=None):
         options.server, options.worker_id, task_type_ids=options.task_type_ids, type_pattern=options.type_pattern,
         poll_interval=options.poll_interval, max_runs=options.max_runs, api_key=options.api_key or None,
         stop_when_idle=options.stop_when_idle, register_examples=not options.no_register,
-        concurrency=options.concurrency, wait_ms=options.wait_ms)
+        concurrency=options.concurrency, wait_ms=options.wait_ms, tls=options.tls_options)
     register_example_handlers(worker)
     return worker.run()
 

@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT / "clients" / "python"))
 sys.path.insert(0, str(ROOT / "Generated" / "python"))
 
 from taskmanager_client import Client  # noqa: E402
+from certificates import Certificates  # noqa: E402
 
 TASKMANAGER = ROOT / ".build" / "debug" / "taskmanager"
 
@@ -39,13 +40,13 @@ MINIMAL_WORKERS = {
 
 
 class Server:
-    """A running `taskmanager serve` and a client connected to it."""
+    """A running `taskmanager serve` and a client connected to it (with `client_tls`, a TLSOptions, over TLS)."""
 
-    def __init__(self, process, address, log):
+    def __init__(self, process, address, log, client_tls=None):
         self.process = process
         self.address = address
         self.log = log
-        self.client = Client(address)
+        self.client = Client(address, tls=client_tls)
 
     def stop(self):
         self.client.close()
@@ -58,8 +59,11 @@ class Server:
                 self.process.wait()
 
 
-def start_server(tmp_path, *extra):
-    """Starts `taskmanager serve --port 0` on a fresh database and waits for its 'listening on' line."""
+def start_server(tmp_path, *extra, client_tls=None):
+    """Starts `taskmanager serve --port 0` on a fresh database and waits for its 'listening on' line.
+
+    `client_tls` is the TLSOptions of the returned Server's client, for a server started with --tls-cert.
+    """
     if not TASKMANAGER.exists():
         pytest.fail(f"{TASKMANAGER} is missing: run `swift build` first")
     log_path = tmp_path / "server.log"
@@ -71,7 +75,7 @@ def start_server(tmp_path, *extra):
     while time.monotonic() < deadline:
         match = re.search(r"listening on (\S+):(\d+)", log_path.read_text())
         if match:
-            return Server(process, f"127.0.0.1:{match.group(2)}", log_path)
+            return Server(process, f"127.0.0.1:{match.group(2)}", log_path, client_tls)
         if process.poll() is not None:
             pytest.fail(f"taskmanager serve exited: {log_path.read_text()}")
         time.sleep(0.05)
@@ -97,6 +101,12 @@ def server(tmp_path):
                            "--retry-backoff-base-ms", "0")
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def certificates(tmp_path_factory):
+    """A CA, a server certificate for 127.0.0.1 and localhost, a client certificate CN=worker-1, another CA."""
+    return Certificates(tmp_path_factory.mktemp("certificates"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,7 +11,7 @@ use Taskmanager\Rpc\V1\Response;
 use Taskmanager\Rpc\V1\ServerFrame;
 
 /**
- * One TCP connection to a TaskManager server, making one call at a time (docs/protocol.md).
+ * One TCP (or TLS) connection to a TaskManager server, making one call at a time (docs/protocol.md).
  *
  * Frames are a 4-byte big-endian length and one protobuf message. The connection opens on the first call and
  * opens again on the next call after it was lost or the server sent GoAway, so a caller recovers from a
@@ -35,13 +35,16 @@ final class Connection
     /**
      * @param string $server "host:port"
      * @param string|null $apiKey sent as metadata x-api-key on every call
-     * @param float $timeout seconds (> 0): the connect timeout and each call's deadline (sent as timeout_ms)
+     * @param float $timeout seconds (> 0): the connect timeout (TLS handshake included) and each call's deadline
+     *     (sent as timeout_ms)
+     * @param TLSOptions|null $tls connect with TLS (every connection, reconnects too); null = plaintext
      * @throws \InvalidArgumentException when the timeout is not positive
      */
     public function __construct(
         private readonly string $server,
         private readonly ?string $apiKey = null,
         private readonly float $timeout = 10.0,
+        private readonly ?TLSOptions $tls = null,
     ) {
         if (!($timeout > 0)) {
             throw new \InvalidArgumentException('The timeout must be greater than 0 seconds');
@@ -110,6 +113,15 @@ final class Connection
             $reason = $errstr !== '' ? $errstr : 'error ' . $errno;
             throw new TaskManagerException(TaskManagerException::UNAVAILABLE, "Cannot connect to {$this->server}: $reason");
         }
+        if ($this->tls !== null) {
+            stream_set_timeout($socket, (int) $this->timeout, (int) (($this->timeout - (int) $this->timeout) * 1e6));
+            try {
+                $this->tls->handshake($socket, trim(substr($this->server, 0, (int) strrpos($this->server, ':')), '[]'), $this->server);
+            } catch (TaskManagerException $error) {
+                fclose($socket);
+                throw $error;
+            }
+        }
         $this->socket = $socket;
         return $socket;
     }
@@ -164,7 +176,13 @@ final class Connection
     /** @param resource $socket */
     private function readFrame($socket, float $deadline): string
     {
-        $length = unpack('N', $this->readExactly($socket, 4, $deadline))[1];
+        $header = $this->readExactly($socket, 4, $deadline);
+        $length = unpack('N', $header)[1];
+        // A TLS record starts with its content type (20 to 23), then major version 3.
+        if ($this->tls === null && ord($header[0]) >= 0x14 && ord($header[0]) <= 0x17 && ord($header[1]) === 3) {
+            throw new TaskManagerException(TaskManagerException::UNAVAILABLE,
+                "The server at {$this->server} speaks TLS: connect with TLS (e.g. --tls or --tls-ca FILE)");
+        }
         if ($length > self::MAX_FRAME_BYTES) {
             throw new TaskManagerException(TaskManagerException::INTERNAL, "Frame of $length bytes from the server exceeds the client limit");
         }
@@ -181,13 +199,17 @@ final class Connection
                 throw $this->deadlineExceeded();
             }
             stream_set_timeout($socket, (int) $remaining, (int) (($remaining - (int) $remaining) * 1e6));
-            $chunk = fread($socket, $count - strlen($data));
+            error_clear_last();
+            // Silenced: a TLS error (such as a client certificate the server refused) becomes the exception's text.
+            $chunk = @fread($socket, $count - strlen($data));
             if ($chunk === false || $chunk === '') {
                 if (stream_get_meta_data($socket)['timed_out']) {
                     throw $this->deadlineExceeded();
                 }
                 if (feof($socket)) {
-                    throw new TaskManagerException(TaskManagerException::UNAVAILABLE, "Connection to {$this->server} closed by the server");
+                    $cause = error_get_last()['message'] ?? null;
+                    throw new TaskManagerException(TaskManagerException::UNAVAILABLE, "Connection to {$this->server} closed by the server"
+                        . ($cause === null ? '' : ': ' . str_replace("\n", ' ', preg_replace('/^fread\(\): /', '', $cause))));
                 }
                 continue;
             }

@@ -48,10 +48,16 @@ final class WorkerClient
      * @param string $workerId identifies this worker's claims
      * @param string|null $apiKey the server's API key, if it has one
      * @param float $timeout seconds allowed for connecting and for each call
+     * @param TLSOptions|null $tls connect with TLS; null = plaintext
      */
-    public function __construct(string $server, private readonly string $workerId, ?string $apiKey = null, float $timeout = 10.0)
-    {
-        $this->connection = new Connection($server, $apiKey, $timeout);
+    public function __construct(
+        string $server,
+        private readonly string $workerId,
+        ?string $apiKey = null,
+        float $timeout = 10.0,
+        ?TLSOptions $tls = null,
+    ) {
+        $this->connection = new Connection($server, $apiKey, $timeout, $tls);
     }
 
     /** The worker id given to the constructor. */

@@ -6,6 +6,7 @@
 """
 from .client import Client
 from .errors import TaskManagerError
+from .tls import TLSOptions
 from .worker import TaskManagerWorker, TaskStopped
 
-__all__ = ["Client", "TaskManagerError", "TaskManagerWorker", "TaskStopped"]
+__all__ = ["Client", "TLSOptions", "TaskManagerError", "TaskManagerWorker", "TaskStopped"]

@@ -1,4 +1,4 @@
-"""The TaskManager client: the 13 RPCs of taskmanager.v1.TaskService over one pipelined TCP connection."""
+"""The TaskManager client: the 13 RPCs of taskmanager.v1.TaskService over one pipelined TCP (or TLS) connection."""
 import itertools
 import json
 import threading
@@ -48,13 +48,17 @@ class Client:
     Args:
         server: "HOST:PORT" of `taskmanager serve`.
         api_key: sent as metadata `x-api-key` with every call when not None.
-        timeout: seconds; the deadline of every call (`timeout_ms`) and the connect timeout. None = no limit.
+        timeout: seconds; the deadline of every call (`timeout_ms`) and the connect timeout (TLS handshake
+            included). None = no limit.
+        tls: a TLSOptions to connect with TLS (every connection, reconnects too, verifies the server's
+            certificate and name); None = plaintext.
     """
 
-    def __init__(self, server=DEFAULT_SERVER, api_key=None, timeout=10.0):
+    def __init__(self, server=DEFAULT_SERVER, api_key=None, timeout=10.0, tls=None):
         self.server = server
         self.api_key = api_key
         self.timeout = timeout
+        self.tls = tls
         self._host, self._port = parse_server(server)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -235,5 +239,5 @@ class Client:
                 self._retired = [c for c in self._retired if not c.closed] + [self._connection]
                 self._connection = None
             if self._connection is None:
-                self._connection = Connection(self._host, self._port, self.timeout)
+                self._connection = Connection(self._host, self._port, self.timeout, self.tls)
             return self._connection

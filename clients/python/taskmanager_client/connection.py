@@ -1,4 +1,4 @@
-"""One TCP connection to the server: a send lock, and a reader thread that routes responses by call id."""
+"""One TCP (or TLS) connection to the server: a send lock, and a reader thread that routes responses by call id."""
 import logging
 import queue
 import socket
@@ -9,6 +9,8 @@ from .framing import FrameError, encode_frame, read_server_frame
 from .protos import rpc_pb2
 
 log = logging.getLogger(__name__)
+# How long a failed write over TLS waits for the reader thread to read the server's alert.
+_ALERT_WAIT_SECONDS = 1.0
 
 
 class Connection:
@@ -18,13 +20,21 @@ class Connection:
     after a GoAway it accepts no new call and closes itself when the last expected response has arrived.
     """
 
-    def __init__(self, host, port, connect_timeout):
+    def __init__(self, host, port, connect_timeout, tls=None):
         try:
-            self._sock = socket.create_connection((host, port), timeout=connect_timeout)
+            sock = socket.create_connection((host, port), timeout=connect_timeout)
         except OSError as error:
             raise TaskManagerError(UNAVAILABLE, f"Cannot connect to {host}:{port}: {error}") from None
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls is not None:
+            try:
+                sock = tls.wrap(sock, host, port)  # the handshake, within the connect timeout
+            except TaskManagerError:
+                sock.close()
+                raise
+        self._sock = sock
         self._sock.settimeout(None)
-        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._tls = tls is not None
         self._stream = self._sock.makefile("rb")
         self._send_lock = threading.Lock()
         self._lock = threading.Lock()  # guards everything below
@@ -95,6 +105,10 @@ class Connection:
             with self._send_lock:
                 self._sock.sendall(data)
         except OSError as error:
+            if self._tls and threading.current_thread() is not self._reader:
+                # The server's TLS alert that says why (say, a client certificate it refused) reaches the reader
+                # thread, whose reason should win over this write's bare EOF.
+                self._reader.join(_ALERT_WAIT_SECONDS)
             # A partial frame may have been written, so the stream is unusable from here on.
             self._fail(f"Connection lost while sending: {error}")
             with self._lock:
@@ -119,6 +133,8 @@ class Connection:
                 self._dispatch(frame)
         except (OSError, ValueError, FrameError) as error:  # ValueError: the stream was closed under us
             reason = f"Connection lost: {error}"
+            if isinstance(error, FrameError) and error.looks_like_tls and not self._tls:
+                reason += " (the server speaks TLS: connect with TLS, e.g. --tls or --tls-ca FILE)"
         self._fail(reason)
         self._stream.close()  # the socket's descriptor is released only once this reader closes too
 
@@ -165,7 +181,9 @@ class Connection:
         for slot in slots:
             slot.put(failure)
         try:
-            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the reader thread blocked in recv
+            # The plain socket's shutdown, also under TLS: SSLSocket's own would drop its SSL object under the
+            # reader thread, which is blocked in recv and must wake up with an error.
+            socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
         except OSError:
             pass  # already disconnected
         self._sock.close()

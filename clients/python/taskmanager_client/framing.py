@@ -11,7 +11,14 @@ MAX_FRAME_BYTES = 64 * 1024 * 1024
 
 
 class FrameError(Exception):
-    """The byte stream from the server cannot be read as frames any more."""
+    """The byte stream from the server cannot be read as frames any more.
+
+    `looks_like_tls` is True when the bad frame length is the start of a TLS record: the server speaks TLS.
+    """
+
+    def __init__(self, message, looks_like_tls=False):
+        super().__init__(message)
+        self.looks_like_tls = looks_like_tls
 
 
 def encode_frame(message):
@@ -32,7 +39,9 @@ def read_server_frame(stream, max_bytes=MAX_FRAME_BYTES):
         raise FrameError("connection closed inside a frame header")
     (length,) = _LENGTH.unpack(header)
     if length > max_bytes:
-        raise FrameError(f"frame of {length} bytes exceeds the client limit of {max_bytes} bytes")
+        # A TLS record starts with its content type (20 to 23), then major version 3.
+        looks_like_tls = 0x14 <= header[0] <= 0x17 and header[1] == 0x03
+        raise FrameError(f"frame of {length} bytes exceeds the client limit of {max_bytes} bytes", looks_like_tls)
     body = stream.read(length) if length else b""
     if len(body) < length:
         raise FrameError("connection closed inside a frame body")

@@ -94,11 +94,12 @@ class TaskManagerWorker:
         wait_ms: how long a claim waits on the server for a task (a long poll, in claims of at most 2 s so
             that a signal is noticed promptly); 0 = no wait. Not with several task_type_ids or stop_when_idle.
         heartbeat_interval: seconds between heartbeats; None = a third of the lease the claim granted.
+        tls: a TLSOptions to connect with TLS; None = plaintext.
     """
 
     def __init__(self, server=DEFAULT_SERVER, worker_id=None, task_type_ids=None, type_pattern=None,
                  poll_interval=10.0, max_runs=0, api_key=None, stop_when_idle=False, register_examples=True,
-                 concurrency=1, wait_ms=20000, heartbeat_interval=None):
+                 concurrency=1, wait_ms=20000, heartbeat_interval=None, tls=None):
         self.server = server
         self.worker_id = worker_id or default_worker_id()
         self.task_type_ids = list(task_type_ids or [])
@@ -110,7 +111,7 @@ class TaskManagerWorker:
         self.concurrency = max(1, concurrency)
         self.wait_ms = wait_ms
         self.heartbeat_interval = heartbeat_interval
-        self.client = Client(server, api_key=api_key)
+        self.client = Client(server, api_key=api_key, tls=tls)
         self.handlers = {}
         self.processed = 0
         self.failed = 0
