@@ -73,11 +73,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var peerAddress = "?"
     /// Why the server closed the connection, when it did; logged when it closes.
     private var closeReason: String?
+    /// How long the connection may stay idle (no call in flight, nothing arriving); nil = for ever.
+    private let idleTimeout: TimeAmount?
+    /// When a frame last arrived or a call last finished.
+    private var lastActivity = NIODeadline.now()
+    /// At most one at a time: when it fires it looks at `lastActivity`, so a call costs no rescheduling.
+    private var idleTimer: Scheduled<Void>?
 
     init(
         dispatcher: Dispatcher, arena: CArena, maxConcurrentCalls: Int, streamBacklogLimit: Int, slowCallMs: Int = 0,
-        logger: Logger
+        idleTimeoutSeconds: Int = 0, logger: Logger
     ) {
+        self.idleTimeout = idleTimeoutSeconds > 0 ? .seconds(Int64(idleTimeoutSeconds)) : nil
         self.slowCallNs = UInt64(max(0, slowCallMs)) * 1_000_000
         self.dispatcher = dispatcher
         self.arena = arena
@@ -96,6 +103,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         reading = true
+        lastActivity = .now()
         let bytes = unwrapInboundIn(data)
         // At the cap, frames wait their turn in order (a cancel or ping too, so none overtakes a request).
         guard waiting.isEmpty && inFlight.count < maxConcurrentCalls else { return waiting.append(bytes) }
@@ -142,6 +150,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         peerAddress = context.channel.remoteAddress.map { "\($0)" } ?? "?"
         logger.info("Connection opened", metadata: ["peer": "\(peerAddress)"])
+        scheduleIdleCheck()
         context.fireChannelActive()
     }
 
@@ -156,6 +165,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         }
         inFlight.removeAll()
         waiting.removeAll()
+        idleTimer?.cancel()
+        idleTimer = nil
         context.fireChannelInactive()
     }
 
@@ -340,6 +351,29 @@ final class ConnectionHandler: ChannelDuplexHandler {
         writeAnswer(callID, answer)
         closeIfDrained()
         if !waiting.isEmpty || readHeld { startWaiting() }
+        if inFlight.isEmpty {
+            lastActivity = .now()
+            scheduleIdleCheck()
+        }
+    }
+
+    private func scheduleIdleCheck() {
+        guard let idleTimeout, idleTimer == nil, let context else { return }
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: lastActivity + idleTimeout) { [self] in
+            idleTimer = nil
+            closeIfIdle()
+        }
+    }
+
+    /// Says goodbye to a connection that has been idle for `idleTimeout`; a call in flight reschedules the check
+    /// when it finishes.
+    private func closeIfIdle() {
+        guard let idleTimeout, let context, context.channel.isActive, !draining, inFlight.isEmpty, waiting.isEmpty else { return }
+        guard lastActivity + idleTimeout <= .now() else { return scheduleIdleCheck() }
+        closeReason = "idle timeout"
+        write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Idle timeout: no call for \(idleTimeout.nanoseconds / 1_000_000_000) s")))
+        flush()
+        context.close(promise: nil)
     }
 
     /// Logs a unary call that took longer than `--slow-call-ms`. Streams and claims, which wait by design, are not.

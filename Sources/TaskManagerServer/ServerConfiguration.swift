@@ -55,6 +55,9 @@ public struct ServerConfiguration: Sendable {
     /// Seconds a connection may stay in the middle of a frame (part of it sent, nothing more arriving) before it
     /// is closed; 0 = never. A connection idle between frames is not affected.
     public var readTimeoutSeconds = 30
+    /// Seconds a connection may stay open with no call in flight and nothing arriving before it gets a GoAway and
+    /// is closed; 0 = never. A call in flight (a long-poll claim, a watch stream) keeps a connection from being idle.
+    public var idleTimeoutSeconds = 3600
     /// Open client connections at most; further ones get a GoAway and are closed at once.
     public var maxConnections = 1024
     /// SO_SNDBUF of client connections in bytes; 0 = the system's default (tests make it small).

@@ -102,6 +102,7 @@ public final class TaskManagerServer: Sendable {
         let backlogLimit = configuration.streamBacklogLimit
         let slowCallMs = configuration.slowCallMs
         let readTimeoutSeconds = configuration.readTimeoutSeconds
+        let idleTimeoutSeconds = configuration.idleTimeoutSeconds
         let maxConnections = configuration.maxConnections
         let refusalLog = RefusalLog(logger: logger)
         var bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -143,7 +144,7 @@ public final class TaskManagerServer: Sendable {
                     try sync.addHandler(
                         ConnectionHandler(
                             dispatcher: dispatcher, arena: arenas.arena(for: channel.eventLoop), maxConcurrentCalls: maxCalls, streamBacklogLimit: backlogLimit,
-                            slowCallMs: slowCallMs, logger: logger))
+                            slowCallMs: slowCallMs, idleTimeoutSeconds: idleTimeoutSeconds, logger: logger))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: configuration.port).get()

@@ -39,6 +39,8 @@ extension ServeCommand {
             try maxUnsentBytes ?? Environment.integer("TASKMANAGER_MAX_UNSENT_BYTES") ?? configuration.maxUnsentBytesPerConnection
         configuration.readTimeoutSeconds =
             try readTimeout ?? Environment.integer("TASKMANAGER_READ_TIMEOUT") ?? configuration.readTimeoutSeconds
+        configuration.idleTimeoutSeconds =
+            try idleTimeout ?? Environment.integer("TASKMANAGER_IDLE_TIMEOUT") ?? configuration.idleTimeoutSeconds
         configuration.maxConnections =
             try maxConnections ?? Environment.integer("TASKMANAGER_MAX_CONNECTIONS") ?? configuration.maxConnections
         configuration.allowUnauthenticatedRemote =
@@ -60,6 +62,7 @@ extension ServeCommand {
         guard configuration.maxFrameBytes > 0 else { throw ValidationError("Max frame bytes must be positive") }
         try Self.check(configuration.maxUnsentBytesPerConnection, "Max unsent bytes", minimum: 1, unit: "")
         try Self.check(configuration.readTimeoutSeconds, "Read timeout", minimum: 0, unit: " seconds")
+        try Self.check(configuration.idleTimeoutSeconds, "Idle timeout", minimum: 0, unit: " seconds")
         try Self.check(configuration.maxConnections, "Max connections", minimum: 1, unit: "")
         guard !configuration.databasePath.isEmpty else { throw ValidationError("Database path must not be empty") }
         return configuration

@@ -92,6 +92,12 @@ struct ServeCommand: AsyncParsableCommand {
     var readTimeout: Int?
 
     @Option(help: """
+        Seconds a connection may stay open with no call in flight and nothing arriving before it gets a GoAway and \
+        is closed; 0 = never (env TASKMANAGER_IDLE_TIMEOUT; default 3600).
+        """)
+    var idleTimeout: Int?
+
+    @Option(help: """
         Open client connections at most; more get a GoAway and are closed at once \
         (env TASKMANAGER_MAX_CONNECTIONS; default 1024).
         """)
