@@ -92,7 +92,7 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     /// The members of an object in Unicode scalar order of their keys (the same as UTF-8 byte order).
-    static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+    public static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
         // Not `String.<`, which orders by normalized form; byte order is what other languages produce.
         members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
     }
