@@ -27,7 +27,8 @@ public struct ProtoJSONDecoder: Sendable {
 
     func decode(_ bytes: [UInt8], message: MessageDescriptor, path: String) throws -> JSONValue {
         var occurrences: [Int: [WireField]] = [:]
-        for field in try WireField.read(bytes, path: path) where message.field(number: field.number) != nil {
+        // Fields the descriptors do not know are collected here but never read: skipped, as proto3 JSON does.
+        for field in try WireField.read(bytes, path: path) {
             occurrences[field.number, default: []].append(field)
         }
         var members: [String: JSONValue] = [:]
