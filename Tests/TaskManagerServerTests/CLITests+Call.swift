@@ -89,9 +89,11 @@ extension CLITests {
         let server = try startServer(database: "t.db")
         try assertSucceeded(cli(server, "types", "register", "report", "--version", "1.0.0"))
         let id = try createTask(server, type: "report", params: "{}")
-        let watch = try startBackground(server, "call", "WatchTask", #"{"id": \#(id)}"#, "--proto-names")
+        // --timeout-ms is the deadline of unary calls: the stream outlives it.
+        let watch = try startBackground(server, "call", "WatchTask", #"{"id": \#(id)}"#, "--proto-names", "--timeout-ms", "100")
         defer { stopBackground(watch) }
         try waitForOutput(of: watch)
+        Thread.sleep(forTimeInterval: 2.5)
 
         try assertSucceeded(cli(server, "call", "ClaimTask", #"{"worker_id": "w1", "type_pattern": "%"}"#))
         try assertSucceeded(cli(server, "call", "UpdateProgress", #"{"id": \#(id), "worker_id": "w1", "progress": 40, "message": "Step 2/5"}"#))
@@ -105,7 +107,8 @@ extension CLITests {
         let changes = events.compactMap { event -> JSONValue? in try? Self.field(event, "entry", "status_change") }
         XCTAssertEqual(changes, ["created", "claimed", "progress_update", "completed"].map { .string($0) }, result.stdout)
         XCTAssertEqual(try Self.field(XCTUnwrap(events.last), "task", "status"), .string("TASK_STATUS_COMPLETED"))
-        XCTAssertEqual(try Self.field(events[3], "task", "progress_message"), .string("Step 2/5"))
+        let progress = try XCTUnwrap(events.first { (try? Self.field($0, "entry", "status_change")) == .string("progress_update") })
+        XCTAssertEqual(try Self.field(progress, "task", "progress_message"), .string("Step 2/5"))
     }
 
     func testCallErrorsNameTheFieldThePositionOrTheMethod() throws {
