@@ -250,11 +250,9 @@ final class CLITests: XCTestCase {
     func testTheREADMEFirstTaskCommandsWorkAsWritten() throws {
         let server = try startServer(database: "readme.db")
         let readme = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        guard let section = readme.range(of: "## Your first task in five minutes"),
-            let open = readme.range(of: "```sh\n", range: section.upperBound..<readme.endIndex),
-            let close = readme.range(of: "```", range: open.upperBound..<readme.endIndex)
-        else { throw CLIError("README has no sh block under 'Your first task in five minutes'") }
-        let script = String(readme[open.upperBound..<close.lowerBound])
+        // The first task's commands, then the `taskmanager call` examples that follow them.
+        let script = try Self.shBlock(in: readme, after: "## Your first task in five minutes")
+            + Self.shBlock(in: readme, after: "Any RPC can also be called")
 
         // The block runs as written: `taskmanager` on the PATH, the server found through TASKMANAGER_SERVER.
         let bin = directory.appendingPathComponent("bin")
@@ -278,6 +276,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0, stderr)
         XCTAssertTrue(stdout.contains("Progress: 50% - Step 1/2"), stdout)
         XCTAssertTrue(stdout.contains("completed"), stdout)
+        XCTAssertTrue(stdout.contains("\n  CreateTasks(taskmanager.v1.CreateTasksRequest)"), stdout)
+        XCTAssertTrue(stdout.contains(#"{"results":[{"task":{"#), stdout)
+        XCTAssertTrue(stdout.contains(#""statusChange":"completed""#), stdout)
+    }
+
+    /// The text of the first sh code block after `heading` in `markdown`.
+    private static func shBlock(in markdown: String, after heading: String) throws -> String {
+        guard let section = markdown.range(of: heading),
+            let open = markdown.range(of: "```sh\n", range: section.upperBound..<markdown.endIndex),
+            let close = markdown.range(of: "```", range: open.upperBound..<markdown.endIndex)
+        else { throw CLIError("README has no sh block under '\(heading)'") }
+        return String(markdown[open.upperBound..<close.lowerBound])
     }
 
     func testCancelOfAPendingTaskCancelsItAtOnce() throws {
