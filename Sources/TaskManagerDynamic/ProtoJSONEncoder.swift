@@ -93,7 +93,10 @@ public struct ProtoJSONEncoder: Sendable {
     private func writeValue(_ json: JSONValue, field: FieldDescriptor, path: String, into writer: inout ProtobufWireWriter, always: Bool) throws {
         guard json != .null else { throw ProtoJSONError(.wrongType, path: path, "null is not a \(field.kind.protoName)") }
         switch field.kind {
-        case .message, .group:
+        case .group:
+            // proto2 only, and deprecated there: no served proto has one.
+            throw ProtoJSONError(.invalidDescriptor, path: path, "groups are not supported")
+        case .message:
             let bytes = try encode(json, message: pool.message(field.typeName), path: path)
             writer.tag(field.number, 2)
             writer.lengthDelimited(bytes)

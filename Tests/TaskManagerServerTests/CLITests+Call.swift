@@ -140,21 +140,17 @@ extension CLITests {
         XCTAssertNil(list["tasks"], "no bad call created a task: \(list)")
     }
 
-    func testCallRefusesAnArgumentThatIsNotUTF8() throws {
+    func testCallRefusesAnArgumentThatIsNotUTF8AndReadsStandardInput() throws {
         let server = try startServer(database: "t.db")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
         // Swift would read the \377 byte as U+FFFD and send that: the command must refuse instead.
-        let script = #""$0" call CreateTask "$(printf '{"type": "a\377"}')" --server "$1" 2>&1"#
-        process.arguments = ["-c", script, try Self.binary().path, "127.0.0.1:\(server.port)"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 64, text)
-        XCTAssertTrue(text.contains("Argument 3 is not valid UTF-8"), text)
+        let refused = try shell(#""$0" call CreateTask "$(printf '{"type": "a\377"}')" --server "$1""#, server)
+        XCTAssertEqual(refused.status, 64, refused.output)
+        XCTAssertTrue(refused.output.contains("Argument 3 is not valid UTF-8"), refused.output)
         XCTAssertNil(try callObject(server, "ListTasks", "{}")["tasks"])
+
+        let piped = try shell(#"printf '{"limit": 3}' | "$0" call ListTasks - --server "$1""#, server)
+        XCTAssertEqual(piped.status, 0, piped.output)
+        XCTAssertEqual(try JSONValue.parse(piped.output), .object(["limit": .integer(3)]))
     }
 
     func testCallListAndDescribe() throws {
@@ -201,6 +197,19 @@ extension CLITests {
         assertSucceeded(result)
         guard case .object(let object) = try JSONValue.parse(result.stdout) else { throw CLIError("\(method) printed \(result.stdout)") }
         return object
+    }
+
+    /// Runs `script` with bash, `$0` the taskmanager binary and `$1` the server's address; its output and errors.
+    private func shell(_ script: String, _ server: Server) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script + " 2>&1", try Self.binary().path, "127.0.0.1:\(server.port)"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
     }
 
     /// One JSON object per line.
