@@ -153,6 +153,16 @@ extension CLITests {
         XCTAssertEqual(try JSONValue.parse(piped.output), .object(["limit": .integer(3)]))
     }
 
+    func testCallSendsTheAPIKeyWithTheDescriptorFetchAndTheCall() throws {
+        let server = try startServer(database: "t.db", environment: ["TASKMANAGER_API_KEY": "secret"])
+        let refused = try cli(server, "call", "ListTaskTypes")
+        XCTAssertEqual(refused.status, 16, refused.stderr)
+        XCTAssertEqual(refused.stderr, "error: UNAUTHENTICATED: Invalid or missing API key\n")
+        let listed = try cli(server, "call", "ListTaskTypes", "--api-key", "secret", "--emit-defaults")
+        assertSucceeded(listed)
+        XCTAssertEqual(listed.stdout, #"{"taskTypes":[]}"# + "\n")
+    }
+
     func testCallListAndDescribe() throws {
         let server = try startServer(database: "t.db")
         let list = try cli(server, "call", "--list")
