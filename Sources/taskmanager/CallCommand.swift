@@ -50,7 +50,8 @@ struct CallCommand: AsyncParsableCommand {
         if !list, method == nil { throw ValidationError("Missing METHOD (or --list)") }
         if describe, request != nil { throw ValidationError("--describe takes no JSON request") }
         // Swift's `CommandLine.arguments` replaces invalid UTF-8 with U+FFFD: refuse it rather than send that.
-        for index in 1..<Int(CommandLine.argc) where CommandLine.unsafeArgv[index].map({ String(validatingCString: $0) == nil }) ?? false {
+        for index in 1..<Int(CommandLine.argc) {
+            guard let argument = CommandLine.unsafeArgv[index], String(validatingCString: argument) == nil else { continue }
             throw ValidationError("Argument \(index) is not valid UTF-8")
         }
     }
