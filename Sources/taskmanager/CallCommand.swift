@@ -95,10 +95,10 @@ struct CallCommand: AsyncParsableCommand {
         return text
     }
 
-    /// Parses the request, reporting a syntax error with its line and column.
+    /// Parses the request, refusing a repeated key, and reporting a syntax error with its line and column.
     private static func parse(_ text: String) throws -> JSONValue {
         do {
-            return try JSONValue.parse(text)
+            return try JSONValue.parseRefusingRepeatedKeys(text)
         } catch let error as JSONValue.ParseError {
             let lines = text.utf8.prefix(error.offset).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             let (line, column) = (lines.count, (lines.last?.count ?? 0) + 1)

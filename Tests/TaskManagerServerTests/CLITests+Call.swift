@@ -124,6 +124,8 @@ extension CLITests {
             (["ListTasks", #"{"status": "DONE"}"#], 3, "error: INVALID_ARGUMENT: status: unknown value of enum taskmanager.v1.TaskStatus; one of: "),
             (["CreateTask", "{\"type\": \"resize\",\n \"priority\": 1,}"], 3,
              "error: INVALID_ARGUMENT: Invalid JSON at byte 34: Expected a string key (line 2, column 16)\n"),
+            (["CreateTask", #"{"type": "resize", "priority": 1, "priority": 2}"#], 3,
+             "error: INVALID_ARGUMENT: Invalid JSON at byte 34: Repeated object key (line 1, column 35)\n"),
             (["CreatTask", "{}"], 12,
              "error: UNIMPLEMENTED: Unknown method CreatTask; did you mean taskmanager.v1.TaskService/CreateTask, taskmanager.v1.TaskService/CreateTasks?\n"),
             (["GetTask", #"{"id": 999999}"#], 5, "error: NOT_FOUND: Task not found\n"),
