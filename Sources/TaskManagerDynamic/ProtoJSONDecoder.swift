@@ -25,7 +25,14 @@ public struct ProtoJSONDecoder: Sendable {
         try decode(bytes, message: pool.message(messageName), path: "")
     }
 
-    func decode(_ bytes: [UInt8], message: MessageDescriptor, path: String) throws -> JSONValue {
+    /// The deepest nesting of messages read; past it the bytes are refused, so that hostile bytes (two per level)
+    /// cannot exhaust the stack.
+    static let maxDepth = 100
+
+    func decode(_ bytes: [UInt8], message: MessageDescriptor, path: String, depth: Int = 0) throws -> JSONValue {
+        guard depth <= Self.maxDepth else {
+            throw ProtoJSONError(.invalidWire, path: path, "messages nested more than \(Self.maxDepth) deep")
+        }
         var occurrences: [Int: [WireField]] = [:]
         // Fields the descriptors do not know are collected here but never read: skipped, as proto3 JSON does.
         for field in try WireField.read(bytes, path: path) {
@@ -36,7 +43,7 @@ public struct ProtoJSONDecoder: Sendable {
             let key = useProtoNames ? field.name : field.jsonName
             let fieldPath = ProtoJSONEncoder.join(path, key)
             let found = occurrences[field.number] ?? []
-            if let value = try value(of: field, from: found, path: fieldPath) {
+            if let value = try value(of: field, from: found, path: fieldPath, depth: depth) {
                 members[key] = value
             }
         }
@@ -44,12 +51,12 @@ public struct ProtoJSONDecoder: Sendable {
     }
 
     /// The JSON of one field from its occurrences, or nil when it is left out.
-    private func value(of field: FieldDescriptor, from found: [WireField], path: String) throws -> JSONValue? {
+    private func value(of field: FieldDescriptor, from found: [WireField], path: String, depth: Int) throws -> JSONValue? {
         if let (keyField, valueField) = pool.mapEntry(of: field) {
             var entries: [String: JSONValue] = [:]
             for occurrence in found {
                 let entry = try pool.message(field.typeName)
-                guard case .object(let pair) = try decode(occurrence.bytes(path: path), message: entry, path: path) else { continue }
+                guard case .object(let pair) = try decode(occurrence.bytes(path: path), message: entry, path: path, depth: depth + 1) else { continue }
                 let key = try mapKeyText(pair[keyField.jsonName] ?? defaultValue(of: keyField), path: path)
                 entries[key] = try pair[valueField.jsonName] ?? defaultValue(of: valueField)
             }
@@ -64,7 +71,7 @@ public struct ProtoJSONDecoder: Sendable {
                         try scalar($0, field: field, path: itemPath)
                     }
                 } else {
-                    items.append(try single(occurrence, field: field, path: itemPath))
+                    items.append(try single(occurrence, field: field, path: itemPath, depth: depth))
                 }
             }
             return items.isEmpty && !emitDefaults ? nil : .array(items)
@@ -73,19 +80,19 @@ public struct ProtoJSONDecoder: Sendable {
             guard !found.isEmpty else { return nil }
             // Occurrences of one message field merge: their bytes concatenated read as one message.
             let merged = try found.flatMap { try $0.bytes(path: path) }
-            return try decode(merged, message: pool.message(field.typeName), path: path)
+            return try decode(merged, message: pool.message(field.typeName), path: path, depth: depth + 1)
         }
         guard let last = found.last else {
             return emitDefaults && !field.hasPresence ? try defaultValue(of: field) : nil
         }
-        let value = try single(last, field: field, path: path)
+        let value = try single(last, field: field, path: path, depth: depth)
         if !field.hasPresence, !emitDefaults, value == (try defaultValue(of: field)) { return nil }
         return value
     }
 
-    private func single(_ occurrence: WireField, field: FieldDescriptor, path: String) throws -> JSONValue {
+    private func single(_ occurrence: WireField, field: FieldDescriptor, path: String, depth: Int) throws -> JSONValue {
         if field.kind == .message || field.kind == .group {
-            return try decode(occurrence.bytes(path: path), message: pool.message(field.typeName), path: path)
+            return try decode(occurrence.bytes(path: path), message: pool.message(field.typeName), path: path, depth: depth + 1)
         }
         return try scalar(occurrence, field: field, path: path)
     }

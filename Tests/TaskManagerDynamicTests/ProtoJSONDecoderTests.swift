@@ -90,6 +90,29 @@ final class ProtoJSONDecoderTests: XCTestCase {
         try assertWireError([0xCA, 0x06, 0x01, 0x80], "manyInt32[0]: malformed packed values")
     }
 
+    func testMessagesNestedTooDeepAreRefused() throws {
+        // test.Child.child (field 3) inside test.AllKinds.child (field 52), `levels` deep.
+        func nested(_ levels: Int) -> [UInt8] {
+            var bytes: [UInt8] = []
+            for _ in 0..<levels { bytes = [0x1A] + varint(bytes.count) + bytes }
+            return [0xA2, 0x03] + varint(bytes.count) + bytes
+        }
+        func varint(_ value: Int) -> [UInt8] {
+            var value = value
+            var out: [UInt8] = []
+            while value >= 0x80 {
+                out.append(UInt8(value & 0x7F) | 0x80)
+                value >>= 7
+            }
+            return out + [UInt8(value)]
+        }
+        XCTAssertNoThrow(try decode(nested(99)))
+        XCTAssertThrowsError(try decode(nested(100))) { error in
+            XCTAssertEqual((error as? ProtoJSONError)?.message, "messages nested more than 100 deep")
+        }
+        XCTAssertThrowsError(try decode(nested(10_000)))
+    }
+
     private func assertWireError(_ bytes: [UInt8], _ description: String, file: StaticString = #filePath, line: UInt = #line) throws {
         do {
             let json = try decode(bytes)
