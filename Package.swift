@@ -11,6 +11,7 @@ let package = Package(
         // For the fuzz targets in Fuzz/, which test these modules from outside the package.
         .library(name: "TaskManagerProtocol", targets: ["TaskManagerProtocol"]),
         .library(name: "TaskManagerCore", targets: ["TaskManagerCore"]),
+        .library(name: "TaskManagerDynamic", targets: ["TaskManagerDynamic"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -39,6 +40,8 @@ let package = Package(
         // Domain rules, and the value types of proto/ that scripts/generate writes (Sources/TaskManagerCore/Generated
         // links to Generated/swift/TaskManagerCore).
         .target(name: "TaskManagerCore"),
+        // Descriptor-driven JSON <-> protobuf mapping (`taskmanager call`, a JSON gateway): no network, no C.
+        .target(name: "TaskManagerDynamic", dependencies: ["TaskManagerCore"]),
         .target(
             name: "TaskManagerStore",
             dependencies: ["TaskManagerCore", "CSQLite", "CSQLiteWALBuffer", .product(name: "HeapModule", package: "swift-collections")]),
@@ -75,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "taskmanager",
             dependencies: [
-                "TaskManagerServer", "TaskManagerClient", "TaskManagerCore", "TaskManagerStore",
+                "TaskManagerServer", "TaskManagerClient", "TaskManagerCore", "TaskManagerStore", "TaskManagerDynamic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -91,6 +94,7 @@ let package = Package(
             ]),
 
         .testTarget(name: "TaskManagerCoreTests", dependencies: ["TaskManagerCore"]),
+        .testTarget(name: "TaskManagerDynamicTests", dependencies: ["TaskManagerDynamic", "TaskManagerCore"]),
         .testTarget(name: "TaskManagerStoreTests", dependencies: ["TaskManagerStore", "TaskManagerCore"]),
         .testTarget(
             name: "TaskManagerProtocolTests",

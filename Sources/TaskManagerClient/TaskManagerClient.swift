@@ -105,7 +105,7 @@ public final class TaskManagerClient: Sendable {
 
     /// The connection to call on: the current one while it is usable, else a new one (one reconnect shared by
     /// the callers that find it lost).
-    private func connection() async throws -> ClientConnection {
+    func connection() async throws -> ClientConnection {
         let (current, reconnecting) = try slot.withLock { slot -> (ClientConnection?, _Concurrency.Task<ClientConnection, any Error>?) in
             if slot.closed { throw TaskManagerError(.unavailable, "Client is closed") }
             if slot.connection.isUsable { return (slot.connection, nil) }
@@ -139,17 +139,23 @@ public final class TaskManagerClient: Sendable {
     public func stream<Request: WireMessage, Item: WireMessage>(
         _ method: String, _ request: Request, of item: Item.Type = Item.self, metadata: [String: String] = [:]
     ) -> AsyncThrowingStream<Item, any Error> {
-        var metadata = metadata
-        if let apiKey, metadata["x-api-key"] == nil { metadata["x-api-key"] = apiKey }
         let path = method.hasPrefix("/") ? method : Self.servicePrefix + method
+        return stream(path: path, payload: request.wireBytes(), metadata: metadata) { try Item(wireBytes: $0) }
+    }
+
+    /// Starts a streaming call and yields its items as `item` reads them from their payloads.
+    func stream<Item>(
+        path: String, payload: ByteBuffer, metadata: [String: String], item: @escaping @Sendable (ByteBuffer) throws -> Item
+    ) -> AsyncThrowingStream<Item, any Error> {
+        let metadata = withAPIKey(metadata)
         // Streams have no deadline of their own: they last until they end or are cancelled.
         let (items, continuation) = AsyncThrowingStream<Item, any Error>.makeStream()
         let pump = _Concurrency.Task {
             do {
-                let responses = try await connection().stream(method: path, payload: request.wireBytes(), timeoutMs: 0, metadata: metadata)
+                let responses = try await connection().stream(method: path, payload: payload, timeoutMs: 0, metadata: metadata)
                 for try await response in responses {
                     if !response.endOfStream {
-                        continuation.yield(try Item(wireBytes: response.payload))
+                        continuation.yield(try item(response.payload))
                     } else if response.status.code != .ok {
                         throw TaskManagerError(response.status.code, response.status.message)
                     }
@@ -170,8 +176,7 @@ public final class TaskManagerClient: Sendable {
         _ method: String, _ request: Request, as response: Response.Type = Response.self, metadata: [String: String] = [:],
         completion: @escaping @Sendable (Result<Response, any Error>) -> Void
     ) {
-        var metadata = metadata
-        if let apiKey, metadata["x-api-key"] == nil { metadata["x-api-key"] = apiKey }
+        let metadata = withAPIKey(metadata)
         let path = method.hasPrefix("/") ? method : Self.servicePrefix + method
         let timeoutMs = self.timeoutMs
         let current = slot.withLock { slot in slot.connection.isUsable && !slot.closed ? slot.connection : nil }
@@ -189,6 +194,13 @@ public final class TaskManagerClient: Sendable {
         current.call(method: path, request: request, as: Response.self, timeoutMs: timeoutMs, metadata: metadata, completion: completion)
     }
 
+    /// `metadata` with the client's API key as `x-api-key`, unless it has one.
+    func withAPIKey(_ metadata: [String: String]) -> [String: String] {
+        var metadata = metadata
+        if let apiKey, metadata["x-api-key"] == nil { metadata["x-api-key"] = apiKey }
+        return metadata
+    }
+
     /// Calls any method with any message: the typed methods below are built on it.
     ///
     /// - Parameter waitMs: how long the server may wait before it answers (a long-poll claim); added to the
@@ -197,11 +209,15 @@ public final class TaskManagerClient: Sendable {
         _ method: String, _ request: Request, as response: Response.Type = Response.self,
         metadata: [String: String] = [:], waitMs: UInt32 = 0
     ) async throws -> Response {
-        var metadata = metadata
-        if let apiKey, metadata["x-api-key"] == nil { metadata["x-api-key"] = apiKey }
+        let metadata = withAPIKey(metadata)
         let path = method.hasPrefix("/") ? method : Self.servicePrefix + method
+        return try await connection().call(
+            method: path, request: request, as: Response.self, timeoutMs: deadline(waitMs: waitMs), metadata: metadata)
+    }
+
+    /// The call deadline to send: `timeoutMs` plus the time the server may wait; 0 = none.
+    func deadline(waitMs: UInt32) -> UInt32 {
         let (extended, overflow) = timeoutMs.addingReportingOverflow(waitMs)
-        let deadline = timeoutMs == 0 ? 0 : overflow ? .max : extended
-        return try await connection().call(method: path, request: request, as: Response.self, timeoutMs: deadline, metadata: metadata)
+        return timeoutMs == 0 ? 0 : overflow ? .max : extended
     }
 }

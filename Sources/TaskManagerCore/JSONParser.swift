@@ -6,11 +6,13 @@ struct JSONParser {
     static let maxDepth = 512
 
     private let bytes: [UInt8]
+    private let refusesRepeatedKeys: Bool
     private var index = 0
     private var depth = 0
 
-    init(_ bytes: [UInt8]) {
+    init(_ bytes: [UInt8], refusesRepeatedKeys: Bool = false) {
         self.bytes = bytes
+        self.refusesRepeatedKeys = refusesRepeatedKeys
     }
 
     /// Parses the whole input as exactly one value surrounded by optional whitespace.
@@ -57,10 +59,11 @@ struct JSONParser {
             let key = try parseString()
             // A dictionary takes canonically equivalent strings ("é" precomposed and decomposed) for one key, which
             // would drop one of two keys that JSON tells apart: refuse rather than change what was sent.
-            if let existing = members.index(forKey: key),
-                !members[existing].key.unicodeScalars.elementsEqual(key.unicodeScalars)
-            {
-                throw error("Object keys that differ only in Unicode normalization", at: keyOffset)
+            if let existing = members.index(forKey: key) {
+                if !members[existing].key.unicodeScalars.elementsEqual(key.unicodeScalars) {
+                    throw error("Object keys that differ only in Unicode normalization", at: keyOffset)
+                }
+                if refusesRepeatedKeys { throw error("Repeated object key", at: keyOffset) }
             }
             skipWhitespace()
             guard consume(UInt8(ascii: ":")) else { throw error("Expected ':'") }

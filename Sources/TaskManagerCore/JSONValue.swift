@@ -41,6 +41,14 @@ public enum JSONValue: Hashable, Sendable {
         return try parser.parseDocument()
     }
 
+    /// Parses as `parse(_:)` does, but refuses a repeated object key ("Repeated object key", at the second one)
+    /// instead of keeping its last value: for requests a person types, where a repeated key is a mistake that
+    /// keeping one value would hide.
+    public static func parseRefusingRepeatedKeys(_ text: String) throws -> JSONValue {
+        var parser = JSONParser(Array(text.utf8), refusesRepeatedKeys: true)
+        return try parser.parseDocument()
+    }
+
     /// The JSON Schema type name of this value: "null", "boolean", "integer", "number", "string", "array" or "object".
     public var typeName: String {
         switch self {
@@ -92,7 +100,7 @@ public enum JSONValue: Hashable, Sendable {
     }
 
     /// The members of an object in Unicode scalar order of their keys (the same as UTF-8 byte order).
-    static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
+    public static func sortedMembers(_ members: [String: JSONValue]) -> [(key: String, value: JSONValue)] {
         // Not `String.<`, which orders by normalized form; byte order is what other languages produce.
         members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
     }

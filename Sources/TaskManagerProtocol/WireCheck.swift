@@ -34,7 +34,7 @@ enum WireCheck {
         cost: inout Int
     ) throws {
         cost += descriptor.pointee.sizeof_message
-        var reader = Reader(bytes)
+        var reader = ProtobufWireReader(bytes)
         while !reader.atEnd {
             let start = reader.offset
             guard let key = reader.varint() else { return }
@@ -94,7 +94,7 @@ enum WireCheck {
 
     /// How many times field `number` occurs in `bytes` before `offset`: the index of a repeated item, for errors.
     private static func occurrences(of number: UInt32, in bytes: UnsafeRawBufferPointer, before offset: Int) -> Int {
-        var reader = Reader(bytes)
+        var reader = ProtobufWireReader(bytes)
         var count = 0
         while reader.offset < offset, let key = reader.varint() {
             if UInt32(truncatingIfNeeded: key >> 3) == number { count += 1 }
@@ -116,42 +116,6 @@ enum WireCheck {
         }
         if !value.allSatisfy({ $0 < 0x80 }), String(validating: value, as: UTF8.self) == nil {
             throw TaskManagerError(.invalidArgument, "\(field()) is not valid UTF-8")
-        }
-    }
-
-    /// A cursor over protobuf bytes; nil or false when the bytes end early.
-    private struct Reader {
-        private let bytes: UnsafeRawBufferPointer
-        private(set) var offset = 0
-
-        init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
-
-        var atEnd: Bool { offset >= bytes.count }
-
-        mutating func varint() -> UInt64? {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < bytes.count, shift < 64 {
-                let byte = bytes[offset]
-                offset += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte & 0x80 == 0 { return value }
-                shift += 7
-            }
-            return nil
-        }
-
-        mutating func skip(_ count: Int) -> Bool {
-            guard bytes.count - offset >= count else { return false }
-            offset += count
-            return true
-        }
-
-        mutating func take(_ length: UInt64) -> UnsafeRawBufferPointer? {
-            guard length <= UInt64(bytes.count - offset) else { return nil }
-            let count = Int(length)
-            defer { offset += count }
-            return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
         }
     }
 }

@@ -27,11 +27,14 @@ struct ClientOptions: ParsableArguments {
 
     /// Connects, runs `body`, and closes. A `TaskManagerError` is printed as `error: CODE: message` on stderr and
     /// becomes the exit status (the numeric gRPC code).
-    func withClient(_ body: (TaskManagerClient) async throws -> Void) async throws {
+    ///
+    /// - Parameter watchdog: close the client a little after `--timeout-ms` in case the server never answers;
+    ///   false for a body that may read a stream, which has no deadline.
+    func withClient(watchdog: Bool = true, _ body: (TaskManagerClient) async throws -> Void) async throws {
         do {
             let client = try await TaskManagerClient.connect(
                 server: resolvedServer, apiKey: resolvedAPIKey, timeoutMs: timeoutMs, tls: resolvedTLS)
-            let watchdog = Self.watchdog(closing: client, afterMs: timeoutMs)
+            let watchdog = Self.watchdog(closing: client, afterMs: watchdog ? timeoutMs : 0)
             do {
                 try await body(client)
             } catch {

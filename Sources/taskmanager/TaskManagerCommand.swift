@@ -13,7 +13,7 @@ struct TaskManagerCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, HealthCommand.self, TypesCommand.self,
-            CreateCommand.self, ClaimCommand.self, ProgressCommand.self, HeartbeatCommand.self, CompleteCommand.self,
+            CallCommand.self, CreateCommand.self, ClaimCommand.self, ProgressCommand.self, HeartbeatCommand.self, CompleteCommand.self,
             FailCommand.self, CancelCommand.self, GetCommand.self, ListCommand.self, HistoryCommand.self,
             WorkCommand.self,
             StatsCommand.self, WatchCommand.self, TopCommand.self, KeysCommand.self, BackupCommand.self, CheckCommand.self,

@@ -57,6 +57,15 @@ final class JSONValueParseTests: XCTestCase {
         XCTAssertEqual(try JSONValue.parse(#"{"a":1,"a":2}"#), .object(["a": .integer(2)]))
     }
 
+    func testARepeatedKeyCanBeRefusedWithItsPosition() throws {
+        XCTAssertThrowsError(try JSONValue.parseRefusingRepeatedKeys(#"{"a":{"b":1,"b":1}}"#)) { error in
+            XCTAssertEqual(error as? JSONValue.ParseError, JSONValue.ParseError("Repeated object key", offset: 12))
+        }
+        XCTAssertEqual(
+            try JSONValue.parseRefusingRepeatedKeys(#"{"a":{"b":1},"b":[{"b":2}]}"#),
+            .object(["a": .object(["b": .integer(1)]), "b": .array([.object(["b": .integer(2)])])]))
+    }
+
     // Found while writing fuzz-json's key check: Swift's String == ignores Unicode normalization, so these two keys
     // became one, the first spelling with the last value, and a key the client sent was silently lost.
     func testKeysThatDifferOnlyInUnicodeNormalizationAreRefused() {

@@ -250,11 +250,9 @@ final class CLITests: XCTestCase {
     func testTheREADMEFirstTaskCommandsWorkAsWritten() throws {
         let server = try startServer(database: "readme.db")
         let readme = try String(contentsOf: Self.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
-        guard let section = readme.range(of: "## Your first task in five minutes"),
-            let open = readme.range(of: "```sh\n", range: section.upperBound..<readme.endIndex),
-            let close = readme.range(of: "```", range: open.upperBound..<readme.endIndex)
-        else { throw CLIError("README has no sh block under 'Your first task in five minutes'") }
-        let script = String(readme[open.upperBound..<close.lowerBound])
+        // The first task's commands, then the `taskmanager call` examples that follow them.
+        let script = try Self.shBlock(in: readme, after: "## Your first task in five minutes")
+            + Self.shBlock(in: readme, after: "Any RPC can also be called")
 
         // The block runs as written: `taskmanager` on the PATH, the server found through TASKMANAGER_SERVER.
         let bin = directory.appendingPathComponent("bin")
@@ -278,6 +276,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0, stderr)
         XCTAssertTrue(stdout.contains("Progress: 50% - Step 1/2"), stdout)
         XCTAssertTrue(stdout.contains("completed"), stdout)
+        XCTAssertTrue(stdout.contains("\n  CreateTasks(taskmanager.v1.CreateTasksRequest)"), stdout)
+        XCTAssertTrue(stdout.contains(#"{"results":[{"task":{"#), stdout)
+        XCTAssertTrue(stdout.contains(#""statusChange":"completed""#), stdout)
+    }
+
+    /// The text of the first sh code block after `heading` in `markdown`.
+    private static func shBlock(in markdown: String, after heading: String) throws -> String {
+        guard let section = markdown.range(of: heading),
+            let open = markdown.range(of: "```sh\n", range: section.upperBound..<markdown.endIndex),
+            let close = markdown.range(of: "```", range: open.upperBound..<markdown.endIndex)
+        else { throw CLIError("README has no sh block under '\(heading)'") }
+        return String(markdown[open.upperBound..<close.lowerBound])
     }
 
     func testCancelOfAPendingTaskCancelsItAtOnce() throws {
@@ -387,7 +397,7 @@ final class CLITests: XCTestCase {
     // MARK: Steps
 
     /// Creates a task with `create --json` and returns its id.
-    private func createTask(_ server: Server, type: String, params: String) throws -> Int64 {
+    func createTask(_ server: Server, type: String, params: String) throws -> Int64 {
         let result = try cli(server, "create", type, "--params", params, "--json")
         assertSucceeded(result)
         guard case .object(let response) = try JSONValue.parse(result.stdout),
@@ -406,33 +416,33 @@ final class CLITests: XCTestCase {
         return task
     }
 
-    private func assertSucceeded(_ result: CLIResult, file: StaticString = #filePath, line: UInt = #line) {
+    func assertSucceeded(_ result: CLIResult, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(result.status, 0, "\(result.arguments) failed:\n\(result.stderr)", file: file, line: line)
     }
 
     // MARK: Processes
 
-    private struct Server {
+    struct Server {
         var process: Process
         var port: Int
         var log: URL
     }
 
-    private struct CLIResult {
+    struct CLIResult {
         var arguments: [String]
         var status: Int32
         var stdout: String
         var stderr: String
     }
 
-    private struct CLIError: Error, CustomStringConvertible {
+    struct CLIError: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }
     }
 
     /// Starts `taskmanager serve --port 0` (plus `arguments`) on a database in the test's directory and waits for its
     /// "listening on HOST:PORT" log line.
-    private func startServer(database: String, arguments: [String] = [], environment: [String: String] = [:]) throws -> Server {
+    func startServer(database: String, arguments: [String] = [], environment: [String: String] = [:]) throws -> Server {
         let log = directory.appendingPathComponent("server-\(servers.count).log")
         let path = directory.appendingPathComponent(database).path
         let process = try launch(["serve", "--port", "0", "--db", path] + arguments, environment: environment, stderr: log)
@@ -459,12 +469,12 @@ final class CLITests: XCTestCase {
     }
 
     /// Runs one client command against `server` and returns its exit status and output.
-    private func cli(_ server: Server, _ arguments: String...) throws -> CLIResult {
+    func cli(_ server: Server, _ arguments: String...) throws -> CLIResult {
         try command(arguments + ["--server", "127.0.0.1:\(server.port)"])
     }
 
     /// Runs the binary with `arguments` and returns its exit status and output.
-    private func command(_ arguments: [String]) throws -> CLIResult {
+    func command(_ arguments: [String]) throws -> CLIResult {
         let name = UUID().uuidString
         let stdout = directory.appendingPathComponent("\(name).out")
         let stderr = directory.appendingPathComponent("\(name).err")
@@ -528,7 +538,7 @@ final class CLITests: XCTestCase {
         .deletingLastPathComponent()
 
     /// The built `taskmanager`: next to the running test bundle, else in the package's `.build/debug`.
-    private static func binary() throws -> URL {
+    static func binary() throws -> URL {
         let candidates = [
             Bundle(for: CLITests.self).bundleURL.deletingLastPathComponent(),
             Bundle.main.bundleURL,
@@ -632,7 +642,7 @@ extension CLITests {
 
     // MARK: Background commands
 
-    private struct Background {
+    struct Background {
         var process: Process
         var arguments: [String]
         var stdout: URL
@@ -640,7 +650,7 @@ extension CLITests {
     }
 
     /// Starts a client command against `server` that keeps running (`watch`), with its output going to files.
-    private func startBackground(_ server: Server, _ arguments: String...) throws -> Background {
+    func startBackground(_ server: Server, _ arguments: String...) throws -> Background {
         let arguments = arguments + ["--server", "127.0.0.1:\(server.port)"]
         let name = UUID().uuidString
         let stdout = directory.appendingPathComponent("\(name).out")
@@ -650,7 +660,7 @@ extension CLITests {
     }
 
     /// Waits until the command has printed something: for `watch`, the snapshot, so its stream is open.
-    private func waitForOutput(of background: Background) throws {
+    func waitForOutput(of background: Background) throws {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if let text = try? String(contentsOf: background.stdout, encoding: .utf8), !text.isEmpty { return }
@@ -664,7 +674,7 @@ extension CLITests {
     }
 
     /// Waits for the command to exit by itself and returns its exit status and output.
-    private func finishBackground(_ background: Background) throws -> CLIResult {
+    func finishBackground(_ background: Background) throws -> CLIResult {
         guard Self.wait(for: background.process, seconds: 30) else {
             let stdout = (try? String(contentsOf: background.stdout, encoding: .utf8)) ?? ""
             throw CLIError("taskmanager \(background.arguments) did not finish within 30 s; output so far:\n\(stdout)")
@@ -676,7 +686,7 @@ extension CLITests {
     }
 
     /// Kills the command if it is still running (a failed test must not leave it behind).
-    private func stopBackground(_ background: Background) {
+    func stopBackground(_ background: Background) {
         guard background.process.isRunning else { return }
         kill(background.process.processIdentifier, SIGKILL)
         background.process.waitUntilExit()
