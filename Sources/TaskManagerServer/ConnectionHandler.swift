@@ -34,6 +34,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var sink: RawStreamSink?
         /// Stream items the connection could not take yet (it was not writable).
         var backlog: [ByteBuffer] = []
+        /// Where the call is counted when it ends; nil without metrics.
+        var metrics: MethodMetrics?
     }
 
     #if DEBUG
@@ -148,6 +150,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             "Connection closed",
             metadata: ["peer": "\(peerAddress)", "reason": "\(closeReason ?? "closed by the client")", "calls_in_flight": "\(inFlight.count)"])
         for call in inFlight.values {
+            call.metrics?.finished(.status(RPCStatus(code: .cancelled, message: "")), startedNs: call.startedNs)
             call.sink?.end()
             call.task.cancel()
             call.deadline?.cancel()
@@ -257,17 +260,23 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var sink: RawStreamSink?
         let task: _Concurrency.Task<Void, Never>
         let method: String
+        let metrics: MethodMetrics?
+        // Read here only with metrics, so that an answered call's time includes decoding it; else later, for logs.
+        let startedNs = dispatcher.unknownMethodMetrics == nil ? 0 : NIODeadline.now().uptimeNanoseconds
         switch dispatcher.start(request, arena: arena, peer: peer) {
-        case .answered(let answer):
+        case .answered(let answer, let methodMetrics):
+            methodMetrics?.answered(answer, startedNs: startedNs)
             return writeAnswer(callID, answer)
-        case .unary(let name, let body):
+        case .unary(let name, let methodMetrics, let body):
             method = name
+            metrics = methodMetrics
             task = _Concurrency.Task {
                 let answer = await body()
                 eventLoop.execute { this.value.finish(callID, answer) }
             }
-        case .serverStreaming(let name, let body):
+        case .serverStreaming(let name, let methodMetrics, let body):
             method = name
+            metrics = methodMetrics
             let streamSink = RawStreamSink { item in
                 eventLoop.execute { this.value.streamItem(callID, item) }
             }
@@ -280,7 +289,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
         #if DEBUG
         Self.callTasksStarted.add(1, ordering: .relaxed)
         #endif
-        var call = InFlightCall(task: task, method: method, startedNs: NIODeadline.now().uptimeNanoseconds, deadline: nil, sink: sink)
+        var call = InFlightCall(
+            task: task, method: method, startedNs: startedNs == 0 ? NIODeadline.now().uptimeNanoseconds : startedNs, deadline: nil, sink: sink, metrics: metrics)
+        metrics?.started()
         if request.timeoutMs > 0 {
             call.deadline = eventLoop.scheduleTask(in: .milliseconds(Int64(request.timeoutMs))) {
                 this.value.finish(callID, .status(RPCStatus(code: .deadlineExceeded, message: "Deadline exceeded")))
@@ -308,6 +319,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Ends a call with its one final response; later endings of the same call are ignored.
     private func finish(_ callID: UInt64, _ answer: Dispatcher.Answer, dropBacklog: Bool = false) {
         guard let call = inFlight.removeValue(forKey: callID) else { return }
+        call.metrics?.finished(answer, startedNs: call.startedNs)
         logIfSlow(call, callID, answer)
         call.sink?.end()
         call.deadline?.cancel()

@@ -19,15 +19,15 @@ public final class TaskManagerServer: Sendable {
     public let host: String
 
     private let serverChannel: any Channel
-    private let store: any TaskStore
-    private let connections: ConnectionRegistry
+    let store: any TaskStore
+    let connections: ConnectionRegistry
     private let logger: Logger
-    private let shutdownState = NIOLockedValueBox(false)
-    private let maintenance: Maintenance
+    let shutdownState = NIOLockedValueBox(false)
+    let maintenance: Maintenance
     private let maintenanceLoop: _Concurrency.Task<Void, Never>
     /// The event loops' unpacking arenas; for tests.
     let arenas: LoopArenas
-    private let authenticator: APIKeyAuthenticator
+    let authenticator: APIKeyAuthenticator
 
     private init(
         configuration: ServerConfiguration, host: String, port: Int, serverChannel: any Channel, store: any TaskStore,
@@ -63,6 +63,7 @@ public final class TaskManagerServer: Sendable {
     ///   - configuration: what to serve and where.
     ///   - store: the store to use; by default a `SQLiteTaskStore` on `configuration.databasePath`.
     ///   - clock: the wall clock for every time rule (tests move it by hand).
+    ///   - metrics: where to record calls, the background jobs and the store's commits; nil records nothing.
     /// - Throws: when the database cannot be opened, the dispatcher does not match the service, or binding fails.
     /// Where the store answers a write: on the event loop the call was made from, when it was made from one
     /// (calls run on the event loops: see `installEventLoopsAsGlobalExecutor()`).
@@ -74,7 +75,7 @@ public final class TaskManagerServer: Sendable {
 
     public static func start(
         configuration: ServerConfiguration, store: (any TaskStore)? = nil, clock: any WallClock = SystemClock(),
-        logger: Logger = Logger(label: "taskmanager")
+        logger: Logger = Logger(label: "taskmanager"), metrics: ServerMetrics? = nil
     ) async throws -> TaskManagerServer {
         let store = try store
             ?? SQLiteTaskStore(
@@ -90,7 +91,9 @@ public final class TaskManagerServer: Sendable {
         let service = TaskService(store: store, options: options, clock: clock)
         let authenticator = try APIKeyAuthenticator(apiKey: configuration.apiKey, keysPath: configuration.keysFile)
         let dispatcher = try Dispatcher(
-            service: service, authenticator: authenticator, maxFrameBytes: configuration.maxFrameBytes, logger: logger)
+            service: service, authenticator: authenticator, maxFrameBytes: configuration.maxFrameBytes, logger: logger,
+            metrics: metrics)
+        if let metrics { (store as? SQLiteTaskStore)?.setMetrics(metrics.store) }
 
         let tlsContext = try configuration.tls?.makeContext()
         let host = bindAddress(configuration, logger: logger)
@@ -153,7 +156,7 @@ public final class TaskManagerServer: Sendable {
             ])
         let maintenance = Maintenance(
             store: store, claimNotifier: service.claimNotifier, historyNotifier: service.historyNotifier,
-            configuration: configuration, clock: clock, logger: logger)
+            configuration: configuration, clock: clock, logger: logger, metrics: metrics)
         return TaskManagerServer(
             configuration: configuration, host: host, port: port, serverChannel: channel, store: store,
             connections: connections, maintenance: maintenance, arenas: arenas, authenticator: authenticator, logger: logger)
@@ -286,6 +289,10 @@ final class ConnectionRegistry: Sendable {
             channels.withLockedValue { _ = $0.removeValue(forKey: id) }
         }
         return true
+    }
+
+    var count: Int {
+        channels.withLockedValue { $0.count }
     }
 
     func all() -> [any Channel] {

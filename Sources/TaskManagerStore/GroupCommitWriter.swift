@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import TaskManagerCore
 
 /// The one write connection of a store: commits the write calls that wait at the same time as one transaction.
 ///
@@ -12,7 +13,7 @@ import Synchronization
 /// batch, so one caller gets one transaction per call and many callers share commits. With a `WALSync`, a
 /// committed batch is answered after the sync of the WAL that covers it, which runs on its own queue while the
 /// next batch runs here.
-// @unchecked: `connection` and `rollbackHook` are touched only on `queue`; `pending`, `isClosed`, `isScheduled`
+// @unchecked: `connection` and `rollbackHook` are touched only on `queue`; `pending`, `isClosedState`, `isScheduled`
 // and `commits` only on `state`.
 final class GroupCommitWriter: @unchecked Sendable {
     /// A step of a batch, reported to the event hook; for tests.
@@ -31,7 +32,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// nil once closed.
     private var connection: SQLiteConnection?
     private var pending: [GroupCommitJob] = []
-    private var isClosed = false
+    private var isClosedState = false
     /// Whether a `runNextBatch` is on `queue` (or running); it keeps rescheduling itself until `pending` is empty.
     private var isScheduled = false
     private var commits = 0
@@ -43,6 +44,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let answerHop: (@Sendable () -> AnswerHop?)?
     /// Called on `queue` after work was rolled back: one job's (false) or a whole transaction's (true).
     private var rollbackHook: ((SQLiteConnection, Bool) -> Void)?
+    /// Batch sizes and commit times; nil records nothing.
+    private let metrics = Mutex<StoreMetrics?>(nil)
 
     /// Takes ownership of `connection`, which must be open, migrated and outside any transaction.
     ///
@@ -78,7 +81,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let job = GroupCommitJob(body: body, continuation: continuation, hop: answerHop?())
             let (accepted, schedule) = state.sync { () -> (Bool, Bool) in
-                guard !isClosed else { return (false, false) }
+                guard !isClosedState else { return (false, false) }
                 pending.append(job)
                 let schedule = !isScheduled
                 isScheduled = true
@@ -103,7 +106,7 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Runs the jobs already queued, then closes the connection; later calls throw `UNAVAILABLE`. Idempotent.
     func close() {
-        state.sync { isClosed = true }
+        state.sync { isClosedState = true }
         queue.sync {
             // No job can join `pending` any more, so this ends.
             while let batch = takeBatch() { runBatch(batch[...]) }
@@ -111,6 +114,18 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         walSync?.close()
     }
+
+    /// Records batch sizes and commit and sync times in `metrics` from the next batch on.
+    func setMetrics(_ metrics: StoreMetrics?) {
+        self.metrics.withLock { $0 = metrics }
+        walSync?.setMetrics(metrics)
+    }
+
+    /// Whether `close()` was called.
+    var isClosed: Bool { state.sync { isClosedState } }
+
+    /// The failed sync that stops every later write, if one failed (see `WALSync`).
+    var syncFailure: TaskManagerError? { walSync?.failure }
 
     /// Calls `hook` on the writer's queue after a job failed, with whether the whole transaction was rolled back
     /// (else the job changed no row, and the connection is still inside the transaction). Set before the first call.
@@ -159,6 +174,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         guard !batch.isEmpty else { return }
         guard let db = connection else { return fail(batch, with: SQLiteTaskStore.closed) }
         if let failure = walSync?.failure { return fail(batch, with: failure) }
+        let metrics = metrics.withLock { $0 }
+        let startedNs = metrics == nil ? 0 : DispatchTime.now().uptimeNanoseconds
         do {
             try db.run(SQL.beginImmediate)
         } catch {
@@ -186,6 +203,10 @@ final class GroupCommitWriter: @unchecked Sendable {
             return fail(batch, with: SQLiteTaskStore.mapError(error))
         }
         state.sync { commits += 1 }
+        if let metrics {
+            metrics.commitTime.recordNanoseconds(DispatchTime.now().uptimeNanoseconds - startedNs)
+            metrics.batchSize.record(batch.count)
+        }
         emit(.commit)
         if let walSync { return walSync.submit(batch) }
         for _ in batch { emit(.resume) }

@@ -57,7 +57,7 @@ extension SQLiteTaskStore {
     public func failTask(_ claim: ClaimCheck, error: String, jitter: Double) async throws
         -> (task: Task, retried: Bool)
     {
-        try await write { db in
+        let outcome: (task: Task, retried: Bool) = try await write { db in
             let (task, current) = try self.requireClaim(db, claim)
             let nowMs = claim.nowMs
             if current.cancelRequested {
@@ -81,5 +81,7 @@ extension SQLiteTaskStore {
                 (HistoryEntry.Change.failed, "Task failed: \(error)"),
             ]), false)
         }
+        if outcome.retried { metrics.withLock { $0 }?.failedRetries.increment() }
+        return outcome
     }
 }

@@ -65,6 +65,20 @@ extension ServeCommand {
         return configuration
     }
 
+    /// The HTTP port's address from options, then environment; nil when it is off (no port given).
+    func httpConfiguration() throws -> (host: String, port: Int)? {
+        let host = httpHost ?? Environment.string("TASKMANAGER_HTTP_HOST")
+        guard let port = try httpPort ?? Environment.integer("TASKMANAGER_HTTP_PORT") else {
+            guard host == nil else { throw ValidationError("--http-host needs --http-port") }
+            return nil
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("HTTP port must be between 0 and 65535") }
+        let configuration = try serverConfiguration()
+        if port != 0 && port == configuration.port { throw ValidationError("HTTP port \(port) is the binary port: choose another") }
+        guard host != "" else { throw ValidationError("HTTP host must not be empty") }
+        return (host ?? "127.0.0.1", port)
+    }
+
     /// The TLS settings from options, then environment; nil when no certificate is given.
     private func tlsConfiguration() throws -> ServerTLS? {
         let certificate = tlsCert ?? Environment.string("TASKMANAGER_TLS_CERT")
