@@ -12,6 +12,7 @@ import XCTest
 /// be trusted (a failed WAL sync, final until a restart) while /healthz stays 200, and the port closes on `stop()`.
 final class HTTPPortTests: ServerTestCase {
     private var http: HTTPServer?
+    private var httpPort = 0
 
     override func tearDown() async throws {
         await http?.stop()
@@ -31,7 +32,7 @@ final class HTTPPortTests: ServerTestCase {
 
         syncWorks.withLock { $0 = false }
         do {
-            _ = try await client.registerTaskType(RegisterTaskTypeRequest(name: "t", version: "1", paramSchemaJSON: "{}"))
+            try await registerType()
             XCTFail("a write whose sync failed was acknowledged")
         } catch let error as TaskManagerError {
             XCTAssertEqual(error.code, .internal)
@@ -66,6 +67,7 @@ final class HTTPPortTests: ServerTestCase {
             configuration: configuration, store: store, clock: clock, logger: logger, metrics: exporter.serverMetrics)
         client = try await connect()
         http = try await HTTPServer.start(host: "127.0.0.1", port: 0, server: server, exporter: exporter, logger: logger)
+        httpPort = http!.port
     }
 
     private struct Answer: Equatable {
@@ -77,7 +79,7 @@ final class HTTPPortTests: ServerTestCase {
     private func curl(_ path: String) throws -> Answer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["--silent", "--max-time", "10", "--write-out", "%{http_code}", "http://127.0.0.1:\(http!.port)\(path)"]
+        process.arguments = ["--silent", "--max-time", "10", "--write-out", "%{http_code}", "http://127.0.0.1:\(httpPort)\(path)"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
