@@ -24,6 +24,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Sent through the pipeline to start a graceful close.
     struct Drain: Sendable {}
 
+    /// Sent when the drain timeout has passed: calls still in flight are answered UNAVAILABLE, then the connection
+    /// closes.
+    struct DrainTimedOut: Sendable {}
+
     private struct InFlightCall {
         var task: _Concurrency.Task<Void, Never>
         /// The method's name and when the call started, for the slow-call log.
@@ -217,10 +221,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
             peer = identified.identity
             return
         }
+        if event is DrainTimedOut { return endCallsInFlight() }
         guard event is Drain else { return context.fireUserInboundEventTriggered(event) }
         draining = true
         closeReason = "server shutting down"
         write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Server is shutting down")))
+        // Streams never end by themselves: they end now, after the items already queued, so that their clients
+        // resume (from the last event they saw) on a server that stays up.
+        for callID in inFlight.keys.sorted() where inFlight[callID]?.sink != nil {
+            inFlight[callID]?.task.cancel()
+            finish(callID, .status(RPCStatus(code: .unavailable, message: "Server is shutting down")))
+        }
         closeIfDrained()
     }
 
@@ -346,6 +357,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
         logger.warning(
             "Slow call",
             metadata: ["method": "\(call.method)", "call_id": "\(callID)", "ms": "\(elapsed / 1_000_000)", "code": "\(code)", "peer": "\(peerAddress)"])
+    }
+
+    /// Answers every call still in flight once the drain timeout has passed, rather than closing under them.
+    private func endCallsInFlight() {
+        closeReason = "server shutting down (drain timeout)"
+        for callID in inFlight.keys.sorted() {
+            finish(
+                callID,
+                .status(RPCStatus(
+                    code: .unavailable,
+                    message: "Server is shutting down: the call did not finish within the drain timeout and may or may not have taken effect")),
+                dropBacklog: true)
+        }
+        flush()
+        context?.close(promise: nil)
     }
 
     private func closeIfDrained() {

@@ -194,8 +194,9 @@ public final class TaskManagerServer: Sendable {
         await maintenance.runOnce()
     }
 
-    /// Stops accepting, drains connections (GoAway, then close once their calls end), and closes the store.
-    /// Later calls do nothing.
+    /// Stops accepting, drains connections (GoAway; streams end with UNAVAILABLE; each connection closes once its
+    /// calls end, or after `shutdownGraceSeconds` with the calls still running answered UNAVAILABLE), and closes the
+    /// store. Later calls do nothing.
     public func shutdown() async {
         let first = shutdownState.withLockedValue { done in
             defer { done = true }
@@ -208,12 +209,16 @@ public final class TaskManagerServer: Sendable {
             channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.Drain())
         }
         let grace = TimeAmount.seconds(Int64(configuration.shutdownGraceSeconds))
-        for channel in open {
-            let closed = channel.closeFuture
-            let timer = channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
-            try? await closed.get()
-            timer.cancel()
+        // One timeout for all: calls still running then are answered UNAVAILABLE, and their connections close.
+        let timers = open.map { channel in
+            channel.eventLoop.scheduleTask(in: grace) {
+                channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.DrainTimedOut())
+            }
         }
+        for channel in open {
+            try? await channel.closeFuture.get()
+        }
+        timers.forEach { $0.cancel() }
         maintenanceLoop.cancel()
         await maintenanceLoop.value
         if let sqlite = store as? SQLiteTaskStore {

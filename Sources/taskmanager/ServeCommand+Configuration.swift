@@ -45,6 +45,8 @@ extension ServeCommand {
             try allowUnauthenticatedRemote || Environment.flag("TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE")
         configuration.allowPlaintextRemote = try allowPlaintextRemote || Environment.flag("TASKMANAGER_ALLOW_PLAINTEXT_REMOTE")
         configuration.tls = try tlsConfiguration()
+        configuration.shutdownGraceSeconds =
+            try drainTimeout ?? Environment.integer("TASKMANAGER_DRAIN_TIMEOUT") ?? configuration.shutdownGraceSeconds
 
         guard (0...65535).contains(configuration.port) else { throw ValidationError("Port must be between 0 and 65535") }
         guard configuration.claimTimeoutSeconds > 0 else { throw ValidationError("Claim timeout must be at least 1 second") }
@@ -61,6 +63,7 @@ extension ServeCommand {
         try Self.check(configuration.maxUnsentBytesPerConnection, "Max unsent bytes", minimum: 1, unit: "")
         try Self.check(configuration.readTimeoutSeconds, "Read timeout", minimum: 0, unit: " seconds")
         try Self.check(configuration.maxConnections, "Max connections", minimum: 1, unit: "")
+        try Self.check(configuration.shutdownGraceSeconds, "Drain timeout", minimum: 0, unit: " seconds")
         guard !configuration.databasePath.isEmpty else { throw ValidationError("Database path must not be empty") }
         return configuration
     }

@@ -131,6 +131,12 @@ struct ServeCommand: AsyncParsableCommand {
     var slowCallMs: Int?
 
     @Option(help: """
+        Seconds a shutdown (SIGTERM, SIGINT) waits for calls in flight; calls still running then are answered \
+        UNAVAILABLE, and watch streams end at once (env TASKMANAGER_DRAIN_TIMEOUT; default 10).
+        """)
+    var drainTimeout: Int?
+
+    @Option(help: """
         Serve /healthz, /readyz and /metrics (Prometheus) over HTTP on this port; 0 picks a free one \
         (env TASKMANAGER_HTTP_PORT; default off).
         """)
