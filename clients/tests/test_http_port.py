@@ -187,7 +187,7 @@ def test_sigterm_stops_the_http_port_with_the_server(http_server):
         urllib.request.urlopen(f"http://{address}/healthz", timeout=2)
 
 
-def test_a_bad_http_port_is_refused(tmp_path):
+def test_bad_http_and_drain_options_are_refused(tmp_path):
     result = subprocess.run(
         [str(TASKMANAGER), "serve", "--port", "0", "--db", str(tmp_path / "t.db"), "--http-port", "70000"],
         capture_output=True, text=True, timeout=30, env=clean_environment())
@@ -198,6 +198,11 @@ def test_a_bad_http_port_is_refused(tmp_path):
         capture_output=True, text=True, timeout=30, env=clean_environment())
     assert result.returncode != 0
     assert "--http-host needs --http-port" in result.stderr
+    result = subprocess.run(
+        [str(TASKMANAGER), "serve", "--port", "0", "--db", str(tmp_path / "t.db"), "--drain-timeout=-1"],
+        capture_output=True, text=True, timeout=30, env=clean_environment())
+    assert result.returncode != 0
+    assert "Drain timeout must not be negative" in result.stderr
 
 
 def test_a_remote_http_host_without_keys_binds_loopback(tmp_path):
