@@ -2,6 +2,7 @@
 `curl` and Python's HTTP client, and /metrics parsed by prometheus_client's text-format parser while real calls
 move its counters."""
 import re
+import socket
 import subprocess
 import time
 import urllib.error
@@ -203,6 +204,18 @@ def test_bad_http_and_drain_options_are_refused(tmp_path):
         capture_output=True, text=True, timeout=30, env=clean_environment())
     assert result.returncode != 0
     assert "Drain timeout must not be negative" in result.stderr
+
+
+def test_an_http_port_in_use_stops_the_server(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [str(TASKMANAGER), "serve", "--port", "0", "--db", str(tmp_path / "t.db"), "--http-port", str(port)],
+            capture_output=True, text=True, timeout=30, env=clean_environment())
+    assert result.returncode == 1
+    assert f"Cannot start the HTTP port: Cannot bind the HTTP port 127.0.0.1:{port}" in result.stderr, result.stderr
 
 
 def test_a_remote_http_host_without_keys_binds_loopback(tmp_path):
