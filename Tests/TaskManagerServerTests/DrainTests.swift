@@ -9,8 +9,9 @@ import XCTest
 /// Eight producers create tasks as fast as they can, a watch stream follows them and a long-poll claim waits longer
 /// than the drain timeout. On shutdown the stream ends at once with UNAVAILABLE (its client resumes elsewhere),
 /// the claim is answered UNAVAILABLE when the timeout passes, and every producer's calls end with an answer: OK, or
-/// UNAVAILABLE said by the server, or refused by the client after GoAway without being sent; none ends with the
-/// connection closing under it. A server started again on the file has every acknowledged task.
+/// UNAVAILABLE said by the server, or refused by the client after GoAway without being sent, or sent before the
+/// client read the GoAway and so never run (its id is past the GoAway's `last_call_id`); none the server took ends
+/// with the connection closing under it. A server started again on the file has every acknowledged task.
 final class DrainTests: ServerTestCase {
     func testADrainMidLoadLosesNoAcknowledgedCallAndLeavesNoCallUnanswered() async throws {
         let drainSeconds = 2
