@@ -273,7 +273,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
         let method: String
         let metrics: MethodMetrics?
         // Read here only with metrics, so that an answered call's time includes decoding it; else later, for logs.
-        let startedNs = dispatcher.unknownMethodMetrics == nil ? 0 : NIODeadline.now().uptimeNanoseconds
+        let startedNs = dispatcher.recordsMetrics ? NIODeadline.now().uptimeNanoseconds : 0
         switch dispatcher.start(request, arena: arena, peer: peer) {
         case .answered(let answer, let methodMetrics):
             methodMetrics?.answered(answer, startedNs: startedNs)

@@ -63,6 +63,8 @@ public struct Dispatcher: Sendable {
     private let logger: Logger
     /// Where calls to no method are counted; nil when the server records no metrics.
     let unknownMethodMetrics: MethodMetrics?
+    /// Whether calls are counted (the server was given `ServerMetrics`).
+    var recordsMetrics: Bool { unknownMethodMetrics != nil }
 
     init(
         service: TaskService, authenticator: APIKeyAuthenticator, maxFrameBytes: Int, logger: Logger,
