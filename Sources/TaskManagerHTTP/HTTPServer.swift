@@ -1,9 +1,13 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import TaskManagerServer
+import struct TaskManagerServer.ServerConfiguration
 
 /// The HTTP side port (`taskmanager serve --http-port`): `/healthz`, `/readyz` and `/metrics`, served by
 /// Hummingbird on the server's own event loops, beside the binary port.
@@ -27,10 +31,12 @@ public final class HTTPServer: Sendable {
     /// Binds `host`:`port` and serves the endpoints of `server`, with the metrics of `exporter` (those the server
     /// was started with).
     ///
-    /// A non-loopback `host` is bound only when the server would bind it for the binary port without TLS: with API
-    /// keys (or `allowUnauthenticatedRemote`) and `allowPlaintextRemote`, since this port has no TLS; otherwise
-    /// 127.0.0.1 is bound instead and the log says what to set.
-    /// - Throws: `HTTPServerError` when the port cannot be bound.
+    /// With TLS on the server (`ServerConfiguration.tls`) the port serves HTTPS with the same certificate, without
+    /// asking for client certificates (probes have none; `/metrics` takes an API key). A non-loopback `host`
+    /// follows the binary port's rule, where only API keys authenticate: it needs keys (or
+    /// `allowUnauthenticatedRemote`) and TLS (or `allowPlaintextRemote`), else 127.0.0.1 is bound instead and the
+    /// log says what to set.
+    /// - Throws: `HTTPServerError` when the port cannot be bound, `TLSFileError` when a TLS file cannot be used.
     public static func start(
         host: String, port: Int, server: TaskManagerServer, exporter: PrometheusExporter, logger: Logger
     ) async throws -> HTTPServer {
@@ -40,8 +46,16 @@ public final class HTTPServer: Sendable {
         var quiet = logger
         // Hummingbird logs each start and request at info/debug; the server's own line below says where it listens.
         quiet.logLevel = max(logger.logLevel, .warning)
+        var serverBuilder = HTTPServerBuilder.http1()
+        if let tls = server.configuration.tls {
+            var configuration = try tls.makeConfiguration()
+            configuration.certificateVerification = .none
+            configuration.trustRoots = nil
+            serverBuilder = try .tls(.http1(), tlsConfiguration: configuration)
+        }
         let application = Application(
             router: routes.router(),
+            server: serverBuilder,
             configuration: ApplicationConfiguration(address: .hostname(bindHost, port: port), serverName: nil),
             onServerRunning: { channel in boundContinuation.yield(channel.localAddress?.port ?? port) },
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
@@ -60,7 +74,8 @@ public final class HTTPServer: Sendable {
             }
             throw HTTPServerError(message: "The HTTP port \(bindHost):\(port) stopped before it started")
         }
-        logger.info("HTTP port listening on \(bindHost):\(actualPort) (/healthz, /readyz, /metrics)")
+        let scheme = server.configuration.tls == nil ? "HTTP" : "HTTPS"
+        logger.info("HTTP port listening on \(bindHost):\(actualPort) (\(scheme): /healthz, /readyz, /metrics)")
         return HTTPServer(host: bindHost, port: actualPort, group: group, running: running)
     }
 
@@ -70,8 +85,7 @@ public final class HTTPServer: Sendable {
         _ = try? await running.value
     }
 
-    /// The rule of `TaskManagerServer`'s binary port, for a port without TLS and whose only authentication is API
-    /// keys.
+    /// The rule of `TaskManagerServer`'s binary port, for a port whose only authentication is API keys.
     static func bindAddress(_ host: String, _ configuration: ServerConfiguration, logger: Logger) -> String {
         if host == "localhost" || host == "::1" || host.hasPrefix("127.") { return host }
         let hasKey = !(configuration.apiKey ?? "").isEmpty || configuration.keysFile != nil
@@ -80,9 +94,9 @@ public final class HTTPServer: Sendable {
             refusals.append(
                 "No API key set: the HTTP port binds 127.0.0.1 instead of \(host). Set --api-key or --keys-file, or --allow-unauthenticated-remote to bind \(host) anyway")
         }
-        if !configuration.allowPlaintextRemote {
+        if configuration.tls == nil && !configuration.allowPlaintextRemote {
             refusals.append(
-                "The HTTP port has no TLS: it binds 127.0.0.1 instead of \(host). Set --allow-plaintext-remote to bind \(host) anyway")
+                "No TLS: the HTTP port binds 127.0.0.1 instead of \(host). Set --tls-cert and --tls-key, or --allow-plaintext-remote to bind \(host) anyway")
         }
         guard refusals.isEmpty else {
             refusals.forEach { logger.warning("\($0)") }

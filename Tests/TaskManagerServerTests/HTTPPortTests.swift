@@ -55,17 +55,32 @@ final class HTTPPortTests: ServerTestCase {
         XCTAssertEqual(try curl("/healthz").status, 0, "curl connects to nothing")
     }
 
-    private func startServer(store: (any TaskStore)? = nil) async throws {
+    /// With TLS on the server the port serves HTTPS with its certificate, and asks for no client certificate even
+    /// when the binary port does (probes have none); plain HTTP gets no answer.
+    func testWithTLSThePortServesHTTPSWithoutClientCertificates() async throws {
+        let certificates = try TestCertificates(in: directory.appendingPathComponent("certificates"))
+        try await startServer(
+            tls: ServerTLS(
+                certificatePath: certificates.serverCertificatePath, privateKeyPath: certificates.serverKeyPath,
+                clientCAPath: certificates.caPath))
+        XCTAssertEqual(try curl("/readyz", scheme: "https", "--cacert", certificates.caPath), Answer(status: 200, body: "ready\n"))
+        XCTAssertEqual(try curl("/metrics", scheme: "https", "--cacert", certificates.caPath).status, 200)
+        XCTAssertEqual(try curl("/healthz").status, 0, "plain HTTP is not served")
+        XCTAssertEqual(try curl("/healthz", scheme: "https").status, 0, "a client that does not trust the CA refuses")
+    }
+
+    private func startServer(store: (any TaskStore)? = nil, tls: ServerTLS? = nil) async throws {
         let exporter = PrometheusExporter()
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.databasePath = databasePath
         configuration.shutdownGraceSeconds = 2
+        configuration.tls = tls
         var logger = Logger(label: "test-server")
         logger.logLevel = .warning
         server = try await TaskManagerServer.start(
             configuration: configuration, store: store, clock: clock, logger: logger, metrics: exporter.serverMetrics)
-        client = try await connect()
+        if tls == nil { client = try await connect() }
         http = try await HTTPServer.start(host: "127.0.0.1", port: 0, server: server, exporter: exporter, logger: logger)
         httpPort = http!.port
     }
@@ -76,10 +91,10 @@ final class HTTPPortTests: ServerTestCase {
     }
 
     /// GET with the curl binary; status 0 when it cannot connect.
-    private func curl(_ path: String) throws -> Answer {
+    private func curl(_ path: String, scheme: String = "http", _ options: String...) throws -> Answer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["--silent", "--max-time", "10", "--write-out", "%{http_code}", "http://127.0.0.1:\(httpPort)\(path)"]
+        process.arguments = ["--silent", "--max-time", "10", "--write-out", "%{http_code}"] + options + ["\(scheme)://127.0.0.1:\(httpPort)\(path)"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
