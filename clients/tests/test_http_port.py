@@ -175,6 +175,16 @@ def test_metrics_need_a_key_of_role_admin_or_metrics(tmp_path):
             with pytest.raises(TaskManagerError) as denied:
                 client.list_tasks()
             assert denied.value.code_name == "PERMISSION_DENIED"
+        # Refused calls are counted under their method and code.
+        with Client(running.address) as client:
+            with pytest.raises(TaskManagerError) as refused:
+                client.list_tasks()
+            assert refused.value.code_name == "UNAUTHENTICATED"
+        status, body = curl(address, "/metrics", "-H", f"Authorization: Bearer {scraper}")
+        metrics = samples(body)
+        assert value(metrics, "taskmanager_calls_total", method="ListTasks", code="PERMISSION_DENIED") == 1
+        assert value(metrics, "taskmanager_calls_total", method="ListTasks", code="UNAUTHENTICATED") == 1
+        assert value(metrics, "taskmanager_calls_total", method="Health", code="OK") == 1
     finally:
         running.stop()
 
