@@ -21,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // The HTTP side port (/healthz, /readyz, /metrics).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // System libraries (Debian: libprotobuf-c-dev, libsqlite3-dev).
@@ -44,7 +49,11 @@ let package = Package(
         .target(name: "TaskManagerDynamic", dependencies: ["TaskManagerCore"]),
         .target(
             name: "TaskManagerStore",
-            dependencies: ["TaskManagerCore", "CSQLite", "CSQLiteWALBuffer", .product(name: "HeapModule", package: "swift-collections")]),
+            dependencies: [
+                "TaskManagerCore", "CSQLite", "CSQLiteWALBuffer",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]),
         // Framing and codec, and the protobuf-c bridging of proto/ that scripts/generate writes
         // (Sources/TaskManagerProtocol/Generated links to Generated/swift/TaskManagerProtocol).
         .target(
@@ -64,6 +73,23 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]),
+        // The HTTP side port: health endpoints and Prometheus metrics, over the server's event loops.
+        .target(
+            name: "TaskManagerHTTP",
+            dependencies: [
+                "TaskManagerServer", "TaskManagerStore", "TaskManagerCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
             name: "TaskManagerClient",
@@ -78,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "taskmanager",
             dependencies: [
-                "TaskManagerServer", "TaskManagerClient", "TaskManagerCore", "TaskManagerStore", "TaskManagerDynamic",
+                "TaskManagerServer", "TaskManagerHTTP", "TaskManagerClient", "TaskManagerCore", "TaskManagerStore", "TaskManagerDynamic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -108,6 +134,7 @@ let package = Package(
             name: "TaskManagerServerTests",
             dependencies: [
                 "TaskManagerServer", "TaskManagerClient", "TaskManagerCore", "TaskManagerProtocol", "TaskManagerStore",
+                "TaskManagerHTTP",
                 // The hostile-input suite walks the protoc-c descriptors to reach every string field.
                 "CTaskManagerProto", "CProtobufC",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -31,6 +31,10 @@ final class ClientConnection: Sendable {
         var connectionErrors: [RPCStatus] = []
         /// Set once the connection is closed or the server said GoAway.
         var unusable: TaskManagerError?
+        /// The last call the server took, from its GoAway: later ones were sent before the client read it, and the
+        /// server never ran them.
+        var goAwayLastCallID: UInt64?
+        var goAwayReason = ""
     }
 
     let channel: any Channel
@@ -247,9 +251,11 @@ final class ClientConnection: Sendable {
             state.withLockedValue { $0.calls.removeValue(forKey: response.callID) }?(.response(response, arena))
         case .pong(let nonce):
             state.withLockedValue { $0.pings.removeValue(forKey: nonce) }?.resume()
-        case .goAway(_, let reason):
+        case .goAway(let lastCallID, let reason):
             state.withLockedValue { state in
                 if state.unusable == nil { state.unusable = TaskManagerError(.unavailable, "Server sent GoAway: \(reason)") }
+                state.goAwayLastCallID = min(state.goAwayLastCallID ?? .max, lastCallID)
+                state.goAwayReason = reason
             }
         case .empty:
             break
@@ -259,17 +265,21 @@ final class ClientConnection: Sendable {
     /// - Parameter cause: the error that closed the connection (a TLS alert from the server, say), if any.
     func closed(cause: (any Error)? = nil) {
         let message = cause.map { "Connection closed: \(TLSErrorText.describe($0))" } ?? "Connection closed"
-        let (calls, pings, streams) = state.withLockedValue { state in
+        let (calls, pings, streams, lastTaken, reason) = state.withLockedValue { state in
             if state.unusable == nil { state.unusable = TaskManagerError(.unavailable, message) }
             defer {
                 state.calls.removeAll()
                 state.pings.removeAll()
                 state.streams.removeAll()
             }
-            return (Array(state.calls.values), Array(state.pings.values), Array(state.streams.values))
+            return (state.calls, Array(state.pings.values), Array(state.streams.values), state.goAwayLastCallID, state.goAwayReason)
         }
         let error = TaskManagerError(.unavailable, message)
-        calls.forEach { $0(.failure(error)) }
+        // Calls after the GoAway's last call id were never run: safe to send again on a new connection.
+        let notRun = TaskManagerError(.unavailable, "Server sent GoAway (\(reason)) before reading the call: it was not run")
+        for (callID, call) in calls {
+            call(.failure(lastTaken.map { callID > $0 } == true ? notRun : error))
+        }
         pings.forEach { $0.resume(throwing: error) }
         streams.forEach { $0.finish(throwing: error) }
     }

@@ -25,6 +25,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Sent through the pipeline to start a graceful close.
     struct Drain: Sendable {}
 
+    /// Sent when the drain timeout has passed: calls still in flight are answered UNAVAILABLE, then the connection
+    /// closes.
+    struct DrainTimedOut: Sendable {}
+
     private struct InFlightCall {
         /// nil for a started call (a write), which runs no task: a cancel or a deadline only drops its answer.
         var task: _Concurrency.Task<Void, Never>?
@@ -36,6 +40,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var sink: RawStreamSink?
         /// Stream items the connection could not take yet (it was not writable).
         var backlog: [ByteBuffer] = []
+        /// Where the call is counted when it ends; nil without metrics.
+        var metrics: MethodMetrics?
     }
 
     #if DEBUG
@@ -159,6 +165,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             "Connection closed",
             metadata: ["peer": "\(peerAddress)", "reason": "\(closeReason ?? "closed by the client")", "calls_in_flight": "\(inFlight.count)"])
         for call in inFlight.values {
+            call.metrics?.finished(.status(RPCStatus(code: .cancelled, message: "")), startedNs: call.startedNs)
             call.sink?.end()
             call.task?.cancel()
             call.deadline?.cancel()
@@ -227,10 +234,17 @@ final class ConnectionHandler: ChannelDuplexHandler {
             peer = identified.identity
             return
         }
+        if event is DrainTimedOut { return endCallsInFlight() }
         guard event is Drain else { return context.fireUserInboundEventTriggered(event) }
         draining = true
         closeReason = "server shutting down"
         write(.goAway(RPCGoAway(lastCallID: lastCallID, reason: "Server is shutting down")))
+        // Streams never end by themselves: they end now, after the items already queued, so that their clients
+        // resume (from the last event they saw) on a server that stays up.
+        for callID in inFlight.keys.sorted() where inFlight[callID]?.sink != nil {
+            inFlight[callID]?.task?.cancel()
+            finish(callID, .status(RPCStatus(code: .unavailable, message: "Server is shutting down")))
+        }
         closeIfDrained()
     }
 
@@ -270,12 +284,18 @@ final class ConnectionHandler: ChannelDuplexHandler {
         var sink: RawStreamSink?
         let task: _Concurrency.Task<Void, Never>?
         let method: String
+        let metrics: MethodMetrics?
+        // Read here only with metrics, so that an answered call's time includes decoding it; else later, for logs.
+        let startedNs = dispatcher.recordsMetrics ? NIODeadline.now().uptimeNanoseconds : 0
         switch dispatcher.start(request, arena: arena, peer: peer) {
-        case .answered(let answer):
+        case .answered(let answer, let methodMetrics):
+            methodMetrics?.answered(answer, startedNs: startedNs)
             return writeAnswer(callID, answer)
-        case .started(let name, let begin):
+        case .started(let name, let methodMetrics, let begin):
             // Registered before it starts: the reply may come at once (a request the handler refuses).
-            register(callID, InFlightCall(task: nil, method: name, startedNs: NIODeadline.now().uptimeNanoseconds), timeoutMs: request.timeoutMs)
+            let call = InFlightCall(
+                task: nil, method: name, startedNs: startedNs == 0 ? NIODeadline.now().uptimeNanoseconds : startedNs, metrics: methodMetrics)
+            register(callID, call, timeoutMs: request.timeoutMs)
             return begin { answer in
                 if eventLoop.inEventLoop {
                     this.value.finish(callID, answer)
@@ -283,14 +303,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
                     eventLoop.execute { this.value.finish(callID, answer) }
                 }
             }
-        case .unary(let name, let body):
+        case .unary(let name, let methodMetrics, let body):
             method = name
+            metrics = methodMetrics
             task = _Concurrency.Task {
                 let answer = await body()
                 eventLoop.execute { this.value.finish(callID, answer) }
             }
-        case .serverStreaming(let name, let body):
+        case .serverStreaming(let name, let methodMetrics, let body):
             method = name
+            metrics = methodMetrics
             let streamSink = RawStreamSink { item in
                 eventLoop.execute { this.value.streamItem(callID, item) }
             }
@@ -303,12 +325,16 @@ final class ConnectionHandler: ChannelDuplexHandler {
         #if DEBUG
         Self.callTasksStarted.add(1, ordering: .relaxed)
         #endif
-        register(callID, InFlightCall(task: task, method: method, startedNs: NIODeadline.now().uptimeNanoseconds, sink: sink), timeoutMs: request.timeoutMs)
+        let call = InFlightCall(
+            task: task, method: method, startedNs: startedNs == 0 ? NIODeadline.now().uptimeNanoseconds : startedNs, sink: sink,
+            metrics: metrics)
+        register(callID, call, timeoutMs: request.timeoutMs)
     }
 
     /// Adds a call to `inFlight`, with its deadline when it has one.
     private func register(_ callID: UInt64, _ call: InFlightCall, timeoutMs: UInt32) {
         var call = call
+        call.metrics?.started()
         if timeoutMs > 0, let context {
             let this = NIOLoopBound(self, eventLoop: context.eventLoop)
             call.deadline = context.eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutMs))) {
@@ -337,6 +363,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// Ends a call with its one final response; later endings of the same call are ignored.
     private func finish(_ callID: UInt64, _ answer: Dispatcher.Answer, dropBacklog: Bool = false) {
         guard let call = inFlight.removeValue(forKey: callID) else { return }
+        call.metrics?.finished(answer, startedNs: call.startedNs)
         logIfSlow(call, callID, answer)
         call.sink?.end()
         call.deadline?.cancel()
@@ -386,6 +413,21 @@ final class ConnectionHandler: ChannelDuplexHandler {
         logger.warning(
             "Slow call",
             metadata: ["method": "\(call.method)", "call_id": "\(callID)", "ms": "\(elapsed / 1_000_000)", "code": "\(code)", "peer": "\(peerAddress)"])
+    }
+
+    /// Answers every call still in flight once the drain timeout has passed, rather than closing under them.
+    private func endCallsInFlight() {
+        closeReason = "server shutting down (drain timeout)"
+        for callID in inFlight.keys.sorted() {
+            finish(
+                callID,
+                .status(RPCStatus(
+                    code: .unavailable,
+                    message: "Server is shutting down: the call did not finish within the drain timeout and may or may not have taken effect")),
+                dropBacklog: true)
+        }
+        flush()
+        context?.close(promise: nil)
     }
 
     private func closeIfDrained() {

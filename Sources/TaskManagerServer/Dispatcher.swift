@@ -31,15 +31,15 @@ public struct Dispatcher: Sendable {
         case later(@Sendable () async throws -> any WireMessage)
     }
 
-    /// A call after `start`: answered, or what is left to run.
+    /// A call after `start`: answered, or what is left to run; with the metrics to record it in, if any.
     enum Call {
-        case answered(Answer)
+        case answered(Answer, MethodMetrics?)
         /// Started by calling `begin`, which calls its argument once, on any thread, with the answer. `method` is the
         /// method's name, for logs.
-        case started(method: String, begin: @Sendable (@escaping @Sendable (Answer) -> Void) -> Void)
+        case started(method: String, MethodMetrics?, begin: @Sendable (@escaping @Sendable (Answer) -> Void) -> Void)
         /// `method` is the method's name, for logs.
-        case unary(method: String, @Sendable () async -> Answer)
-        case serverStreaming(method: String, @Sendable (RawStreamSink) async -> RPCStatus)
+        case unary(method: String, MethodMetrics?, @Sendable () async -> Answer)
+        case serverStreaming(method: String, MethodMetrics?, @Sendable (RawStreamSink) async -> RPCStatus)
     }
 
     /// The final response of a call: its message (status OK), or a status alone (a failure, or the OK that ends
@@ -56,6 +56,8 @@ public struct Dispatcher: Sendable {
         var name: String
         var handler: Handler
         var roles: RoleSet
+        /// nil when the server records no metrics.
+        var metrics: MethodMetrics?
     }
 
     private let methods: MethodTable<Method>
@@ -65,16 +67,25 @@ public struct Dispatcher: Sendable {
     /// that no client receives a frame over the limit it was told about (`--max-frame-bytes`).
     let maxFrameBytes: Int
     private let logger: Logger
+    /// Where calls to no method are counted; nil when the server records no metrics.
+    let unknownMethodMetrics: MethodMetrics?
+    /// Whether calls are counted (the server was given `ServerMetrics`).
+    var recordsMetrics: Bool { unknownMethodMetrics != nil }
 
     init(
         service: TaskService, authenticator: APIKeyAuthenticator, maxFrameBytes: Int, logger: Logger,
-        description: ServiceDescription = .taskService
+        description: ServiceDescription = .taskService, metrics: ServerMetrics? = nil
     ) throws {
         var table = HandlerTable(description: description)
         service.register(in: &table)
         var reflection = HandlerTable(description: .reflection)
         ReflectionService().register(in: &reflection)
-        self.methods = MethodTable(try table.build().merging(try reflection.build()) { service, _ in service })
+        var methods = try table.build().merging(try reflection.build()) { service, _ in service }
+        if let metrics {
+            for (path, method) in methods { methods[path]?.metrics = metrics.method(method.name) }
+        }
+        self.methods = MethodTable(methods)
+        self.unknownMethodMetrics = metrics?.unknownMethod
         self.authenticator = authenticator
         self.unauthenticatedPath = Array("/\(description.name)/Health".utf8)
         self.maxFrameBytes = maxFrameBytes
@@ -86,6 +97,8 @@ public struct Dispatcher: Sendable {
     ///
     /// - Parameter peer: the verified client certificate of the connection, if any.
     func start(_ request: InboundRequest, arena: CArena, peer: PeerIdentity? = nil) -> Call {
+        // Refused calls are counted under their method when the path names one, even before authentication.
+        var metrics: MethodMetrics? { unknownMethodMetrics.flatMap { _ in methods[request.method]?.metrics ?? unknownMethodMetrics } }
         do {
             let path = request.method
             // Authentication comes before the method lookup, so unknown methods reveal nothing to strangers.
@@ -105,11 +118,11 @@ public struct Dispatcher: Sendable {
             case .unary(let start):
                 switch try start(request.payload, arena, context) {
                 case .answered(let message):
-                    return .answered(.message(message))
+                    return .answered(.message(message), method.metrics)
                 case .started(let begin):
                     let logger = self.logger
                     let name = method.name
-                    return .started(method: name) { reply in
+                    return .started(method: name, method.metrics) { reply in
                         begin { outcome in
                             switch outcome {
                             case .success(let message): reply(.message(message))
@@ -120,7 +133,7 @@ public struct Dispatcher: Sendable {
                 case .later(let body):
                     let logger = self.logger
                     let name = request.methodName
-                    return .unary(method: method.name) {
+                    return .unary(method: method.name, method.metrics) {
                         do {
                             return .message(try await body())
                         } catch {
@@ -132,7 +145,7 @@ public struct Dispatcher: Sendable {
                 let body = try start(request.payload, arena, context)
                 let logger = self.logger
                 let name = request.methodName
-                return .serverStreaming(method: method.name) { sink in
+                return .serverStreaming(method: method.name, method.metrics) { sink in
                     do {
                         try await body(sink)
                         return .ok
@@ -142,9 +155,9 @@ public struct Dispatcher: Sendable {
                 }
             }
         } catch let limited as RateLimitedError {
-            return .answered(.statusWithMetadata(RPCStatus(limited.status), [RateLimitedError.retryAfterKey: "\(limited.retryAfterMs)"]))
+            return .answered(.statusWithMetadata(RPCStatus(limited.status), [RateLimitedError.retryAfterKey: "\(limited.retryAfterMs)"]), metrics)
         } catch {
-            return .answered(.status(Self.status(of: error, in: request.methodName, logger)))
+            return .answered(.status(Self.status(of: error, in: request.methodName, logger)), metrics)
         }
     }
 

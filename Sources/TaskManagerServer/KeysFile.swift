@@ -67,7 +67,7 @@ public struct KeysFile: Sendable, Hashable {
             guard (3...5).contains(fields.count) else { throw fail("expected NAME ROLE sha256:HEX [rate=R] [burst=B]") }
             guard isValidName(fields[0]) else { throw fail("invalid key name \"\(fields[0])\"") }
             guard let role = Role(rawValue: fields[1]) else {
-                throw fail("unknown role \"\(fields[1])\" (worker, producer or admin)")
+                throw fail("unknown role \"\(fields[1])\" (worker, producer, admin or metrics)")
             }
             guard fields[2].hasPrefix("sha256:"), let digest = hexBytes(fields[2].dropFirst(7)), digest.count == 32 else {
                 throw fail("the hash must be sha256: and 64 hex digits")

@@ -13,6 +13,8 @@ struct Maintenance: Sendable {
     let configuration: ServerConfiguration
     let clock: any WallClock
     let logger: Logger
+    /// Counts lease expiries, retries and stalls; nil counts nothing.
+    var metrics: ServerMetrics? = nil
 
     /// Starts running `runOnce()` every `interval` until the returned task is cancelled.
     func start(every interval: Duration) -> _Concurrency.Task<Void, Never> {
@@ -36,6 +38,7 @@ struct Maintenance: Sendable {
             for task in reaped {
                 logger.info("Lease expired", metadata: ["task": "\(task.id)", "status": "\(task.status)"])
             }
+            if let metrics { count(reaped, in: metrics) }
             if reaped.contains(where: { $0.status == .pending }) { claimNotifier.notify() }
             if !reaped.isEmpty { historyNotifier.notify() }
             let stalled = try await store.markStalledTasks(nowMs: now, defaultStallAfterMs: Int64(configuration.stallAfterSeconds) * 1000)
@@ -43,6 +46,7 @@ struct Maintenance: Sendable {
                 logger.notice("Task stalled", metadata: ["task": "\(task.id)", "worker": "\(task.claimedBy)"])
             }
             if !stalled.isEmpty { historyNotifier.notify() }
+            metrics?.stalls.increment(by: Int64(stalled.count))
             if configuration.retentionSeconds > 0 {
                 let cutoff = now - configuration.retentionSeconds * 1000
                 // Small batches keep each transaction short; later rounds take the rest.
@@ -52,5 +56,12 @@ struct Maintenance: Sendable {
         } catch {
             logger.warning("Background job failed: \(error)")
         }
+    }
+
+    private func count(_ reaped: [Task], in metrics: ServerMetrics) {
+        let requeued = Int64(reaped.count { $0.status == .pending })
+        metrics.leaseExpiredRequeued.increment(by: requeued)
+        metrics.leaseRetries.increment(by: requeued)
+        metrics.leaseExpiredFailed.increment(by: Int64(reaped.count) - requeued)
     }
 }

@@ -6,8 +6,11 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     case producer
     /// Everything, including task types, any task's cancel, and the statistics.
     case admin
+    /// Reads `/metrics` on the HTTP side port, and nothing else on the binary port (Health, as every role): the key
+    /// to give a Prometheus server, which then cannot create, claim or cancel anything.
+    case metrics
 
-    /// The methods each role may call, besides Health; admin may call every method.
+    /// The methods each role may call, besides Health; admin may call every method, metrics none.
     static let methods: [Role: Set<String>] = [
         .worker: [
             "ClaimTask", "ClaimTasks", "UpdateProgress", "Heartbeat", "CompleteTask", "FailTask", "GetTask",

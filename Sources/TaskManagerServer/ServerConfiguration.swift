@@ -68,7 +68,8 @@ public struct ServerConfiguration: Sendable {
     public var tls: ServerTLS?
     /// Bind a non-loopback address even without TLS (calls and API keys then cross the network in clear text).
     public var allowPlaintextRemote = false
-    /// Seconds a graceful shutdown waits for calls in flight.
+    /// Seconds a graceful shutdown waits for calls in flight (`--drain-timeout`); those still running then are
+    /// answered UNAVAILABLE. Streams end at once.
     public var shutdownGraceSeconds = 10
 
     public init() {}

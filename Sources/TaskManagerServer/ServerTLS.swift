@@ -31,6 +31,13 @@ public struct ServerTLS: Sendable {
     /// Reads the files and builds the context every connection's handshake uses.
     /// - Throws: `TLSFileError` naming the file that cannot be read or parsed.
     func makeContext() throws -> NIOSSLContext {
+        let configuration = try makeConfiguration()
+        return try TLSFileError.reading(certificatePath, "certificate and key") { try NIOSSLContext(configuration: configuration) }
+    }
+
+    /// Reads the files into the server's TLS configuration (client certificates required with a client CA).
+    /// - Throws: `TLSFileError` naming the file that cannot be read or parsed.
+    public func makeConfiguration() throws -> TLSConfiguration {
         let chain = try TLSFileError.reading(certificatePath, "certificate") {
             try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
         }
@@ -45,7 +52,7 @@ public struct ServerTLS: Sendable {
             // Client certificates are checked against the CA; a client has no host name to check.
             configuration.certificateVerification = .noHostnameVerification
         }
-        return try TLSFileError.reading(certificatePath, "certificate and key") { try NIOSSLContext(configuration: configuration) }
+        return configuration
     }
 }
 

@@ -19,15 +19,15 @@ public final class TaskManagerServer: Sendable {
     public let host: String
 
     private let serverChannel: any Channel
-    private let store: any TaskStore
-    private let connections: ConnectionRegistry
+    let store: any TaskStore
+    let connections: ConnectionRegistry
     private let logger: Logger
-    private let shutdownState = NIOLockedValueBox(false)
-    private let maintenance: Maintenance
+    let shutdownState = NIOLockedValueBox(false)
+    let maintenance: Maintenance
     private let maintenanceLoop: _Concurrency.Task<Void, Never>
     /// The event loops' unpacking arenas; for tests.
     let arenas: LoopArenas
-    private let authenticator: APIKeyAuthenticator
+    let authenticator: APIKeyAuthenticator
     private let tlsContext: ReloadableTLSContext?
 
     private init(
@@ -65,6 +65,7 @@ public final class TaskManagerServer: Sendable {
     ///   - configuration: what to serve and where.
     ///   - store: the store to use; by default a `SQLiteTaskStore` on `configuration.databasePath`.
     ///   - clock: the wall clock for every time rule (tests move it by hand).
+    ///   - metrics: where to record calls, the background jobs and the store's commits; nil records nothing.
     /// - Throws: when the database cannot be opened, the dispatcher does not match the service, or binding fails.
     /// Where the store answers a write: on the event loop the call was made from, when it was made from one
     /// (calls run on the event loops: see `installEventLoopsAsGlobalExecutor()`).
@@ -76,7 +77,7 @@ public final class TaskManagerServer: Sendable {
 
     public static func start(
         configuration: ServerConfiguration, store: (any TaskStore)? = nil, clock: any WallClock = SystemClock(),
-        logger: Logger = Logger(label: "taskmanager")
+        logger: Logger = Logger(label: "taskmanager"), metrics: ServerMetrics? = nil
     ) async throws -> TaskManagerServer {
         let store = try store
             ?? SQLiteTaskStore(
@@ -92,7 +93,9 @@ public final class TaskManagerServer: Sendable {
         let service = TaskService(store: store, options: options, clock: clock)
         let authenticator = try APIKeyAuthenticator(apiKey: configuration.apiKey, keysPath: configuration.keysFile)
         let dispatcher = try Dispatcher(
-            service: service, authenticator: authenticator, maxFrameBytes: configuration.maxFrameBytes, logger: logger)
+            service: service, authenticator: authenticator, maxFrameBytes: configuration.maxFrameBytes, logger: logger,
+            metrics: metrics)
+        if let metrics { (store as? SQLiteTaskStore)?.setMetrics(metrics.store) }
 
         let tlsContext = try configuration.tls.map { try ReloadableTLSContext($0) }
         let host = bindAddress(configuration, logger: logger)
@@ -156,7 +159,7 @@ public final class TaskManagerServer: Sendable {
             ])
         let maintenance = Maintenance(
             store: store, claimNotifier: service.claimNotifier, historyNotifier: service.historyNotifier,
-            configuration: configuration, clock: clock, logger: logger)
+            configuration: configuration, clock: clock, logger: logger, metrics: metrics)
         return TaskManagerServer(
             configuration: configuration, host: host, port: port, serverChannel: channel, store: store,
             connections: connections, maintenance: maintenance, arenas: arenas, authenticator: authenticator,
@@ -209,8 +212,9 @@ public final class TaskManagerServer: Sendable {
         await maintenance.runOnce()
     }
 
-    /// Stops accepting, drains connections (GoAway, then close once their calls end), and closes the store.
-    /// Later calls do nothing.
+    /// Stops accepting, drains connections (GoAway; streams end with UNAVAILABLE; each connection closes once its
+    /// calls end, or after `shutdownGraceSeconds` with the calls still running answered UNAVAILABLE), and closes the
+    /// store. Later calls do nothing.
     public func shutdown() async {
         let first = shutdownState.withLockedValue { done in
             defer { done = true }
@@ -223,12 +227,16 @@ public final class TaskManagerServer: Sendable {
             channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.Drain())
         }
         let grace = TimeAmount.seconds(Int64(configuration.shutdownGraceSeconds))
-        for channel in open {
-            let closed = channel.closeFuture
-            let timer = channel.eventLoop.scheduleTask(in: grace) { channel.close(promise: nil) }
-            try? await closed.get()
-            timer.cancel()
+        // One timeout for all: calls still running then are answered UNAVAILABLE, and their connections close.
+        let timers = open.map { channel in
+            channel.eventLoop.scheduleTask(in: grace) {
+                channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.DrainTimedOut())
+            }
         }
+        for channel in open {
+            try? await channel.closeFuture.get()
+        }
+        timers.forEach { $0.cancel() }
         maintenanceLoop.cancel()
         await maintenanceLoop.value
         if let sqlite = store as? SQLiteTaskStore {
@@ -304,6 +312,10 @@ final class ConnectionRegistry: Sendable {
             channels.withLockedValue { _ = $0.removeValue(forKey: id) }
         }
         return true
+    }
+
+    var count: Int {
+        channels.withLockedValue { $0.count }
     }
 
     func all() -> [any Channel] {

@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import TaskManagerCore
 
 /// The one write connection of a store: commits the write calls that wait at the same time as one transaction.
 ///
@@ -17,7 +18,7 @@ import Synchronization
 /// runs it once it has read what it can), else on a thread of `queue`'s; `queue` serialises them either way. So the
 /// server wakes no thread of its own to write, and a loop answers the calls of its own connections from the batch
 /// it ran without a thread switch.
-// @unchecked: `connection` and `rollbackHook` are touched only on `queue`; `pending`, `isClosed`, `isScheduled`
+// @unchecked: `connection` and `rollbackHook` are touched only on `queue`; `pending`, `isClosedState`, `isScheduled`
 // and `commits` only on `state`.
 final class GroupCommitWriter: @unchecked Sendable {
     /// A step of a batch, reported to the event hook; for tests.
@@ -36,7 +37,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// nil once closed.
     private var connection: SQLiteConnection?
     private var pending: [GroupCommitJob] = []
-    private var isClosed = false
+    private var isClosedState = false
     /// Whether a `runNextBatch` is scheduled or running: one at a time, each scheduling the next while jobs wait.
     private var isScheduled = false
     private var commits = 0
@@ -48,6 +49,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let answerHop: (@Sendable () -> AnswerHop?)?
     /// Called on `queue` after work was rolled back: one job's (false) or a whole transaction's (true).
     private var rollbackHook: ((SQLiteConnection, Bool) -> Void)?
+    /// Batch sizes and commit times; nil records nothing.
+    private let metrics = Mutex<StoreMetrics?>(nil)
 
     /// Takes ownership of `connection`, which must be open, migrated and outside any transaction.
     ///
@@ -92,7 +95,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 answer: @escaping @Sendable (Result<any Sendable, any Error>) -> Void) {
         let job = GroupCommitJob(body: body, hop: answerHop?(), answer: answer)
         let (accepted, schedule) = state.sync { () -> (Bool, Bool) in
-            guard !isClosed else { return (false, false) }
+            guard !isClosedState else { return (false, false) }
             pending.append(job)
             let schedule = !isScheduled
             isScheduled = true
@@ -116,7 +119,7 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     /// Runs the jobs already queued, then closes the connection; later calls throw `UNAVAILABLE`. Idempotent.
     func close() {
-        state.sync { isClosed = true }
+        state.sync { isClosedState = true }
         queue.sync {
             // No job can join `pending` any more, so this ends.
             while let batch = takeBatch() { runBatch(batch[...]) }
@@ -124,6 +127,18 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         walSync?.close()
     }
+
+    /// Records batch sizes and commit and sync times in `metrics` from the next batch on.
+    func setMetrics(_ metrics: StoreMetrics?) {
+        self.metrics.withLock { $0 = metrics }
+        walSync?.setMetrics(metrics)
+    }
+
+    /// Whether `close()` was called.
+    var isClosed: Bool { state.sync { isClosedState } }
+
+    /// The failed sync that stops every later write, if one failed (see `WALSync`).
+    var syncFailure: TaskManagerError? { walSync?.failure }
 
     /// Calls `hook` on the writer's queue after a job failed, with whether the whole transaction was rolled back
     /// (else the job changed no row, and the connection is still inside the transaction). Set before the first call.
@@ -190,6 +205,8 @@ final class GroupCommitWriter: @unchecked Sendable {
         guard !batch.isEmpty else { return }
         guard let db = connection else { return fail(batch, with: SQLiteTaskStore.closed) }
         if let failure = walSync?.failure { return fail(batch, with: failure) }
+        let metrics = metrics.withLock { $0 }
+        let startedNs = metrics == nil ? 0 : DispatchTime.now().uptimeNanoseconds
         do {
             try db.run(SQL.beginImmediate)
         } catch {
@@ -217,6 +234,10 @@ final class GroupCommitWriter: @unchecked Sendable {
             return fail(batch, with: SQLiteTaskStore.mapError(error))
         }
         state.sync { commits += 1 }
+        if let metrics {
+            metrics.commitTime.recordNanoseconds(DispatchTime.now().uptimeNanoseconds - startedNs)
+            metrics.batchSize.record(batch.count)
+        }
         emit(.commit)
         if let walSync { return walSync.submit(batch) }
         for _ in batch { emit(.resume) }

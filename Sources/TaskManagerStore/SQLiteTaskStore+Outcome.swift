@@ -80,6 +80,9 @@ extension SQLiteTaskStore {
             return (try self.finish(db, task, current, ending, nowMs: nowMs, events: [
                 (HistoryEntry.Change.failed, "Task failed: \(error)"),
             ]), false)
-        }, then: then)
+        }, then: { [self] (outcome: Result<(task: Task, retried: Bool), any Error>) in
+            if case .success((_, true)) = outcome { metrics.withLock { $0 }?.failedRetries.increment() }
+            then(outcome)
+        })
     }
 }

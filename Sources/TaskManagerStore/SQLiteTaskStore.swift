@@ -33,6 +33,8 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
     private let lock: Mutex<DatabaseLock?>
     /// Set when the memory could not be read again after a failed write: every later write fails.
     private let memoryLost = Mutex(false)
+    /// See `setMetrics(_:)`.
+    let metrics = Mutex<StoreMetrics?>(nil)
 
     /// The read connections opened when the caller does not say.
     public static let defaultReadConnections = 4
@@ -93,6 +95,21 @@ public final class SQLiteTaskStore: TaskStore, Sendable {
         writer.setRollbackHook { [weak self] db, wholeTransaction in
             self?.reloadMemory(db, wholeTransaction: wholeTransaction)
         }
+    }
+
+    /// Records group-commit batch sizes, commit and sync times and retries in `metrics` from now on; nil stops.
+    public func setMetrics(_ metrics: StoreMetrics?) {
+        writer.setMetrics(metrics)
+        self.metrics.withLock { $0 = metrics }
+    }
+
+    /// Why the store cannot take writes, when it cannot: closed, a failed WAL sync (final until a restart), or its
+    /// memory of the live tasks lost after a failed write; nil while it can.
+    public var notReadyReason: String? {
+        if writer.isClosed { return "database is closed" }
+        if writer.syncFailure != nil { return "a WAL sync failed: writes are refused until the server restarts" }
+        if memoryLost.withLock({ $0 }) { return "the live tasks could not be reloaded after a failed write: restart the server" }
+        return nil
     }
 
     /// The group commits so far: write calls per commit tell how well calls share transactions.

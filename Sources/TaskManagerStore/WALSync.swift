@@ -44,6 +44,8 @@ final class WALSync: Sendable {
     private let answer: @Sendable (_ jobs: [GroupCommitJob], _ syncError: (any Error)?) -> Void
     /// Syncs a file descriptor; 0 on success, as `fdatasync`.
     private let syncFile: @Sendable (Int32) -> Int32
+    /// Times each sync; nil records nothing.
+    private let metrics = Mutex<StoreMetrics?>(nil)
     /// The WAL file, opened at the first sync; touched only on `queue`.
     nonisolated(unsafe) private var descriptor: Int32 = -1
 
@@ -60,6 +62,10 @@ final class WALSync: Sendable {
 
     /// Set once a sync has failed: no later commit can be trusted to be durable.
     var failure: TaskManagerError? { state.withLock { $0.failure } }
+
+    func setMetrics(_ metrics: StoreMetrics?) {
+        self.metrics.withLock { $0 = metrics }
+    }
 
     /// Queues the jobs of a batch whose transaction has committed; they are answered after the next sync.
     func submit(_ jobs: ArraySlice<GroupCommitJob>) {
@@ -93,10 +99,18 @@ final class WALSync: Sendable {
             }
             guard let taken else { return }
             // After a failed sync, a later one that succeeds proves nothing: its batches fail too.
-            let error = taken.failure ?? syncWAL()
+            let error = taken.failure ?? timedSyncWAL()
             if error != nil { state.withLock { $0.failure = WALSync.failedEarlier } }
             answer(taken.jobs, error)
         }
+    }
+
+    /// `syncWAL()`, timed when there are metrics.
+    private func timedSyncWAL() -> (any Error)? {
+        guard let metrics = metrics.withLock({ $0 }) else { return syncWAL() }
+        let startedNs = DispatchTime.now().uptimeNanoseconds
+        defer { metrics.syncTime.recordNanoseconds(DispatchTime.now().uptimeNanoseconds - startedNs) }
+        return syncWAL()
     }
 
     /// `fdatasync` of the WAL file; nil on success.

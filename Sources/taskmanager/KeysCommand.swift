@@ -29,7 +29,7 @@ struct KeysCommand: ParsableCommand {
         @Argument(help: "The key's name: 1 to 64 letters, digits, '.', '_' or '-'.")
         var name: String
 
-        @Option(help: "worker, producer or admin.")
+        @Option(help: "worker, producer, admin or metrics (reads /metrics only).")
         var role: String
 
         @Option(help: "Calls per second the key may make on average; beyond it calls get RESOURCE_EXHAUSTED (default: no limit).")
@@ -42,7 +42,7 @@ struct KeysCommand: ParsableCommand {
 
         func run() throws {
             guard let role = Role(rawValue: role.lowercased()) else {
-                throw ValidationError("Unknown role '\(self.role)': expected worker, producer or admin")
+                throw ValidationError("Unknown role '\(self.role)': expected worker, producer, admin or metrics")
             }
             let path = try file.path()
             var keys = try KeysFile.read(path, missingIsEmpty: true)

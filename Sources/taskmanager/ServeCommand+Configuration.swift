@@ -47,6 +47,8 @@ extension ServeCommand {
             try allowUnauthenticatedRemote || Environment.flag("TASKMANAGER_ALLOW_UNAUTHENTICATED_REMOTE")
         configuration.allowPlaintextRemote = try allowPlaintextRemote || Environment.flag("TASKMANAGER_ALLOW_PLAINTEXT_REMOTE")
         configuration.tls = try tlsConfiguration()
+        configuration.shutdownGraceSeconds =
+            try drainTimeout ?? Environment.integer("TASKMANAGER_DRAIN_TIMEOUT") ?? configuration.shutdownGraceSeconds
 
         guard (0...65535).contains(configuration.port) else { throw ValidationError("Port must be between 0 and 65535") }
         guard configuration.claimTimeoutSeconds > 0 else { throw ValidationError("Claim timeout must be at least 1 second") }
@@ -64,8 +66,23 @@ extension ServeCommand {
         try Self.check(configuration.readTimeoutSeconds, "Read timeout", minimum: 0, unit: " seconds")
         try Self.check(configuration.idleTimeoutSeconds, "Idle timeout", minimum: 0, unit: " seconds")
         try Self.check(configuration.maxConnections, "Max connections", minimum: 1, unit: "")
+        try Self.check(configuration.shutdownGraceSeconds, "Drain timeout", minimum: 0, unit: " seconds")
         guard !configuration.databasePath.isEmpty else { throw ValidationError("Database path must not be empty") }
         return configuration
+    }
+
+    /// The HTTP port's address from options, then environment; nil when it is off (no port given).
+    func httpConfiguration() throws -> (host: String, port: Int)? {
+        let host = httpHost ?? Environment.string("TASKMANAGER_HTTP_HOST")
+        guard let port = try httpPort ?? Environment.integer("TASKMANAGER_HTTP_PORT") else {
+            guard host == nil else { throw ValidationError("--http-host needs --http-port") }
+            return nil
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("HTTP port must be between 0 and 65535") }
+        let configuration = try serverConfiguration()
+        if port != 0 && port == configuration.port { throw ValidationError("HTTP port \(port) is the binary port: choose another") }
+        guard host != "" else { throw ValidationError("HTTP host must not be empty") }
+        return (host ?? "127.0.0.1", port)
     }
 
     /// The TLS settings from options, then environment; nil when no certificate is given.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import TaskManagerHTTP
 import TaskManagerServer
 
 /// `taskmanager serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully and exits 0.
@@ -135,8 +136,27 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log calls that take longer than this, in ms; 0 = none (env TASKMANAGER_SLOW_CALL_MS; default 200).")
     var slowCallMs: Int?
 
+    @Option(help: """
+        Seconds a shutdown (SIGTERM, SIGINT) waits for calls in flight; calls still running then are answered \
+        UNAVAILABLE, and watch streams end at once (env TASKMANAGER_DRAIN_TIMEOUT; default 10).
+        """)
+    var drainTimeout: Int?
+
+    @Option(help: """
+        Serve /healthz, /readyz and /metrics (Prometheus) over HTTP on this port; 0 picks a free one \
+        (env TASKMANAGER_HTTP_PORT; default off).
+        """)
+    var httpPort: Int?
+
+    @Option(help: """
+        Address of the HTTP port; a non-loopback one needs API keys (or --allow-unauthenticated-remote) and \
+        --allow-plaintext-remote (env TASKMANAGER_HTTP_HOST; default 127.0.0.1).
+        """)
+    var httpHost: String?
+
     func validate() throws {
         _ = try serverConfiguration()
+        _ = try httpConfiguration()
         _ = try resolvedLogLevel()
         _ = try resolvedLogFormat()
     }
@@ -173,12 +193,25 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "taskmanager")
 
+        let http = try httpConfiguration()
+        // Metrics are recorded only when something can read them.
+        let exporter = http.map { _ in PrometheusExporter() }
         let server: TaskManagerServer
         do {
-            server = try await TaskManagerServer.start(configuration: configuration, logger: logger)
+            server = try await TaskManagerServer.start(configuration: configuration, logger: logger, metrics: exporter?.serverMetrics)
         } catch {
             logger.critical("Cannot start the server: \(error)")
             throw ExitCode.failure
+        }
+        var httpServer: HTTPServer?
+        if let http, let exporter {
+            do {
+                httpServer = try await HTTPServer.start(host: http.host, port: http.port, server: server, exporter: exporter, logger: logger)
+            } catch {
+                logger.critical("Cannot start the HTTP port: \(error)")
+                await server.shutdown()
+                throw ExitCode.failure
+            }
         }
 
         let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
@@ -220,5 +253,7 @@ struct ServeCommand: AsyncParsableCommand {
         await onSignal.value
         // Waits for the drain when the socket closed for another reason; does nothing after a signal's shutdown.
         await server.shutdown()
+        // Last, so that /readyz says "shutting down" while calls drain.
+        await httpServer?.stop()
     }
 }
