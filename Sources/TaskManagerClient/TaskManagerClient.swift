@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -69,7 +72,11 @@ public final class TaskManagerClient: Sendable {
             throw TaskManagerError(error.code, "Cannot connect to \(host):\(port): \(error.message)")
         } catch let error as NIOConnectionError {
             // NIO's description lists every address tried with debug detail; the first cause is what people need.
-            let cause = error.connectionErrors.first.map { "\($0.error)" } ?? "\(error)"
+            let first = error.connectionErrors.first?.error
+            if let refused = first as? IOError, refused.errnoCode == ECONNREFUSED {
+                throw TaskManagerError(.unavailable, "Cannot connect to \(host):\(port): connection refused; is the server running on \(host):\(port)?")
+            }
+            let cause = first.map { "\($0)" } ?? "\(error)"
             throw TaskManagerError(.unavailable, "Cannot connect to \(host):\(port): \(cause)")
         } catch {
             throw TaskManagerError(.unavailable, "Cannot connect to \(host):\(port): \(error)")

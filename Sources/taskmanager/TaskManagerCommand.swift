@@ -1,4 +1,5 @@
 import ArgumentParser
+import TaskManagerServer
 
 /// The `taskmanager` executable: `serve` runs the server, every other subcommand is one client call.
 @main
@@ -11,6 +12,7 @@ struct TaskManagerCommand: AsyncParsableCommand {
             and exit with the numeric gRPC status code (5 NOT_FOUND, 9 FAILED_PRECONDITION, 14 UNAVAILABLE, \
             16 UNAUTHENTICATED, ...).
             """,
+        version: TaskService.version,
         subcommands: [
             ServeCommand.self, HealthCommand.self, TypesCommand.self,
             CallCommand.self, CreateCommand.self, ClaimCommand.self, ProgressCommand.self, HeartbeatCommand.self, CompleteCommand.self,
