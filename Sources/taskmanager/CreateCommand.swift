@@ -18,6 +18,10 @@ struct CreateCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ClientOptions
 
+    func validate() throws {
+        try JSONOption.check(params, "--params")
+    }
+
     func run() async throws {
         let request = CreateTaskRequest(
             type: type, paramsJSON: params ?? "", priority: priority, dedupeKey: dedupeKey ?? "", maxAttempts: maxAttempts ?? 0,
@@ -25,7 +29,12 @@ struct CreateCommand: AsyncParsableCommand {
             retryBackoffCapMs: retryBackoffCapMs ?? 0)
         let json = options.json
         try await options.withClient { client in
-            let response = try await client.createTask(request)
+            let response: CreateTaskResponse
+            do {
+                response = try await client.createTask(request)
+            } catch let error as TaskManagerError where error == .taskTypeNotFound {
+                throw TaskManagerError(error.code, "Task type \"\(type)\" not found")
+            }
             if json {
                 return JSONOutput.print(.object([
                     "task": JSONOutput.optionalTask(response.task), "deduplicated": .bool(response.deduplicated),

@@ -84,6 +84,10 @@ struct CompleteCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ClientOptions
 
+    func validate() throws {
+        try JSONOption.check(result, "--result")
+    }
+
     func run() async throws {
         let request = CompleteTaskRequest(id: id, workerID: workerID, resultJSON: result ?? "", attempt: attempt)
         let json = options.json

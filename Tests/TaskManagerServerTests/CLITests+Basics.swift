@@ -9,6 +9,22 @@ extension CLITests {
         XCTAssertEqual(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines), TaskService.version)
     }
 
+    func testCreatingATaskOfAnUnknownTypeNamesTheType() throws {
+        let server = try startServer(database: "unknown-type.db")
+        let created = try cli(server, "create", "no.such.type")
+        XCTAssertEqual(created.status, 5, created.stderr)
+        XCTAssertEqual(created.stderr.trimmingCharacters(in: .whitespacesAndNewlines), #"error: NOT_FOUND: Task type "no.such.type" not found"#)
+    }
+
+    func testJSONOptionsThatAreNotJSONGiveThePosition() throws {
+        let params = try command(["create", "any.type", "--params", #"{"a":1,}"#, "--server", "127.0.0.1:1"])
+        XCTAssertEqual(params.status, 64, params.stderr)
+        XCTAssertTrue(params.stderr.contains("--params: Invalid JSON at byte 7: Expected a string key"), params.stderr)
+        let result = try command(["complete", "1", "--worker", "w", "--result", "[1,", "--server", "127.0.0.1:1"])
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("--result: Invalid JSON at byte 3: Unexpected end of input"), result.stderr)
+    }
+
     func testARefusedConnectionAsksWhetherTheServerIsRunning() throws {
         // A port nothing listens on: bound and closed again.
         let socket = try ServerSocketPort.free()
