@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // System libraries (Debian: libprotobuf-c-dev, libsqlite3-dev).
@@ -42,6 +43,14 @@ let package = Package(
         .target(
             name: "TaskManagerStore",
             dependencies: ["TaskManagerCore", "CSQLite", "CSQLiteWALBuffer", .product(name: "HeapModule", package: "swift-collections")]),
+        // The PostgreSQL store (`serve --db postgres://...`), apart so that the SQLite path does not depend on it.
+        .target(
+            name: "TaskManagerPostgres",
+            dependencies: [
+                "TaskManagerCore", "TaskManagerStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Framing and codec, and the protobuf-c bridging of proto/ that scripts/generate writes
         // (Sources/TaskManagerProtocol/Generated links to Generated/swift/TaskManagerProtocol).
         .target(
@@ -75,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "taskmanager",
             dependencies: [
-                "TaskManagerServer", "TaskManagerClient", "TaskManagerCore", "TaskManagerStore",
+                "TaskManagerServer", "TaskManagerClient", "TaskManagerCore", "TaskManagerStore", "TaskManagerPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -91,7 +100,12 @@ let package = Package(
             ]),
 
         .testTarget(name: "TaskManagerCoreTests", dependencies: ["TaskManagerCore"]),
-        .testTarget(name: "TaskManagerStoreTests", dependencies: ["TaskManagerStore", "TaskManagerCore"]),
+        .testTarget(
+            name: "TaskManagerStoreTests",
+            dependencies: [
+                "TaskManagerStore", "TaskManagerCore", "TaskManagerPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(
             name: "TaskManagerProtocolTests",
             dependencies: [

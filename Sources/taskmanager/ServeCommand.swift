@@ -2,7 +2,9 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import TaskManagerPostgres
 import TaskManagerServer
+import TaskManagerStore
 
 /// `taskmanager serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully and exits 0.
 ///
@@ -17,7 +19,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "TCP port; 0 picks a free one (env TASKMANAGER_PORT; default 7411).")
     var port: Int?
 
-    @Option(name: .customLong("db"), help: "SQLite database file (env TASKMANAGER_DB; default ./taskmanager.db).")
+    @Option(name: .customLong("db"), help: """
+        SQLite database file, or sqlite:FILE, or postgres://user:password@host:port/database[?sslmode=disable|prefer|require] \
+        (env TASKMANAGER_DB; default ./taskmanager.db).
+        """)
     var databasePath: String?
 
     @Option(help: """
@@ -168,12 +173,23 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "taskmanager")
 
         let server: TaskManagerServer
+        var postgres: PostgresTaskStore?
         do {
-            server = try await TaskManagerServer.start(configuration: configuration, logger: logger)
+            var configuration = configuration
+            if PostgresURL.isPostgres(configuration.databasePath) {
+                let url = configuration.databasePath
+                // The URL may hold a password: the server logs the database it serves.
+                configuration.databasePath = PostgresURL.redacted(url)
+                postgres = try await PostgresTaskStore.open(url: url, recordHistory: configuration.recordHistory,
+                                                            logger: Logger(label: "taskmanager.postgres"))
+            }
+            server = try await TaskManagerServer.start(configuration: configuration, store: postgres, logger: logger)
         } catch {
+            postgres?.close()
             logger.critical("Cannot start the server: \(error)")
             throw ExitCode.failure
         }
+        defer { postgres?.close() }
 
         let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
         let sources = [SIGINT, SIGTERM].map { number in

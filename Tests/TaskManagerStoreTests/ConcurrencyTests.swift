@@ -3,7 +3,7 @@ import XCTest
 
 @testable import TaskManagerStore
 
-final class ConcurrencyTests: StoreTestCase {
+class ConcurrencyTests: StoreBehaviourTestCase {
     func testConcurrentClaimersGetDistinctTasksAndEveryTaskIsClaimedOnce() async throws {
         let type = try await makeType()
         var created: Set<Int64> = []
@@ -32,9 +32,7 @@ final class ConcurrencyTests: StoreTestCase {
         XCTAssertEqual(Set(claims), created)
         let tasks = try await store.listTasks(TaskFilter(limit: 1_000)).tasks
         XCTAssertTrue(tasks.allSatisfy { $0.status == .claimed && $0.attempts == 1 })
-        let claimedRows = try await store.withConnection { db in
-            try db.prepare("SELECT COUNT(*) FROM task_history WHERE status_change = 'claimed'").firstRow { $0.int64(at: 0) }
-        }
+        let claimedRows = try await scalar("SELECT COUNT(*) FROM task_history WHERE status_change = 'claimed'")
         XCTAssertEqual(claimedRows, 200)
     }
 }
