@@ -50,6 +50,7 @@ let package = Package(
                 "TaskManagerCore", "TaskManagerStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         // Framing and codec, and the protobuf-c bridging of proto/ that scripts/generate writes
         // (Sources/TaskManagerProtocol/Generated links to Generated/swift/TaskManagerProtocol).

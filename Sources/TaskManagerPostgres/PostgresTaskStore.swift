@@ -36,7 +36,9 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     public static func open(url: String, recordHistory: Bool = true, maximumConnections: Int = 20,
                             logger: Logger = Logger(label: "taskmanager.postgres")) async throws -> PostgresTaskStore
     {
-        var configuration = try PostgresURL(url).clientConfiguration
+        let parsed = try PostgresURL(url)
+        try await checkConnection(parsed, url: url, logger: logger)
+        var configuration = parsed.clientConfiguration
         configuration.options.maximumConnections = maximumConnections
         let store = PostgresTaskStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger),
                                       recordHistory: recordHistory, logger: logger)
@@ -55,6 +57,21 @@ public final class PostgresTaskStore: TaskStore, Sendable {
             throw Self.mapError(error)
         }
         return store
+    }
+
+    /// Opens and closes one connection to the database, so that a wrong address, user, password or database name
+    /// fails the start at once, saying why.
+    private static func checkConnection(_ parsed: PostgresURL, url: String, logger: Logger) async throws {
+        do {
+            let connection = try await PostgresConnection.connect(configuration: try parsed.connectionConfiguration(), id: 0,
+                                                                  logger: logger)
+            try await connection.close()
+        } catch {
+            // The server's own message (a failed login, an unknown database) names no secret.
+            let reason = (error as? PSQLError)?.serverInfo?[.message] ?? "\((error as? PSQLError)?.code.description ?? "\(error)")"
+            throw TaskManagerError(.unavailable, "Cannot connect to PostgreSQL at \(PostgresURL.redacted(url)): \(reason)",
+                                   cause: error as? PSQLError)
+        }
     }
 
     /// Closes the pool; later calls fail. Safe to call twice.

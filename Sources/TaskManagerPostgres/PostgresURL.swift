@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import PostgresNIO
 import TaskManagerCore
 
@@ -63,6 +64,19 @@ public struct PostgresURL: Sendable {
         }
         return PostgresClient.Configuration(host: host, port: port, username: username, password: password,
                                             database: database, tls: tls)
+    }
+
+    /// The configuration of one `PostgresConnection` for this URL: the first connection `PostgresTaskStore.open`
+    /// makes, which reports a refused connection or a failed login at once, where the pool would keep retrying.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        switch sslMode {
+        case "disable": tls = .disable
+        case "require": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        default: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        return PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
+                                                database: database, tls: tls)
     }
 
     /// `text` with any password replaced by `***`, for errors and logs.
