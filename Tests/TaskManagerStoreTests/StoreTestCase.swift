@@ -154,4 +154,17 @@ extension StoreTesting {
             XCTFail("expected \(expected), got \(error)", file: file, line: line)
         }
     }
+
+    /// The `TaskManagerError` that `call` throws; fails when it returns or throws anything else.
+    func errorOf<T>(file: StaticString = #filePath, line: UInt = #line, _ call: () async throws -> T) async throws
+        -> TaskManagerError
+    {
+        do {
+            _ = try await call()
+        } catch let error as TaskManagerError {
+            return error
+        }
+        XCTFail("expected a TaskManagerError, nothing was thrown", file: file, line: line)
+        throw CancellationError()
+    }
 }
