@@ -30,7 +30,7 @@ extension PostgresTaskStore {
                                    progress_changed_at_ms = \(now), progress_rate = NULL, stalled_since_ms = NULL,
                                    lease_expired_attempt = NULL, cancel_requested = FALSE, cancel_reason = NULL
                 FROM picked, task_types tt
-                WHERE t.id = picked.id AND tt.id = t.type_id
+                WHERE t.id = picked.id AND tt.id = t.type_id AND t.status = 'pending'
                 RETURNING t.id
                 """
             guard let row = try await self.firstRow(db, claim.query) else { return nil }
