@@ -1,16 +1,11 @@
 import PostgresNIO
 import TaskManagerCore
+import TaskManagerStore
 
 /// How a `Task` is read from `tasks` joined with its type's name: as `TaskRow` reads it from SQLite.
 enum PostgresTaskRow {
     /// The SELECT of every column `read` expects, with `tasks t` and `task_types tt`; append WHERE/ORDER BY.
-    static let select = """
-        SELECT t.id, tt.name, t.type_id, t.status, t.progress, t.progress_message, t.priority, t.attempts,
-               t.max_attempts, t.claimed_by, t.claimed_at_ms, t.created_at_ms, t.updated_at_ms, t.completed_at_ms,
-               t.params_json, t.result_json, t.error_message, t.dedupe_key, t.lease_expires_at_ms, t.cancel_requested,
-               t.cancel_reason, t.stalled_since_ms, t.run_at_ms, t.progress_changed_at_ms, t.progress_rate, t.created_by
-        FROM tasks t JOIN task_types tt ON tt.id = t.type_id
-        """
+    static let select = TaskRow.select
 
     /// The task in a row of `select`; NULL text reads as "", NULL numbers as 0.
     static func read(_ row: PostgresRow) throws -> Task {

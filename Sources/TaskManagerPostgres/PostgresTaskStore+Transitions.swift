@@ -3,15 +3,7 @@ import TaskManagerCore
 import TaskManagerStore
 
 extension PostgresTaskStore {
-    /// How a claimed task finishes: the final values its row gets.
-    struct Ending {
-        var status: TaskStatus
-        var resultJSON: String
-        var errorMessage: String
-        var stalledSinceMs: Int64?
-        /// The attempt recorded as ended by lease expiry; 0 = none.
-        var leaseExpiredAttempt: Int32
-    }
+    typealias Ending = TaskEnding
 
     /// Finishes the claimed task `task` (whose row is locked) with `ending`, and appends `events` as history.
     ///

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import PostgresNIO
 import TaskManagerCore
 import TaskManagerStore
@@ -17,13 +18,16 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     let logger: Logger
     /// Runs `client.run()`, which the pool needs; cancelled by `close()`.
     private let runner: _Concurrency.Task<Void, Never>
+    /// How long one call may take before it is answered `UNAVAILABLE`.
+    let callTimeout: Duration
 
     /// How long opening waits for a first connection and the migration.
     public static let openTimeout: Duration = .seconds(15)
 
-    private init(client: PostgresClient, recordHistory: Bool, logger: Logger) {
+    private init(client: PostgresClient, recordHistory: Bool, callTimeout: Duration, logger: Logger) {
         self.client = client
         self.recordHistory = recordHistory
+        self.callTimeout = callTimeout
         self.logger = logger
         runner = _Concurrency.Task { await client.run() }
     }
@@ -33,7 +37,11 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     ///
     /// - Throws: `TaskManagerError`: `INVALID_ARGUMENT` for a malformed URL; `UNAVAILABLE` when the database cannot be
     ///   reached within `openTimeout`; `FAILED_PRECONDITION` when its schema is newer than this server's.
+    ///   - callTimeout: how long one call may take before it is answered `UNAVAILABLE` "Database is unavailable":
+    ///     postgres-nio 1.33.2 sometimes never answers a query on a connection the server ended (a restart,
+    ///     `pg_terminate_backend`), and no call may wait for ever.
     public static func open(url: String, recordHistory: Bool = true, maximumConnections: Int = 20,
+                            callTimeout: Duration = .seconds(30),
                             logger: Logger = Logger(label: "taskmanager.postgres")) async throws -> PostgresTaskStore
     {
         let parsed = try PostgresURL(url)
@@ -41,7 +49,7 @@ public final class PostgresTaskStore: TaskStore, Sendable {
         var configuration = parsed.clientConfiguration
         configuration.options.maximumConnections = maximumConnections
         let store = PostgresTaskStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger),
-                                      recordHistory: recordHistory, logger: logger)
+                                      recordHistory: recordHistory, callTimeout: callTimeout, logger: logger)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await PostgresMigrations.apply(store) }
@@ -88,6 +96,37 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     /// Runs `body` in one transaction (READ COMMITTED) on a pooled connection: committed when it returns, rolled
     /// back when it throws. Retried from the start after a deadlock or serialization failure.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await withDeadline { try await self.retryingTransaction(body) }
+    }
+
+    /// `body`'s outcome, or `UNAVAILABLE` once `callTimeout` has passed; `body` is then cancelled and left to end
+    /// on its own (a task group would wait for it).
+    private func withDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let answered = Mutex(false)
+        let firstAnswer: @Sendable () -> Bool = { answered.withLock { done in defer { done = true }; return !done } }
+        return try await withCheckedThrowingContinuation { continuation in
+            let timer = _Concurrency.Task { [callTimeout, logger] in
+                try await _Concurrency.Task.sleep(for: callTimeout)
+                guard firstAnswer() else { return }
+                logger.error("PostgreSQL call took longer than \(callTimeout); answered UNAVAILABLE")
+                continuation.resume(throwing: TaskManagerError(.unavailable, "Database is unavailable"))
+            }
+            _Concurrency.Task {
+                let outcome: Result<T, any Error>
+                do {
+                    outcome = .success(try await body())
+                } catch {
+                    outcome = .failure(error)
+                }
+                timer.cancel()
+                if firstAnswer() { continuation.resume(with: outcome) }
+            }
+        }
+    }
+
+    private func retryingTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
         var retries = 0
         while true {
             do {
@@ -98,7 +137,11 @@ public final class PostgresTaskStore: TaskStore, Sendable {
                         try await db.query("COMMIT", logger: self.logger)
                         return result
                     } catch {
-                        _ = try? await db.query("ROLLBACK", logger: self.logger)
+                        // A connection the server closed takes its transaction with it; a ROLLBACK sent on it is not
+                        // answered.
+                        if (error as? PSQLError)?.code == .server || error is TaskManagerError {
+                            _ = try? await db.query("ROLLBACK", logger: self.logger)
+                        }
                         throw error
                     }
                 }

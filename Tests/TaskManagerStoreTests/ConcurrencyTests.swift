@@ -11,22 +11,7 @@ class ConcurrencyTests: StoreBehaviourTestCase {
             created.insert(try await makeTask("t\(index)", typeID: type.id, priority: Int32(index % 7)).id)
         }
 
-        let store = self.store!
-        let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for worker in 0..<8 {
-                group.addTask {
-                    var mine: [Int64] = []
-                    let query = ClaimQuery(workerID: "w\(worker)", taskTypeID: type.id, typePattern: nil,
-                                           order: .priorityThenAge, nowMs: 2_000, defaultLeaseMs: 60_000)
-                    while let task = try await store.claimTask(query) {
-                        XCTAssertEqual(task.claimedBy, "w\(worker)")
-                        mine.append(task.id)
-                    }
-                    return mine
-                }
-            }
-            return try await group.reduce(into: [Int64]()) { $0 += $1 }
-        }
+        let claims = try await claimAll(typeID: type.id, workers: 8, on: [store!])
 
         XCTAssertEqual(claims.count, 200)
         XCTAssertEqual(Set(claims), created)

@@ -167,4 +167,25 @@ extension StoreTesting {
         XCTFail("expected a TaskManagerError, nothing was thrown", file: file, line: line)
         throw CancellationError()
     }
+
+    /// Runs `workers` claimers at once, spread over `stores`, each claiming tasks of `typeID` until none is left;
+    /// returns the ids of every claim.
+    func claimAll(typeID: Int64, workers: Int, on stores: [any TaskStore]) async throws -> [Int64] {
+        try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for worker in 0..<workers {
+                let store = stores[worker % stores.count]
+                group.addTask {
+                    var mine: [Int64] = []
+                    let query = ClaimQuery(workerID: "w\(worker)", taskTypeID: typeID, typePattern: nil,
+                                           order: .priorityThenAge, nowMs: 2_000, defaultLeaseMs: 60_000)
+                    while let task = try await store.claimTask(query) {
+                        XCTAssertEqual(task.claimedBy, "w\(worker)")
+                        mine.append(task.id)
+                    }
+                    return mine
+                }
+            }
+            return try await group.reduce(into: [Int64]()) { $0 += $1 }
+        }
+    }
 }
