@@ -55,6 +55,13 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("secret"), result.stderr)
     }
 
+    func testBackupRefusesAPostgreSQLDatabase() throws {
+        let result = try command(["backup", "--db", "postgres://user:secret@db/tasks", "--to", directory.appendingPathComponent("b.db").path])
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("back up PostgreSQL with its own tools (pg_dump)"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("b.db").path))
+    }
+
     func testServeExitsAtOnceWhenPostgreSQLCannotBeReached() throws {
         // A port nothing listens on: connecting is refused at once, and the server must not start without its store.
         let result = try command(["serve", "--port", "0", "--db", "postgres://user:secret@127.0.0.1:1/tasks?sslmode=disable"])
