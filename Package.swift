@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // System libraries (Debian: libprotobuf-c-dev, libsqlite3-dev).
@@ -53,6 +54,15 @@ let package = Package(
                 "TaskManagerCore", "CSQLite", "CSQLiteWALBuffer",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]),
+        // The PostgreSQL store (`serve --db postgres://...`), apart so that the SQLite path does not depend on it.
+        .target(
+            name: "TaskManagerPostgres",
+            dependencies: [
+                "TaskManagerCore", "TaskManagerStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         // Framing and codec, and the protobuf-c bridging of proto/ that scripts/generate writes
         // (Sources/TaskManagerProtocol/Generated links to Generated/swift/TaskManagerProtocol).
@@ -105,6 +115,7 @@ let package = Package(
             name: "taskmanager",
             dependencies: [
                 "TaskManagerServer", "TaskManagerHTTP", "TaskManagerClient", "TaskManagerCore", "TaskManagerStore", "TaskManagerDynamic",
+                "TaskManagerPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -121,7 +132,12 @@ let package = Package(
 
         .testTarget(name: "TaskManagerCoreTests", dependencies: ["TaskManagerCore"]),
         .testTarget(name: "TaskManagerDynamicTests", dependencies: ["TaskManagerDynamic", "TaskManagerCore"]),
-        .testTarget(name: "TaskManagerStoreTests", dependencies: ["TaskManagerStore", "TaskManagerCore"]),
+        .testTarget(
+            name: "TaskManagerStoreTests",
+            dependencies: [
+                "TaskManagerStore", "TaskManagerCore", "TaskManagerPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(
             name: "TaskManagerProtocolTests",
             dependencies: [

@@ -1,15 +1,7 @@
 import TaskManagerCore
 
 extension SQLiteTaskStore {
-    /// How a claimed task finishes: the final values its row gets.
-    struct Ending {
-        var status: TaskStatus
-        var resultJSON: String
-        var errorMessage: String
-        var stalledSinceMs: Int64?
-        /// The attempt recorded as ended by lease expiry; 0 = none.
-        var leaseExpiredAttempt: Int32
-    }
+    typealias Ending = TaskEnding
 
     /// Writes a finished task's final state.
     private static let finishSQL = SQL("""

@@ -1,9 +1,10 @@
 import TaskManagerCore
 
 /// How a `Task` is read from the `tasks` table joined with its type's name.
-enum TaskRow {
-    /// The SELECT of every column `read` expects, with `tasks t` and `task_types tt`; append WHERE/ORDER BY.
-    static let select = """
+public enum TaskRow {
+    /// The SELECT of every column `read` expects, with `tasks t` and `task_types tt`; append WHERE/ORDER BY. The
+    /// PostgreSQL store's schema has the same columns, and reads the same SELECT.
+    public static let select = """
         SELECT t.id, tt.name, t.type_id, t.status, t.progress, t.progress_message, t.priority, t.attempts,
                t.max_attempts, t.claimed_by, t.claimed_at_ms, t.created_at_ms, t.updated_at_ms, t.completed_at_ms,
                t.params_json, t.result_json, t.error_message, t.dedupe_key, t.lease_expires_at_ms, t.cancel_requested,

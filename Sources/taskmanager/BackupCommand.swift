@@ -1,4 +1,5 @@
 import ArgumentParser
+import TaskManagerPostgres
 import TaskManagerServer
 import TaskManagerStore
 
@@ -20,7 +21,11 @@ struct BackupCommand: ParsableCommand {
     var to: String
 
     func run() throws {
-        let database = databasePath ?? Environment.string("TASKMANAGER_DB") ?? ServerConfiguration().databasePath
+        var database = databasePath ?? Environment.string("TASKMANAGER_DB") ?? ServerConfiguration().databasePath
+        guard !PostgresURL.isPostgres(database) else {
+            throw ValidationError("backup copies a SQLite database; back up PostgreSQL with its own tools (pg_dump)")
+        }
+        if database.hasPrefix("sqlite:") { database.removeFirst("sqlite:".count) }
         try DatabaseBackup.run(database: database, to: to)
         let check = try DatabaseCheck.run(to)
         guard check.isHealthy else {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import TaskManagerCore
+import TaskManagerPostgres
 import TaskManagerServer
 
 extension ServeCommand {
@@ -67,6 +69,15 @@ extension ServeCommand {
         try Self.check(configuration.idleTimeoutSeconds, "Idle timeout", minimum: 0, unit: " seconds")
         try Self.check(configuration.maxConnections, "Max connections", minimum: 1, unit: "")
         try Self.check(configuration.shutdownGraceSeconds, "Drain timeout", minimum: 0, unit: " seconds")
+        if configuration.databasePath.hasPrefix("sqlite:") {
+            configuration.databasePath.removeFirst("sqlite:".count)
+        } else if PostgresURL.isPostgres(configuration.databasePath) {
+            do {
+                _ = try PostgresURL(configuration.databasePath)
+            } catch let error as TaskManagerError {
+                throw ValidationError(error.message)
+            }
+        }
         guard !configuration.databasePath.isEmpty else { throw ValidationError("Database path must not be empty") }
         return configuration
     }

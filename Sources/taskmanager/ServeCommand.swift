@@ -3,7 +3,9 @@ import Dispatch
 import Foundation
 import Logging
 import TaskManagerHTTP
+import TaskManagerPostgres
 import TaskManagerServer
+import TaskManagerStore
 
 /// `taskmanager serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully and exits 0.
 ///
@@ -18,7 +20,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "TCP port; 0 picks a free one (env TASKMANAGER_PORT; default 7411).")
     var port: Int?
 
-    @Option(name: .customLong("db"), help: "SQLite database file (env TASKMANAGER_DB; default ./taskmanager.db).")
+    @Option(name: .customLong("db"), help: """
+        SQLite database file, or sqlite:FILE, or postgres://user:password@host:port/database[?sslmode=disable|prefer|require] \
+        (env TASKMANAGER_DB; default ./taskmanager.db).
+        """)
     var databasePath: String?
 
     @Option(help: """
@@ -197,12 +202,24 @@ struct ServeCommand: AsyncParsableCommand {
         // Metrics are recorded only when something can read them.
         let exporter = http.map { _ in PrometheusExporter() }
         let server: TaskManagerServer
+        var postgres: PostgresTaskStore?
         do {
-            server = try await TaskManagerServer.start(configuration: configuration, logger: logger, metrics: exporter?.serverMetrics)
+            var configuration = configuration
+            if PostgresURL.isPostgres(configuration.databasePath) {
+                let url = configuration.databasePath
+                // The URL may hold a password: the server logs the database it serves.
+                configuration.databasePath = PostgresURL.redacted(url)
+                postgres = try await PostgresTaskStore.open(url: url, recordHistory: configuration.recordHistory,
+                                                            logger: Logger(label: "taskmanager.postgres"))
+            }
+            server = try await TaskManagerServer.start(
+                configuration: configuration, store: postgres, logger: logger, metrics: exporter?.serverMetrics)
         } catch {
+            postgres?.close()
             logger.critical("Cannot start the server: \(error)")
             throw ExitCode.failure
         }
+        defer { postgres?.close() }
         var httpServer: HTTPServer?
         if let http, let exporter {
             do {

@@ -31,7 +31,48 @@ final class CLITests: XCTestCase {
 
     func testServedTaskRunsThroughTheClientCommandsToCompletion() throws {
         let server = try startServer(database: "t.db")
+        try runLifecycle(server)
+        try stopServer(server)
+    }
 
+    /// The same lifecycle served from PostgreSQL (an emptied database of `TASKMANAGER_TEST_POSTGRES_URL`, which the
+    /// server migrates); the server's log names the database without its password.
+    func testServedTaskOnPostgreSQLRunsThroughTheClientCommandsToCompletion() throws {
+        let url = try Self.emptiedPostgresDatabase()
+        let server = try startServer(database: url)
+        try runLifecycle(server)
+        try stopServer(server)
+        let log = try String(contentsOf: server.log, encoding: .utf8)
+        let password = try XCTUnwrap(URLComponents(string: url)?.password)
+        XCTAssertFalse(log.contains(password), log)
+        XCTAssertTrue(log.contains("taskmanager:***@"), log)
+    }
+
+    func testServeRefusesAMalformedPostgreSQLURLNamingIt() throws {
+        let result = try command(["serve", "--port", "0", "--db", "postgres://user:secret@/tasks"])
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("Invalid PostgreSQL URL 'postgres://user:***@/tasks': missing host"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("secret"), result.stderr)
+    }
+
+    func testBackupRefusesAPostgreSQLDatabase() throws {
+        let result = try command(["backup", "--db", "postgres://user:secret@db/tasks", "--to", directory.appendingPathComponent("b.db").path])
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("back up PostgreSQL with its own tools (pg_dump)"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("b.db").path))
+    }
+
+    func testServeExitsAtOnceWhenPostgreSQLCannotBeReached() throws {
+        // A port nothing listens on: connecting is refused at once, and the server must not start without its store.
+        let result = try command(["serve", "--port", "0", "--db", "postgres://user:secret@127.0.0.1:1/tasks?sslmode=disable"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("Cannot connect to PostgreSQL at postgres://user:***@127.0.0.1:1/tasks"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("secret"), result.stderr)
+    }
+
+    /// Registers a type, creates, claims, reports and completes a task through the client commands, and checks what
+    /// `get`, `history` and `list` show.
+    private func runLifecycle(_ server: Server) throws {
         try assertSucceeded(cli(server, "types", "register", "resize", "--version", "1.0.0", "--schema", #"{"type":"object"}"#))
         let id = try createTask(server, type: "resize", params: #"{"width":640}"#)
         let claim = try cli(server, "claim", "--worker", "w1")
@@ -55,8 +96,28 @@ final class CLITests: XCTestCase {
         XCTAssertNotNil(row, list.stdout)
         XCTAssertTrue(row?.contains("resize") == true && row?.contains("completed") == true, list.stdout)
         XCTAssertTrue(list.stdout.contains("1 of 1 tasks"), list.stdout)
+    }
 
-        try stopServer(server)
+    /// `TASKMANAGER_TEST_POSTGRES_URL` with its database emptied (every table dropped, with `psql`); skips without it.
+    private static func emptiedPostgresDatabase() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["TASKMANAGER_TEST_POSTGRES_URL"], !url.isEmpty else {
+            if environment["TASKMANAGER_REQUIRE_POSTGRES"] != nil {
+                XCTFail("TASKMANAGER_TEST_POSTGRES_URL is not set, and TASKMANAGER_REQUIRE_POSTGRES requires it")
+            }
+            throw XCTSkip("PostgreSQL test skipped: TASKMANAGER_TEST_POSTGRES_URL is not set (run it with "
+                + "scripts/postgres-test-cluster swift test ...)")
+        }
+        let psql = Process()
+        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        psql.arguments = ["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                          "DROP TABLE IF EXISTS task_history, tasks, task_types, schema_version CASCADE"]
+        psql.standardInput = FileHandle.nullDevice
+        psql.standardOutput = FileHandle.nullDevice
+        try psql.run()
+        psql.waitUntilExit()
+        guard psql.terminationStatus == 0 else { throw CLIError("psql could not empty the test database") }
+        return url
     }
 
     func testUnknownTaskExitsWithNotFoundStatus() throws {
@@ -444,7 +505,7 @@ final class CLITests: XCTestCase {
     /// "listening on HOST:PORT" log line.
     func startServer(database: String, arguments: [String] = [], environment: [String: String] = [:]) throws -> Server {
         let log = directory.appendingPathComponent("server-\(servers.count).log")
-        let path = directory.appendingPathComponent(database).path
+        let path = database.hasPrefix("postgres://") ? database : directory.appendingPathComponent(database).path
         let process = try launch(["serve", "--port", "0", "--db", path] + arguments, environment: environment, stderr: log)
         servers.append(process)
         let deadline = Date().addingTimeInterval(20)

@@ -4,7 +4,7 @@ import XCTest
 @testable import TaskManagerStore
 
 /// A pending task is cancelled at once; a claimed one is asked to stop and ends when its worker fails it.
-final class CancelTests: StoreTestCase {
+class CancelTests: StoreBehaviourTestCase {
     private var typeID: Int64 = 0
 
     override func setUp() async throws {

@@ -12,7 +12,7 @@ import XCTest
 /// | c   | 3  | 1        | 200        | 1        |
 /// | d   | 4  | 2        | 300        | 1        |
 /// | e   | 5  | 3        | 100        | 0        |
-final class ClaimOrderTests: StoreTestCase {
+class ClaimOrderTests: StoreBehaviourTestCase {
     private var typeID: Int64 = 0
 
     override func setUp() async throws {
@@ -25,7 +25,7 @@ final class ClaimOrderTests: StoreTestCase {
             let task = try await makeTask(key, typeID: typeID, priority: priority, nowMs: createdAt)
             try await sql("UPDATE tasks SET attempts = \(attempts) WHERE id = \(task.id)")
         }
-        try reopen()
+        try await reopen()
     }
 
     /// Claims until nothing is left and returns the dedupe keys in claim order.
@@ -90,7 +90,7 @@ final class ClaimOrderTests: StoreTestCase {
                              lease_expires_at_ms = 50
             WHERE dedupe_key = 'b'
             """)
-        try reopen()
+        try await reopen()
         let keys = try await claimAll(.priorityThenAge)
         XCTAssertEqual(keys, ["e", "b", "d", "c", "a"])
     }

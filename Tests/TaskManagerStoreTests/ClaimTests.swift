@@ -3,7 +3,7 @@ import XCTest
 
 @testable import TaskManagerStore
 
-final class ClaimTests: StoreTestCase {
+class ClaimTests: StoreBehaviourTestCase {
     func testClaimMarksTaskClaimedAndCountsAnAttempt() async throws {
         let type = try await makeType("t")
         let created = try await makeTask("a", typeID: type.id)

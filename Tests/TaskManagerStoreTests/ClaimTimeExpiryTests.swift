@@ -4,7 +4,7 @@ import XCTest
 @testable import TaskManagerStore
 
 /// A claim that meets an expired lease ends it exactly as the reaper does, then claims the task if it is pending.
-final class ClaimTimeExpiryTests: StoreTestCase {
+class ClaimTimeExpiryTests: StoreBehaviourTestCase {
     func testExpiredLeaseIsReclaimedAsANewAttemptWithLeaseExpiredHistory() async throws {
         let type = try await makeType()
         let created = try await makeTask("a", typeID: type.id, maxAttempts: 3)

@@ -3,7 +3,7 @@ import XCTest
 
 @testable import TaskManagerStore
 
-final class CreateTaskTests: StoreTestCase {
+class CreateTaskTests: StoreBehaviourTestCase {
     func testCreateStoresPendingTaskWithCreatedHistory() async throws {
         let type = try await makeType("t")
         let result = try await store.createTask(
@@ -35,11 +35,9 @@ final class CreateTaskTests: StoreTestCase {
         let task = try await makeTask("k", typeID: type.id, runAtMs: 9_000,
                                       retryBackoff: RetryBackoff(baseMs: 250, capMs: 4_000))
         XCTAssertEqual(task.runAtMs, 9_000)
-        let backoff = try await store.withConnection { db in
-            try db.prepare("SELECT retry_backoff_base_ms, retry_backoff_cap_ms FROM tasks WHERE id = ?")
-                .firstRow([task.id]) { [$0.int64(at: 0), $0.int64(at: 1)] }
-        }
-        XCTAssertEqual(backoff, [250, 4_000])
+        let base = try await scalar("SELECT retry_backoff_base_ms FROM tasks WHERE id = \(task.id)")
+        let cap = try await scalar("SELECT retry_backoff_cap_ms FROM tasks WHERE id = \(task.id)")
+        XCTAssertEqual([base, cap], [250, 4_000])
     }
 
     func testANegativeRunAtIsStoredAsZero() async throws {

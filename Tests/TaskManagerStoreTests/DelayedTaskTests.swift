@@ -4,7 +4,7 @@ import XCTest
 @testable import TaskManagerStore
 
 /// A task created with a run-at time in the future is not claimable before it.
-final class DelayedTaskTests: StoreTestCase {
+class DelayedTaskTests: StoreBehaviourTestCase {
     func testADelayedTaskIsSkippedByClaimsUntilDue() async throws {
         let type = try await makeType()
         try await makeTask("later", typeID: type.id, priority: 9, runAtMs: 5_000)

@@ -3,7 +3,7 @@ import XCTest
 
 @testable import TaskManagerStore
 
-final class HistoryTests: StoreTestCase {
+class HistoryTests: StoreBehaviourTestCase {
     func testHistoryIsOldestFirstWithTimesAndTexts() async throws {
         let type = try await makeType()
         let task = try await makeTask("a", typeID: type.id, nowMs: 1_000)
@@ -30,8 +30,7 @@ final class HistoryTests: StoreTestCase {
     }
 
     func testNoHistoryIsWrittenWhenRecordingIsOff() async throws {
-        store.close()
-        store = try SQLiteTaskStore(path: path, recordHistory: false)
+        try await reopen(recordHistory: false)
         let type = try await makeType()
         let task = try await makeTask("a", typeID: type.id)
         _ = try await claim("w1", typeID: type.id)
@@ -43,9 +42,7 @@ final class HistoryTests: StoreTestCase {
         // While the task lives, its claimed attempts left rows that durability needs; they go when it finishes.
         _ = try await claim("w2", typeID: type.id, nowMs: 2_300)
         try await complete(task.id, "w2", nowMs: 2_400)
-        let rows = try await store.withConnection { db in
-            try db.prepare("SELECT COUNT(*) FROM task_history").firstRow { $0.int64(at: 0) }
-        }
+        let rows = try await scalar("SELECT COUNT(*) FROM task_history")
         XCTAssertEqual(rows, 0)
         let finished = try await store.history(taskID: task.id)
         XCTAssertEqual(finished, [])

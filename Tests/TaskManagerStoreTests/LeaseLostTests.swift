@@ -4,7 +4,7 @@ import XCTest
 @testable import TaskManagerStore
 
 /// A worker that names its attempt gets "Lease lost" once that attempt is no longer the task's live claim.
-final class LeaseLostTests: StoreTestCase {
+class LeaseLostTests: StoreBehaviourTestCase {
     /// A task claimed by w1 at 1000 (attempt 1) with a lease ending at 2000.
     private func claimedTask(maxAttempts: Int32 = 3) async throws -> Task {
         let type = try await makeType()

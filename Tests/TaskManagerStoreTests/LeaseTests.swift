@@ -4,7 +4,7 @@ import XCTest
 @testable import TaskManagerStore
 
 /// A claim grants a lease; progress and heartbeats renew it; finishing clears it.
-final class LeaseTests: StoreTestCase {
+class LeaseTests: StoreBehaviourTestCase {
     /// A claimed task of a type with `settings`, claimed at 2000 with a default lease of 5 s.
     private func claimedTask(_ settings: TaskTypeSettings = TaskTypeSettings()) async throws -> Task {
         let type = try await makeType(settings: settings)

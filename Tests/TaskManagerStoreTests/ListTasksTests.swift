@@ -3,7 +3,7 @@ import XCTest
 
 @testable import TaskManagerStore
 
-final class ListTasksTests: StoreTestCase {
+class ListTasksTests: StoreBehaviourTestCase {
     /// Types `img.resize` and `img.crop` and `mail.send`; tasks k0…k5 created at 100…600.
     /// After setup: k5 (mail) claimed by w1, k4 (crop) completed by w2, the rest pending.
     private func seed() async throws {

@@ -3,7 +3,7 @@ import XCTest
 
 @testable import TaskManagerStore
 
-final class OutcomeTests: StoreTestCase {
+class OutcomeTests: StoreBehaviourTestCase {
     private func claimedTask(maxAttempts: Int32 = 3) async throws -> Task {
         let type = try await makeType()
         try await makeTask("a", typeID: type.id, maxAttempts: maxAttempts)
@@ -45,10 +45,8 @@ final class OutcomeTests: StoreTestCase {
     func testCompleteWithEmptyResultStoresNull() async throws {
         let task = try await claimedTask()
         _ = try await store.completeTask(check(task.id, "w1", nowMs: 3_000), resultJSON: "")
-        let isNull = try await store.withConnection { db in
-            try db.prepare("SELECT result_json IS NULL FROM tasks WHERE id = ?").firstRow([task.id]) { $0.bool(at: 0) }
-        }
-        XCTAssertEqual(isNull, true)
+        let isNull = try await scalar("SELECT CASE WHEN result_json IS NULL THEN 1 ELSE 0 END FROM tasks WHERE id = \(task.id)")
+        XCTAssertEqual(isNull, 1)
     }
 
     func testFailRetriesWhileAttemptsRemainThenFailsForGood() async throws {

@@ -4,7 +4,7 @@ import XCTest
 @testable import TaskManagerStore
 
 /// `reapExpiredLeases` ends every lease that expired: back to pending, failed, or cancelled.
-final class ReapTests: StoreTestCase {
+class ReapTests: StoreBehaviourTestCase {
     /// A task claimed by w1 at 1000 with a lease ending at 2000.
     private func claimedTask(maxAttempts: Int32 = 3) async throws -> Task {
         let type = try await makeType()

@@ -4,7 +4,7 @@ import XCTest
 @testable import TaskManagerStore
 
 /// `deleteFinishedTasks` removes old completed, failed and cancelled tasks with their history, in batches.
-final class RetentionTests: StoreTestCase {
+class RetentionTests: StoreBehaviourTestCase {
     /// Finished at 3000: c1 completed, f1 failed, x1 cancelled. Finished at 9000: c2. Unfinished: cl, p.
     private func seed() async throws {
         let type = try await makeType()
@@ -29,9 +29,7 @@ final class RetentionTests: StoreTestCase {
     }
 
     private func historyRowCount() async throws -> Int64? {
-        try await store.withConnection { db in
-            try db.prepare("SELECT COUNT(*) FROM task_history").firstRow { $0.int64(at: 0) }
-        }
+        try await scalar("SELECT COUNT(*) FROM task_history")
     }
 
     func testDeletesOnlyFinishedTasksThatFinishedBeforeTheCutoff() async throws {

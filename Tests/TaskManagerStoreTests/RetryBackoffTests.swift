@@ -5,7 +5,7 @@ import XCTest
 
 /// A failed attempt that is retried waits out the task's backoff: `min(cap, base * 2^(n-1))`, of which the upper
 /// half is scaled by the jitter.
-final class RetryBackoffTests: StoreTestCase {
+class RetryBackoffTests: StoreBehaviourTestCase {
     private var typeID: Int64 = 0
     private var taskID: Int64 = 0
 

@@ -4,7 +4,7 @@ import XCTest
 @testable import TaskManagerStore
 
 /// A claimed task whose progress has not changed for the stall time is marked stalled, once, until it moves.
-final class StallTests: StoreTestCase {
+class StallTests: StoreBehaviourTestCase {
     /// The stall time of types that set none, in these tests.
     private let defaultStallMs: Int64 = 10_000
 

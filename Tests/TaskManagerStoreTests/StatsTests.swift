@@ -4,7 +4,7 @@ import XCTest
 @testable import TaskManagerStore
 
 /// The dashboard figures of `stats(nowMs:slowAfterMs:)`, read in one transaction.
-final class StatsTests: StoreTestCase {
+class StatsTests: StoreBehaviourTestCase {
     /// A lease no test outlives, so no claim below takes over another's task.
     private let longLeaseMs: Int64 = 1_000_000_000_000
 
@@ -197,7 +197,7 @@ final class StatsTests: StoreTestCase {
                                created_at_ms, updated_at_ms)
             SELECT \(type.id), 'claimed', '{}', 'k' || i, 3, 1, 'w1', i, 1000000000, i, i, 0, i FROM n
             """)
-        try reopen()
+        try await reopen()
         let stats = try await figures(at: 1_000_000, slowAfterMs: 1_000)
         XCTAssertEqual(stats.inProgress.map(\.claimedAtMs), Array((6...105).reversed()))
         XCTAssertEqual(stats.slow.map(\.claimedAtMs), Array(1...100))
@@ -241,9 +241,10 @@ final class StatsTests: StoreTestCase {
         expected[59].failed = 1
         XCTAssertEqual(stats.lastHour, expected)
     }
+}
 
-    // MARK: - Query plans
-
+/// The query plans of SQLite's statistics.
+final class StatsQueryPlanTests: StoreTestCase {
     private func plan(_ sql: String) async throws -> [String] {
         try await store.withConnection { db in try db.queryPlan(sql) }
     }

@@ -59,17 +59,4 @@ extension StoreTestCase {
             try await _Concurrency.Task.sleep(for: .milliseconds(1))
         }
     }
-
-    /// The `TaskManagerError` that `call` throws; fails when it returns or throws anything else.
-    func errorOf<T>(file: StaticString = #filePath, line: UInt = #line, _ call: () async throws -> T) async throws
-        -> TaskManagerError
-    {
-        do {
-            _ = try await call()
-        } catch let error as TaskManagerError {
-            return error
-        }
-        XCTFail("expected a TaskManagerError, nothing was thrown", file: file, line: line)
-        throw CancellationError()
-    }
 }

@@ -3,7 +3,7 @@ import XCTest
 
 @testable import TaskManagerStore
 
-final class TaskTypeTests: StoreTestCase {
+class TaskTypeTests: StoreBehaviourTestCase {
     func testRegisterCreatesThenUpdatesByName() async throws {
         let first = try await store.registerTaskType(
             name: "img.resize", version: "1.0", paramSchemaJSON: "{}", settings: TaskTypeSettings(), nowMs: 1_000)

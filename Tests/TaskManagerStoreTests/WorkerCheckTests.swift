@@ -5,7 +5,7 @@ import XCTest
 
 /// Progress, heartbeat, complete and fail all check, in order: the task exists, is claimed, and is claimed by the
 /// caller (the attempt checks are in `LeaseLostTests`).
-final class WorkerCheckTests: StoreTestCase {
+class WorkerCheckTests: StoreBehaviourTestCase {
     func testUnknownTaskThrowsTaskNotFound() async throws {
         await assertEveryWorkerCallThrows(.taskNotFound, check(999, nowMs: 1))
     }

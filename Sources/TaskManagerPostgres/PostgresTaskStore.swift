@@ -1,0 +1,191 @@
+import Logging
+import Synchronization
+import PostgresNIO
+import TaskManagerCore
+import TaskManagerStore
+
+/// The `TaskStore` kept in a PostgreSQL database, which several servers may share.
+///
+/// Every call is one transaction on a connection of a `PostgresClient` pool, and all state is in the database: no
+/// instance keeps memory that another can change. Writes about one task lock its row (`FOR UPDATE`); claims and the
+/// background scans skip rows another transaction holds (`FOR UPDATE SKIP LOCKED`), so that two instances never
+/// hand one task to two workers and never wait on each other's claims. Deadlocks and serialization failures are
+/// retried a few times, then answered `UNAVAILABLE`.
+public final class PostgresTaskStore: TaskStore, Sendable {
+    /// Whether history rows are written.
+    public let recordHistory: Bool
+    let client: PostgresClient
+    let logger: Logger
+    /// Runs `client.run()`, which the pool needs; cancelled by `close()`.
+    private let runner: _Concurrency.Task<Void, Never>
+    /// How long one call may take before it is answered `UNAVAILABLE`.
+    let callTimeout: Duration
+
+    /// How long opening waits for a first connection and the migration.
+    public static let openTimeout: Duration = .seconds(15)
+
+    private init(client: PostgresClient, recordHistory: Bool, callTimeout: Duration, logger: Logger) {
+        self.client = client
+        self.recordHistory = recordHistory
+        self.callTimeout = callTimeout
+        self.logger = logger
+        runner = _Concurrency.Task { await client.run() }
+    }
+
+    /// Connects to the database at `url` and brings its schema up to date (under an advisory lock, so that
+    /// instances starting together migrate once).
+    ///
+    /// - Throws: `TaskManagerError`: `INVALID_ARGUMENT` for a malformed URL; `UNAVAILABLE` when the database cannot be
+    ///   reached within `openTimeout`; `FAILED_PRECONDITION` when its schema is newer than this server's.
+    ///   - callTimeout: how long one call may take before it is answered `UNAVAILABLE` "Database is unavailable":
+    ///     postgres-nio 1.33.2 sometimes never answers a query on a connection the server ended (a restart,
+    ///     `pg_terminate_backend`), and no call may wait for ever.
+    public static func open(url: String, recordHistory: Bool = true, maximumConnections: Int = 20,
+                            callTimeout: Duration = .seconds(30),
+                            logger: Logger = Logger(label: "taskmanager.postgres")) async throws -> PostgresTaskStore
+    {
+        let parsed = try PostgresURL(url)
+        try await checkConnection(parsed, url: url, logger: logger)
+        var configuration = parsed.clientConfiguration
+        configuration.options.maximumConnections = maximumConnections
+        let store = PostgresTaskStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger),
+                                      recordHistory: recordHistory, callTimeout: callTimeout, logger: logger)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await PostgresMigrations.apply(store) }
+                group.addTask {
+                    try await _Concurrency.Task.sleep(for: openTimeout)
+                    throw TaskManagerError(.unavailable, "Cannot reach PostgreSQL at \(PostgresURL.redacted(url))")
+                }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        } catch {
+            store.close()
+            throw Self.mapError(error)
+        }
+        return store
+    }
+
+    /// Opens and closes one connection to the database, so that a wrong address, user, password or database name
+    /// fails the start at once, saying why.
+    private static func checkConnection(_ parsed: PostgresURL, url: String, logger: Logger) async throws {
+        do {
+            let connection = try await PostgresConnection.connect(configuration: try parsed.connectionConfiguration(), id: 0,
+                                                                  logger: logger)
+            try await connection.close()
+        } catch {
+            // The server's own message (a failed login, an unknown database) names no secret.
+            let reason = (error as? PSQLError)?.serverInfo?[.message] ?? "\((error as? PSQLError)?.code.description ?? "\(error)")"
+            throw TaskManagerError(.unavailable, "Cannot connect to PostgreSQL at \(PostgresURL.redacted(url)): \(reason)",
+                                   cause: error as? PSQLError)
+        }
+    }
+
+    /// Closes the pool; later calls fail. Safe to call twice.
+    public func close() {
+        runner.cancel()
+    }
+
+    public func ping() async throws {
+        try await transaction { db in _ = try await db.query("SELECT 1", logger: self.logger).collect() }
+    }
+
+    // MARK: - Running calls
+
+    /// Runs `body` in one transaction (READ COMMITTED) on a pooled connection: committed when it returns, rolled
+    /// back when it throws. Retried from the start after a deadlock or serialization failure.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await withDeadline { try await self.retryingTransaction(body) }
+    }
+
+    /// `body`'s outcome, or `UNAVAILABLE` once `callTimeout` has passed; `body` is then cancelled and left to end
+    /// on its own (a task group would wait for it).
+    private func withDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let answered = Mutex(false)
+        let firstAnswer: @Sendable () -> Bool = { answered.withLock { done in defer { done = true }; return !done } }
+        return try await withCheckedThrowingContinuation { continuation in
+            let timer = _Concurrency.Task { [callTimeout, logger] in
+                try await _Concurrency.Task.sleep(for: callTimeout)
+                guard firstAnswer() else { return }
+                logger.error("PostgreSQL call took longer than \(callTimeout); answered UNAVAILABLE")
+                continuation.resume(throwing: TaskManagerError(.unavailable, "Database is unavailable"))
+            }
+            _Concurrency.Task {
+                let outcome: Result<T, any Error>
+                do {
+                    outcome = .success(try await body())
+                } catch {
+                    outcome = .failure(error)
+                }
+                timer.cancel()
+                if firstAnswer() { continuation.resume(with: outcome) }
+            }
+        }
+    }
+
+    private func retryingTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
+        var retries = 0
+        while true {
+            do {
+                return try await client.withConnection { db in
+                    try await db.query("BEGIN", logger: self.logger)
+                    do {
+                        let result = try await body(db)
+                        try await db.query("COMMIT", logger: self.logger)
+                        return result
+                    } catch {
+                        // A connection the server closed takes its transaction with it; a ROLLBACK sent on it is not
+                        // answered.
+                        if (error as? PSQLError)?.code == .server || error is TaskManagerError {
+                            _ = try? await db.query("ROLLBACK", logger: self.logger)
+                        }
+                        throw error
+                    }
+                }
+            } catch let error as PSQLError where Self.isRetryable(error) && retries < 5 {
+                retries += 1
+                logger.debug("Transaction retried after \(Self.sqlState(error) ?? "?")")
+            } catch {
+                let mapped = Self.mapError(error)
+                if !(error is TaskManagerError) {
+                    logger.error("PostgreSQL call failed", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                throw mapped
+            }
+        }
+    }
+
+    /// Runs `body` in a Swift task and calls `then` with its outcome: the completion form of the task calls.
+    func answer<T: Sendable>(_ then: @escaping StoreCompletion<T>,
+                             _ body: @escaping @Sendable (PostgresConnection) async throws -> T) {
+        _Concurrency.Task {
+            do {
+                then(.success(try await self.transaction(body)))
+            } catch {
+                then(.failure(error))
+            }
+        }
+    }
+
+    /// Runs `query` and returns its rows.
+    func rows(_ db: PostgresConnection, _ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await db.query(query, logger: logger).collect()
+    }
+
+    /// Runs `query` and returns its first row, if any.
+    func firstRow(_ db: PostgresConnection, _ query: PostgresQuery) async throws -> PostgresRow? {
+        try await rows(db, query).first
+    }
+
+    /// `time + delay`, saturating at `Int64.max` (a backoff or lease may be huge).
+    static func adding(_ delayMs: Int64, to time: Int64) -> Int64 {
+        let (sum, overflow) = time.addingReportingOverflow(delayMs)
+        return overflow ? Int64.max : sum
+    }
+
+    /// A row written in this transaction could not be read back: should never happen.
+    static let vanished = TaskManagerError(.internal, "Storage error (row not found after write)")
+}

@@ -1,0 +1,145 @@
+import Foundation
+import PostgresNIO
+import TaskManagerCore
+import XCTest
+
+@testable import TaskManagerPostgres
+@testable import TaskManagerStore
+
+/// What only the PostgreSQL store has: migrations shared by instances, several instances claiming from one queue,
+/// URLs and the mapping of PostgreSQL's errors.
+final class PostgresStoreTests: StoreBehaviourTestCase {
+    override class var storeKind: StoreKind { .postgres }
+
+    private var postgres: PostgresTaskStore { store as! PostgresTaskStore }
+
+    private var extraStores: [PostgresTaskStore] = []
+
+    override func tearDown() async throws {
+        extraStores.forEach { $0.close() }
+        extraStores.removeAll()
+        try await super.tearDown()
+    }
+
+    /// Another instance on the same database.
+    private func anotherInstance() async throws -> PostgresTaskStore {
+        let store = try await PostgresTaskStore.open(url: try Self.postgresURL())
+        extraStores.append(store)
+        return store
+    }
+
+    func testInstancesStartingTogetherOnAnEmptyDatabaseMigrateItOnce() async throws {
+        try await sql("DROP TABLE task_history, tasks, task_types, schema_version CASCADE")
+        let url = try Self.postgresURL()
+        let opened = try await withThrowingTaskGroup(of: PostgresTaskStore.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresTaskStore.open(url: url) } }
+            return try await group.reduce(into: [PostgresTaskStore]()) { $0.append($1) }
+        }
+        extraStores += opened
+        let versions = try await scalar("SELECT COUNT(*) FROM schema_version")
+        XCTAssertEqual(versions, 1)
+        let version = try await scalar("SELECT version FROM schema_version")
+        XCTAssertEqual(version, PostgresMigrations.currentVersion)
+        // Every instance works on the one schema.
+        let type = try await opened[0].registerTaskType(name: "t", version: "1", paramSchemaJSON: "{}",
+                                                        settings: TaskTypeSettings(), nowMs: 1).taskType
+        let task = try await opened[1].createTask(NewTask(typeID: type.id, paramsJSON: "{}", priority: 0, dedupeKey: "k",
+                                                          maxAttempts: 1, nowMs: 1)).task
+        let claimed = try await opened[2].claimTask(ClaimQuery(workerID: "w", taskTypeID: nil, typePattern: nil,
+                                                               order: .priorityThenAge, nowMs: 2, defaultLeaseMs: 1_000))
+        XCTAssertEqual(claimed?.id, task.id)
+    }
+
+    func testADatabaseOfANewerSchemaIsRefused() async throws {
+        try await sql("UPDATE schema_version SET version = \(PostgresMigrations.currentVersion + 1)")
+        do {
+            _ = try await anotherInstance()
+            XCTFail("a newer schema was opened")
+        } catch let error as TaskManagerError {
+            XCTAssertEqual(error, TaskManagerError(
+                .failedPrecondition,
+                "Database schema version \(PostgresMigrations.currentVersion + 1) is newer than supported "
+                    + "(\(PostgresMigrations.currentVersion))"))
+        }
+        try await sql("UPDATE schema_version SET version = \(PostgresMigrations.currentVersion)")
+    }
+
+    /// Many claimers on three instances at once: `FOR UPDATE SKIP LOCKED` hands each task to exactly one.
+    func testManyClaimersOnSeveralInstancesNeverShareATask() async throws {
+        let type = try await makeType()
+        let count = 300
+        let items = (0..<count).map {
+            NewTask(typeID: type.id, paramsJSON: "{}", priority: Int32($0 % 5), dedupeKey: "k\($0)", maxAttempts: 1,
+                    nowMs: 1_000)
+        }
+        _ = try await store.createTasks(items)
+        let instances: [any TaskStore] = [store, try await anotherInstance(), try await anotherInstance()]
+        let claims = try await claimAll(typeID: type.id, workers: 24, on: instances)
+        XCTAssertEqual(claims.count, count)
+        XCTAssertEqual(Set(claims).count, count)
+        let claimedRows = try await scalar("SELECT COUNT(*) FROM task_history WHERE status_change = 'claimed'")
+        XCTAssertEqual(claimedRows, Int64(count))
+        let notClaimed = try await scalar("SELECT COUNT(*) FROM tasks WHERE status <> 'claimed' OR attempts <> 1")
+        XCTAssertEqual(notClaimed, 0)
+    }
+
+    /// An instance sees at once what another wrote: nothing is kept in memory.
+    func testAnInstanceSeesWhatAnotherWrote() async throws {
+        let other = try await anotherInstance()
+        let type = try await makeType("t", settings: TaskTypeSettings(leaseSeconds: 10))
+        let task = try await makeTask("a", typeID: type.id)
+        _ = try await other.claimTask(ClaimQuery(workerID: "w1", taskTypeID: type.id, typePattern: nil,
+                                                 order: .priorityThenAge, nowMs: 2_000, defaultLeaseMs: 1_000))
+        let progressed = try await progress(task.id, 40, nowMs: 3_000)
+        XCTAssertEqual(progressed.leaseExpiresAtMs, 13_000, "the type's lease, read from the database")
+        _ = try await other.registerTaskType(name: "t", version: "2", paramSchemaJSON: "{}",
+                                             settings: TaskTypeSettings(leaseSeconds: 20), nowMs: 4_000)
+        let renewed = try await store.heartbeat(check(task.id, nowMs: 5_000))
+        XCTAssertEqual(renewed.leaseExpiresAtMs, 25_000, "the type another instance changed")
+        let seen = try await other.task(id: task.id)
+        XCTAssertEqual(seen?.progress, 40)
+    }
+
+    func testURLsAreCheckedAndTheirPasswordsNeverShown() throws {
+        let parsed = try PostgresURL("postgres://tm:p%40ss@db.example:6543/queue?sslmode=require")
+        XCTAssertEqual([parsed.host, parsed.username, parsed.password, parsed.database, parsed.sslMode],
+                       ["db.example", "tm", "p@ss", "queue", "require"])
+        XCTAssertEqual(parsed.port, 6543)
+        XCTAssertEqual(try PostgresURL("postgresql://tm@db/queue").port, 5432)
+        for (url, why) in [
+            ("postgres://tm:secret@/queue", "missing host"),
+            ("postgres://db.example/queue", "missing user name"),
+            ("postgres://tm:secret@db.example", "missing database name"),
+            ("postgres://tm:secret@db.example:0/queue", "port must be between 1 and 65535"),
+            ("postgres://tm:secret@db.example/queue?sslmode=maybe", "sslmode must be disable, prefer or require"),
+            ("postgres://tm:secret@db.example/queue?pool=3", "unknown parameter 'pool'"),
+        ] {
+            XCTAssertThrowsError(try PostgresURL(url), url) { error in
+                let error = error as? TaskManagerError
+                XCTAssertEqual(error?.code, .invalidArgument, url)
+                XCTAssertEqual(error?.message, "Invalid PostgreSQL URL '\(PostgresURL.redacted(url))': \(why)", url)
+                XCTAssertFalse(error?.message.contains("secret") ?? true, url)
+            }
+        }
+    }
+
+    /// A storage failure reaches clients as a code and a fixed text, without SQL or data; a lost connection is
+    /// retryable, and answered within the call deadline.
+    func testStorageErrorsCarryNoSQLAndALostConnectionIsUnavailable() async throws {
+        let postgres = self.postgres
+        let error = try await errorOf { try await postgres.transaction { db in
+            try await db.query("SELECT * FROM no_such_table WHERE secret = 'x'", logger: postgres.logger)
+        } }
+        XCTAssertEqual(error, TaskManagerError(.internal, "Storage error (PostgreSQL state 42P01)"))
+        XCTAssertNotNil(error.cause)
+
+        // A connection the server ends (as when PostgreSQL restarts) is retryable; postgres-nio sometimes never
+        // answers such a call, which the call deadline turns into UNAVAILABLE too.
+        let short = try await PostgresTaskStore.open(url: try Self.postgresURL(), callTimeout: .seconds(2))
+        extraStores.append(short)
+        let lost = try await errorOf { try await short.transaction { db in
+            try await db.query("SELECT pg_terminate_backend(pg_backend_pid())", logger: short.logger)
+        } }
+        XCTAssertEqual(lost.code, .unavailable, "\(lost)")
+    }
+}
