@@ -8,7 +8,7 @@ import TaskManagerServer
 /// `/healthz` and `/readyz` need no key: they say only whether the process runs and can take writes, which load
 /// balancers and orchestrators must learn without holding a secret (as the binary port's Health). `/metrics`
 /// needs `Authorization: Bearer KEY` with a key of role admin or metrics when the server has keys: its type names
-/// and counts are the business's. Calls go through the `JSONGateway`.
+/// and counts are the business's. Calls go through the `JSONGateway`; `/` is the `Dashboard`.
 struct HTTPRoutes: Sendable {
     let server: TaskManagerServer
     let exporter: PrometheusExporter
@@ -37,6 +37,7 @@ struct HTTPRoutes: Sendable {
             return response
         }
         gateway.register(in: router)
+        Dashboard().register(in: router)
         return router
     }
 

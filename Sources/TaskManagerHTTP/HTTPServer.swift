@@ -9,7 +9,7 @@ import ServiceLifecycle
 import TaskManagerServer
 import struct TaskManagerServer.ServerConfiguration
 
-/// The HTTP side port (`taskmanager serve --http-port`): `/healthz`, `/readyz`, `/metrics` and the JSON gateway
+/// The HTTP side port (`taskmanager serve --http-port`): the dashboard, `/healthz`, `/readyz`, `/metrics` and the JSON gateway
 /// (`POST /taskmanager.v1.TaskService/<Method>`), served by
 /// Hummingbird on the server's own event loops, beside the binary port.
 ///
@@ -76,7 +76,7 @@ public final class HTTPServer: Sendable {
             throw HTTPServerError(message: "The HTTP port \(bindHost):\(port) stopped before it started")
         }
         let scheme = server.configuration.tls == nil ? "HTTP" : "HTTPS"
-        logger.info("HTTP port listening on \(bindHost):\(actualPort) (\(scheme): /healthz, /readyz, /metrics, the JSON gateway)")
+        logger.info("HTTP port listening on \(bindHost):\(actualPort) (\(scheme): the dashboard at /, the JSON gateway, /healthz, /readyz, /metrics)")
         return HTTPServer(host: bindHost, port: actualPort, group: group, running: running)
     }
 
