@@ -62,21 +62,23 @@ async function refreshStats() {
 
 function renderRunning() {
   const tasks = [...state.running.values()].sort((a, b) => Number(a.id) - Number(b.id));
-  $("running").tBodies[0].replaceChildren(...tasks.map((task) => {
-    const percent = Math.max(0, Math.min(100, task.progress || 0));
-    const fill = el("div", "fill");
-    fill.style.width = percent + "%";
-    const link = el("a", "", "#" + task.id);
-    link.href = "#task/" + task.id;
-    const row = el("tr", task.stalled ? "stalled" : "",
-      el("td", "", link), el("td", "", task.type), el("td", "", task.claimedBy || ""),
-      el("td", "progress", el("div", "bar", fill), el("span", "percent", percent + "%")),
-      el("td", "message", task.progressMessage || "", task.stalled ? el("span", "mark", " stalled") : null),
-      el("td", "eta", eta(task)));
-    row.dataset.task = task.id;
-    return row;
-  }));
+  $("running").tBodies[0].replaceChildren(...tasks.map(runningRow));
   $("running-empty").hidden = tasks.length > 0;
+}
+
+function runningRow(task) {
+  const percent = Math.max(0, Math.min(100, task.progress || 0));
+  const fill = el("div", "fill");
+  fill.style.width = percent + "%";
+  const link = el("a", "", "#" + task.id);
+  link.href = "#task/" + task.id;
+  const row = el("tr", task.stalled ? "stalled" : "",
+    el("td", "", link), el("td", "", task.type), el("td", "", task.claimedBy || ""),
+    el("td", "progress", el("div", "bar", fill), el("span", "percent", percent + "%")),
+    el("td", "message", task.progressMessage || "", task.stalled ? el("span", "mark", " stalled") : null),
+    el("td", "eta", eta(task)));
+  row.dataset.task = task.id;
+  return row;
 }
 
 function renderChart(minutes) {
@@ -153,9 +155,15 @@ function handleEvent(block) {
   if (event.entry && event.entry.id) state.lastEntry = Math.max(state.lastEntry, Number(event.entry.id));
   const task = event.task;
   if (!task) return;
-  if (statusName(task.status) === "claimed") state.running.set(task.id, task);
-  else state.running.delete(task.id);
-  renderRunning();
+  // A progress report replaces its own row only: with a hundred tasks running, the table is not rebuilt each time.
+  const shown = document.querySelector(`#running tr[data-task="${task.id}"]`);
+  if (statusName(task.status) === "claimed") {
+    state.running.set(task.id, task);
+    if (shown) shown.replaceWith(runningRow(task));
+    else renderRunning();
+  } else if (state.running.delete(task.id)) {
+    renderRunning();
+  }
   // Counts and the chart change with a task's status, not with its progress.
   if (event.entry && event.entry.statusChange !== "progress_update") scheduleRefresh();
   if (currentTaskId() === task.id) showTask(task.id).catch(showError);

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import start_server
+from test_gateway import call as gateway_call
 from test_http_port import curl, http_address
 
 CHROMIUM = shutil.which("chromium")
@@ -136,6 +137,46 @@ def test_the_dashboard_shows_live_progress_and_a_tasks_history(tmp_path):
         assert browser.wait_for("document.getElementById('timeline').textContent.includes('completed')")
         assert '"width": 640' in browser.wait_for(
             "document.getElementById('task-result').textContent !== '–' && document.getElementById('task-result').textContent")
+    finally:
+        if browser:
+            browser.close()
+        running.stop()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
+def test_the_dashboard_stays_responsive_with_10000_tasks_and_100_running(tmp_path):
+    running = start_server(tmp_path, "--http-port", "0")
+    browser = None
+    try:
+        address = http_address(running)
+        client = running.client
+        client.register_task_type("bulk.job", "1.0.0", {"type": "object"})
+        for batch in range(10):
+            tasks = [{"type": "bulk.job", "paramsJson": json.dumps({"n": batch * 1000 + n})} for n in range(1000)]
+            status, _, payload = gateway_call(address, "CreateTasks", {"tasks": tasks})
+            assert status == 200, payload
+        claimed = client.claim_tasks("worker-1", 100, type_pattern="bulk.%")
+        assert len(claimed) == 100
+
+        browser = Browser(tmp_path / "profile")
+        started = time.monotonic()
+        browser.open(f"http://{address}/")
+        browser.wait_for("document.querySelectorAll('#running tbody tr').length === 100")
+        browser.wait_for("document.getElementById('live').textContent === 'live'")
+        loaded = time.monotonic() - started
+        counts = browser.evaluate("document.getElementById('status-counts').textContent")
+        assert "9900pending" in counts and "100claimed" in counts, counts
+
+        # Every running task reports once: the last report shows within seconds.
+        started = time.monotonic()
+        for task in claimed:
+            client.update_progress(task.id, "worker-1", 50, "half", attempt=task.attempts)
+        last = claimed[-1].id
+        browser.wait_for(f"document.querySelector('#running tr[data-task=\"{last}\"] .fill').style.width === '50%'")
+        browser.wait_for("[...document.querySelectorAll('#running .fill')].every(fill => fill.style.width === '50%')")
+        updated = time.monotonic() - started
+        assert loaded < 10 and updated < 10, (loaded, updated)
+        print(f"dashboard: loaded in {loaded:.2f} s, 100 progress reports shown in {updated:.2f} s")
     finally:
         if browser:
             browser.close()
