@@ -139,7 +139,8 @@ async function watch() {
   }
   $("live").textContent = "offline";
   $("live").className = "off";
-  if (state.stream === controller) setTimeout(watch, 2000);
+  // Unless a new key started another stream meanwhile.
+  setTimeout(() => { if (state.stream === controller) watch(); }, 2000);
 }
 
 function handleEvent(block) {

@@ -98,7 +98,8 @@ struct JSONGateway: Sendable {
     /// one `data: {json}` per item, then `event: end` (or `event: error` with the error) when the call ends. The
     /// client's disconnect cancels the call.
     private func stream(_ stream: InProcessStream, _ method: MethodDescriptor, _ context: HTTPRequestContext) async -> Response {
-        context.channel.closeFuture.whenComplete { _ in stream.cancel() }
+        // Weak: a kept-alive connection holds its callbacks until it closes, long after this stream ended.
+        context.channel.closeFuture.whenComplete { [weak stream] _ in stream?.cancel() }
         // A stream that cannot start (an unknown task, a refused key) fails at once: it gets its status; a watch
         // with nothing to say yet gets its headers after this short wait.
         if let failure = await stream.failureBeforeFirstItem(waitingAtMost: Self.startWait) {

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import start_server
 from test_gateway import call as gateway_call
-from test_http_port import curl, http_address
+from test_http_port import curl, http_address, samples, value
 
 CHROMIUM = shutil.which("chromium")
 
@@ -177,6 +177,36 @@ def test_the_dashboard_stays_responsive_with_10000_tasks_and_100_running(tmp_pat
         updated = time.monotonic() - started
         assert loaded < 10 and updated < 10, (loaded, updated)
         print(f"dashboard: loaded in {loaded:.2f} s, 100 progress reports shown in {updated:.2f} s")
+    finally:
+        if browser:
+            browser.close()
+        running.stop()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
+def test_the_dashboard_asks_for_a_key_and_keeps_it(tmp_path):
+    running = start_server(tmp_path, "--http-port", "0", "--api-key", "dashboard-secret")
+    browser = None
+    try:
+        address = http_address(running)
+        browser = Browser(tmp_path / "profile")
+        browser.open(f"http://{address}/")
+        error = browser.wait_for("document.getElementById('error').textContent")
+        assert "unauthenticated" in error, error
+        assert browser.evaluate("document.getElementById('live').textContent") == "offline"
+        browser.evaluate("document.getElementById('key').value = 'dashboard-secret';"
+                         "document.getElementById('key-form').requestSubmit()")
+        browser.wait_for("document.getElementById('live').textContent === 'live'")
+        assert browser.wait_for("document.getElementById('error').textContent === ''")
+        # The refused stream's retry (2 s later) gives way to the new key's stream: one stream, not two.
+        time.sleep(2.5)
+        status, metrics = curl(address, "/metrics", "-H", "Authorization: Bearer dashboard-secret")
+        assert status == 200
+        assert value(samples(metrics), "taskmanager_calls_in_flight") == 1, metrics
+        # The key stays in the browser: a reload needs no typing.
+        browser.open(f"http://{address}/")
+        browser.wait_for("document.getElementById('live').textContent === 'live'")
+        assert browser.evaluate("document.getElementById('key').value") == "dashboard-secret"
     finally:
         if browser:
             browser.close()
