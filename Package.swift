@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "TaskManagerHTTP",
             dependencies: [
-                "TaskManagerServer", "TaskManagerStore", "TaskManagerCore",
+                "TaskManagerServer", "TaskManagerStore", "TaskManagerCore", "TaskManagerDynamic",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -8,20 +8,22 @@ import TaskManagerServer
 /// `/healthz` and `/readyz` need no key: they say only whether the process runs and can take writes, which load
 /// balancers and orchestrators must learn without holding a secret (as the binary port's Health). `/metrics`
 /// needs `Authorization: Bearer KEY` with a key of role admin or metrics when the server has keys: its type names
-/// and counts are the business's.
+/// and counts are the business's. Calls go through the `JSONGateway`; `/` is the `Dashboard`.
 struct HTTPRoutes: Sendable {
     let server: TaskManagerServer
     let exporter: PrometheusExporter
     let gauges: ScrapeGauges
+    let gateway: JSONGateway
 
-    init(server: TaskManagerServer, exporter: PrometheusExporter) {
+    init(server: TaskManagerServer, exporter: PrometheusExporter) throws {
         self.server = server
         self.exporter = exporter
         gauges = ScrapeGauges(registry: exporter.registry)
+        gateway = try JSONGateway(server: server)
     }
 
-    func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    func router() -> Router<HTTPRequestContext> {
+        let router = Router(context: HTTPRequestContext.self)
         router.get("/healthz") { _, _ in Self.text(.ok, "ok\n") }
         router.get("/readyz") { _, _ in
             guard let reason = server.notReadyReason else { return Self.text(.ok, "ready\n") }
@@ -34,6 +36,8 @@ struct HTTPRoutes: Sendable {
             response.headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return response
         }
+        gateway.register(in: router)
+        Dashboard().register(in: router)
         return router
     }
 

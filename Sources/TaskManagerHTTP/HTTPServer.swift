@@ -9,7 +9,8 @@ import ServiceLifecycle
 import TaskManagerServer
 import struct TaskManagerServer.ServerConfiguration
 
-/// The HTTP side port (`taskmanager serve --http-port`): `/healthz`, `/readyz` and `/metrics`, served by
+/// The HTTP side port (`taskmanager serve --http-port`): the dashboard, `/healthz`, `/readyz`, `/metrics` and the JSON gateway
+/// (`POST /taskmanager.v1.TaskService/<Method>`), served by
 /// Hummingbird on the server's own event loops, beside the binary port.
 ///
 /// Start it once the `TaskManagerServer` runs, read the bound `port`, and `stop()` it when the server shuts down.
@@ -41,7 +42,7 @@ public final class HTTPServer: Sendable {
         host: String, port: Int, server: TaskManagerServer, exporter: PrometheusExporter, logger: Logger
     ) async throws -> HTTPServer {
         let bindHost = bindAddress(host, server.configuration, logger: logger)
-        let routes = HTTPRoutes(server: server, exporter: exporter)
+        let routes = try HTTPRoutes(server: server, exporter: exporter)
         let (bound, boundContinuation) = AsyncStream.makeStream(of: Int.self)
         var quiet = logger
         // Hummingbird logs each start and request at info/debug; the server's own line below says where it listens.
@@ -75,7 +76,7 @@ public final class HTTPServer: Sendable {
             throw HTTPServerError(message: "The HTTP port \(bindHost):\(port) stopped before it started")
         }
         let scheme = server.configuration.tls == nil ? "HTTP" : "HTTPS"
-        logger.info("HTTP port listening on \(bindHost):\(actualPort) (\(scheme): /healthz, /readyz, /metrics)")
+        logger.info("HTTP port listening on \(bindHost):\(actualPort) (\(scheme): the dashboard at /, the JSON gateway, /healthz, /readyz, /metrics)")
         return HTTPServer(host: bindHost, port: actualPort, group: group, running: running)
     }
 

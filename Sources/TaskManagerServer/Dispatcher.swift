@@ -98,67 +98,97 @@ public struct Dispatcher: Sendable {
     /// - Parameter peer: the verified client certificate of the connection, if any.
     func start(_ request: InboundRequest, arena: CArena, peer: PeerIdentity? = nil) -> Call {
         // Refused calls are counted under their method when the path names one, even before authentication.
-        var metrics: MethodMetrics? { unknownMethodMetrics.flatMap { _ in methods[request.method]?.metrics ?? unknownMethodMetrics } }
+        var refusedMetrics: MethodMetrics? { metrics(at: request.method) }
         do {
-            let path = request.method
-            // Authentication comes before the method lookup, so unknown methods reveal nothing to strangers.
-            var caller: Caller?
-            if authenticator.isEnabled && !path.elementsEqual(unauthenticatedPath) {
-                caller = try authenticator.authenticate(request.metadata(APIKeyAuthenticator.metadataKey))
-            }
-            guard let method = methods[path] else {
-                throw TaskManagerError(.unimplemented, "Method not found: \(request.methodName)")
-            }
-            if let caller, !method.roles.contains(.of(caller.role)) {
-                throw TaskManagerError(
-                    .permissionDenied, "API key \"\(caller.name)\" (role \(caller.role.rawValue)) may not call \(method.name)")
-            }
+            let (method, caller) = try resolve(
+                request.method, name: request.methodName, apiKey: request.metadata(APIKeyAuthenticator.metadataKey))
             let context = CallContext(callID: request.callID, metadata: request.metadata, caller: caller, peer: peer)
-            switch method.handler {
-            case .unary(let start):
-                switch try start(request.payload, arena, context) {
-                case .answered(let message):
-                    return .answered(.message(message), method.metrics)
-                case .started(let begin):
-                    let logger = self.logger
-                    let name = method.name
-                    return .started(method: name, method.metrics) { reply in
-                        begin { outcome in
-                            switch outcome {
-                            case .success(let message): reply(.message(message))
-                            case .failure(let error): reply(.status(Self.status(of: error, in: name, logger)))
-                            }
-                        }
-                    }
-                case .later(let body):
-                    let logger = self.logger
-                    let name = request.methodName
-                    return .unary(method: method.name, method.metrics) {
-                        do {
-                            return .message(try await body())
-                        } catch {
-                            return .status(Self.status(of: error, in: name, logger))
+            return try run(method, request.payload, arena, context, name: request.methodName)
+        } catch {
+            return .answered(refusal(error, in: request.methodName), refusedMetrics)
+        }
+    }
+
+    /// Where calls to `path` are counted: its method's metrics, or those of unknown methods; nil without metrics.
+    func metrics(at path: UnsafeRawBufferPointer) -> MethodMetrics? {
+        unknownMethodMetrics.flatMap { _ in methods[path]?.metrics ?? unknownMethodMetrics }
+    }
+
+    /// The method at `path` and who calls it, once the call's key may call it.
+    ///
+    /// - Throws: UNAUTHENTICATED, `RateLimitedError`, UNIMPLEMENTED (no such method), PERMISSION_DENIED.
+    func resolve(
+        _ path: UnsafeRawBufferPointer, name: @autoclosure () -> String, apiKey: @autoclosure () -> String?
+    ) throws -> (Method, Caller?) {
+        // Authentication comes before the method lookup, so unknown methods reveal nothing to strangers.
+        var caller: Caller?
+        if authenticator.isEnabled && !path.elementsEqual(unauthenticatedPath) {
+            caller = try authenticator.authenticate(apiKey())
+        }
+        guard let method = methods[path] else {
+            throw TaskManagerError(.unimplemented, "Method not found: \(name())")
+        }
+        if let caller, !method.roles.contains(.of(caller.role)) {
+            throw TaskManagerError(
+                .permissionDenied, "API key \"\(caller.name)\" (role \(caller.role.rawValue)) may not call \(method.name)")
+        }
+        return (method, caller)
+    }
+
+    /// Decodes `payload` with `method`'s handler and runs as much of the call as needs no waiting.
+    ///
+    /// - Parameter name: the call's path, for logs.
+    func run(
+        _ method: Method, _ payload: UnsafeRawBufferPointer, _ arena: CArena, _ context: CallContext, name: @autoclosure () -> String
+    ) throws -> Call {
+        switch method.handler {
+        case .unary(let start):
+            switch try start(payload, arena, context) {
+            case .answered(let message):
+                return .answered(.message(message), method.metrics)
+            case .started(let begin):
+                let logger = self.logger
+                let name = method.name
+                return .started(method: name, method.metrics) { reply in
+                    begin { outcome in
+                        switch outcome {
+                        case .success(let message): reply(.message(message))
+                        case .failure(let error): reply(.status(Self.status(of: error, in: name, logger)))
                         }
                     }
                 }
-            case .serverStreaming(let start):
-                let body = try start(request.payload, arena, context)
+            case .later(let body):
                 let logger = self.logger
-                let name = request.methodName
-                return .serverStreaming(method: method.name, method.metrics) { sink in
+                let name = name()
+                return .unary(method: method.name, method.metrics) {
                     do {
-                        try await body(sink)
-                        return .ok
+                        return .message(try await body())
                     } catch {
-                        return Self.status(of: error, in: name, logger)
+                        return .status(Self.status(of: error, in: name, logger))
                     }
                 }
             }
-        } catch let limited as RateLimitedError {
-            return .answered(.statusWithMetadata(RPCStatus(limited.status), [RateLimitedError.retryAfterKey: "\(limited.retryAfterMs)"]), metrics)
-        } catch {
-            return .answered(.status(Self.status(of: error, in: request.methodName, logger)), metrics)
+        case .serverStreaming(let start):
+            let body = try start(payload, arena, context)
+            let logger = self.logger
+            let name = name()
+            return .serverStreaming(method: method.name, method.metrics) { sink in
+                do {
+                    try await body(sink)
+                    return .ok
+                } catch {
+                    return Self.status(of: error, in: name, logger)
+                }
+            }
         }
+    }
+
+    /// The answer to a call refused by `resolve` or `run`: a rate limit's carries when to retry.
+    func refusal(_ error: any Error, in name: @autoclosure () -> String) -> Answer {
+        if let limited = error as? RateLimitedError {
+            return .statusWithMetadata(RPCStatus(limited.status), [RateLimitedError.retryAfterKey: "\(limited.retryAfterMs)"])
+        }
+        return .status(Self.status(of: error, in: name(), logger))
     }
 
     /// The status a call that threw `error` ends with: the error's own for `TaskManagerError`, INTERNAL (logged)

@@ -28,13 +28,17 @@ public final class TaskManagerServer: Sendable {
     /// The event loops' unpacking arenas; for tests.
     let arenas: LoopArenas
     let authenticator: APIKeyAuthenticator
+    let dispatcher: Dispatcher
+    /// The streams of calls made in process (the HTTP port's gateway).
+    let inProcessStreams = InProcessStreams()
     private let tlsContext: ReloadableTLSContext?
 
     private init(
         configuration: ServerConfiguration, host: String, port: Int, serverChannel: any Channel, store: any TaskStore,
         connections: ConnectionRegistry, maintenance: Maintenance, arenas: LoopArenas, authenticator: APIKeyAuthenticator,
-        tlsContext: ReloadableTLSContext?, logger: Logger
+        dispatcher: Dispatcher, tlsContext: ReloadableTLSContext?, logger: Logger
     ) {
+        self.dispatcher = dispatcher
         self.arenas = arenas
         self.authenticator = authenticator
         self.tlsContext = tlsContext
@@ -163,7 +167,7 @@ public final class TaskManagerServer: Sendable {
         return TaskManagerServer(
             configuration: configuration, host: host, port: port, serverChannel: channel, store: store,
             connections: connections, maintenance: maintenance, arenas: arenas, authenticator: authenticator,
-            tlsContext: tlsContext, logger: logger)
+            dispatcher: dispatcher, tlsContext: tlsContext, logger: logger)
     }
 
     /// Reads the keys file again (`taskmanager serve` does on SIGHUP): new keys work and removed ones stop working
@@ -222,6 +226,7 @@ public final class TaskManagerServer: Sendable {
         }
         guard first else { return }
         try? await serverChannel.close()
+        inProcessStreams.endAll()
         let open = connections.all()
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(ConnectionHandler.Drain())

@@ -148,7 +148,8 @@ struct ServeCommand: AsyncParsableCommand {
     var drainTimeout: Int?
 
     @Option(help: """
-        Serve /healthz, /readyz and /metrics (Prometheus) over HTTP on this port; 0 picks a free one \
+        Serve the JSON gateway (POST /taskmanager.v1.TaskService/METHOD), /healthz, /readyz and /metrics \
+        (Prometheus) over HTTP on this port; 0 picks a free one \
         (env TASKMANAGER_HTTP_PORT; default off).
         """)
     var httpPort: Int?
