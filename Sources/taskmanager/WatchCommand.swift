@@ -129,6 +129,8 @@ struct WatchDisplay: Sendable {
     /// Standard output is a terminal (and not --json): the bar is one line rewritten in place.
     var terminal: Bool
     private var task: Task?
+    /// An event line said how the task ended: the final status line would say it again.
+    private var outcomeShown = false
 
     init(json: Bool, terminal: Bool) {
         self.json = json
@@ -147,6 +149,7 @@ struct WatchDisplay: Sendable {
             entry.statusChange == HistoryEntry.Change.progressUpdate
                 ? nil : "\(ProgressBar.clockTime(entry.createdAtMs)) \(ProgressBar.eventText(entry))"
         }
+        outcomeShown = eventLine != nil && TaskWatcher.isFinished(task.status)
         if terminal {
             // The event goes above the bar, which is then drawn again below it.
             LiveTerminal.write(LiveTerminal.clearLine + (eventLine.map { $0 + "\n" } ?? "") + bar(task))
@@ -186,7 +189,7 @@ struct WatchDisplay: Sendable {
         case .cancelled: line = final.cancelReason.isEmpty ? "cancelled" : "cancelled: \(final.cancelReason)"
         default: line = "stream ended with the task \(final.status.name)"
         }
-        if !json { LiveTerminal.write(line + "\n") }
+        if !json && !(outcomeShown && task?.status == final.status) { LiveTerminal.write(line + "\n") }
         return final.status == .completed ? 0 : 1
     }
 

@@ -633,7 +633,9 @@ extension CLITests {
         for text in ["50%", "Step 2/4", "claimed by w1", "completed"] {
             XCTAssertTrue(result.stdout.contains(text), "\(text) missing from:\n\(result.stdout)")
         }
-        XCTAssertEqual(result.stdout.split(separator: "\n").last, "completed", result.stdout)
+        let lines = result.stdout.split(separator: "\n")
+        XCTAssertTrue(lines.last?.hasSuffix(" completed") == true, result.stdout)
+        XCTAssertEqual(lines.filter { $0.hasSuffix("completed") }.count, 1, "the outcome is told once:\n\(result.stdout)")
     }
 
     func testWatchJSONOfATaskFailedForGoodExitsOne() throws {
