@@ -20,12 +20,21 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     private let runner: _Concurrency.Task<Void, Never>
     /// How long one call may take before it is answered `UNAVAILABLE`.
     let callTimeout: Duration
+    /// Wake-ups across servers and leadership of the background jobs.
+    let coordinator: PostgresCoordination
+
+    public var coordination: (any StoreCoordination)? { coordinator }
+
+    /// The pool's size when none is given: connections per server.
+    public static let defaultPoolSize = 20
 
     /// How long opening waits for a first connection and the migration.
     public static let openTimeout: Duration = .seconds(15)
 
-    private init(client: PostgresClient, recordHistory: Bool, callTimeout: Duration, logger: Logger) {
+    private init(client: PostgresClient, coordinator: PostgresCoordination, recordHistory: Bool, callTimeout: Duration,
+                 logger: Logger) {
         self.client = client
+        self.coordinator = coordinator
         self.recordHistory = recordHistory
         self.callTimeout = callTimeout
         self.logger = logger
@@ -40,16 +49,22 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     ///   - callTimeout: how long one call may take before it is answered `UNAVAILABLE` "Database is unavailable":
     ///     postgres-nio 1.33.2 sometimes never answers a query on a connection the server ended (a restart,
     ///     `pg_terminate_backend`), and no call may wait for ever.
-    public static func open(url: String, recordHistory: Bool = true, maximumConnections: Int = 20,
-                            callTimeout: Duration = .seconds(30),
+    ///   - maximumConnections: the pool's size (the coordination holds two more connections).
+    ///   - recheckInterval: how long a waiting claim or watch goes at most without looking again, should a
+    ///     notification from another server be lost.
+    public static func open(url: String, recordHistory: Bool = true, maximumConnections: Int = defaultPoolSize,
+                            callTimeout: Duration = .seconds(30), recheckInterval: Duration = .seconds(1),
                             logger: Logger = Logger(label: "taskmanager.postgres")) async throws -> PostgresTaskStore
     {
         let parsed = try PostgresURL(url)
         try await checkConnection(parsed, url: url, logger: logger)
         var configuration = parsed.clientConfiguration
         configuration.options.maximumConnections = maximumConnections
+        let coordinator = PostgresCoordination(configuration: try parsed.connectionConfiguration(),
+                                               recheckInterval: recheckInterval, logger: logger)
         let store = PostgresTaskStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger),
-                                      recordHistory: recordHistory, callTimeout: callTimeout, logger: logger)
+                                      coordinator: coordinator, recordHistory: recordHistory, callTimeout: callTimeout,
+                                      logger: logger)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await PostgresMigrations.apply(store) }
@@ -84,6 +99,7 @@ public final class PostgresTaskStore: TaskStore, Sendable {
 
     /// Closes the pool; later calls fail. Safe to call twice.
     public func close() {
+        coordinator.close()
         runner.cancel()
     }
 
@@ -96,30 +112,35 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     /// Runs `body` in one transaction (READ COMMITTED) on a pooled connection: committed when it returns, rolled
     /// back when it throws. Retried from the start after a deadlock or serialization failure.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await withDeadline { try await self.retryingTransaction(body) }
+        try await Self.withDeadline(callTimeout, logger: logger) { try await self.retryingTransaction(body) }
     }
 
-    /// `body`'s outcome, or `UNAVAILABLE` once `callTimeout` has passed; `body` is then cancelled and left to end
-    /// on its own (a task group would wait for it).
-    private func withDeadline<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// `body`'s outcome, or `UNAVAILABLE` "Database is unavailable" once `timeout` has passed (logged); `body` is
+    /// then cancelled and left to end on its own (a task group would wait for it, and postgres-nio may never answer).
+    static func withDeadline<T: Sendable>(_ timeout: Duration, logger: Logger, _ what: String = "PostgreSQL call",
+                                          _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let answered = Mutex(false)
         let firstAnswer: @Sendable () -> Bool = { answered.withLock { done in defer { done = true }; return !done } }
         return try await withCheckedThrowingContinuation { continuation in
-            let timer = _Concurrency.Task { [callTimeout, logger] in
-                try await _Concurrency.Task.sleep(for: callTimeout)
+            let work = Mutex<_Concurrency.Task<Void, Never>?>(nil)
+            let timer = _Concurrency.Task {
+                do { try await _Concurrency.Task.sleep(for: timeout) } catch { return }
                 guard firstAnswer() else { return }
-                logger.error("PostgreSQL call took longer than \(callTimeout); answered UNAVAILABLE")
+                logger.error("\(what) took longer than \(timeout); answered UNAVAILABLE")
+                work.withLock { $0?.cancel() }
                 continuation.resume(throwing: TaskManagerError(.unavailable, "Database is unavailable"))
             }
-            _Concurrency.Task {
-                let outcome: Result<T, any Error>
-                do {
-                    outcome = .success(try await body())
-                } catch {
-                    outcome = .failure(error)
+            work.withLock { work in
+                work = _Concurrency.Task {
+                    let outcome: Result<T, any Error>
+                    do {
+                        outcome = .success(try await body())
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                    timer.cancel()
+                    if firstAnswer() { continuation.resume(with: outcome) }
                 }
-                timer.cancel()
-                if firstAnswer() { continuation.resume(with: outcome) }
             }
         }
     }

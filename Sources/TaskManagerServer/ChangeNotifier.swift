@@ -5,6 +5,9 @@ import NIOConcurrencyHelpers
 ///
 /// A waiter reads `generation` before it looks and waits only while no notification came after that read, so a
 /// change that lands between the look and the wait is never missed.
+///
+/// With a store shared by several servers, `notify()` also hands the change to `relay` (which tells the other
+/// servers), and what they tell comes in through `notifyLocally()`.
 final class ChangeNotifier: Sendable {
     private struct State {
         var generation: UInt64 = 0
@@ -13,12 +16,23 @@ final class ChangeNotifier: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    private let relay: (@Sendable () -> Void)?
+
+    init(relay: (@Sendable () -> Void)? = nil) {
+        self.relay = relay
+    }
 
     /// Counts notifications; read it before looking for a task.
     var generation: UInt64 { state.withLockedValue { $0.generation } }
 
-    /// Wakes every waiter.
+    /// Wakes every waiter, and tells the other servers sharing the store.
     func notify() {
+        notifyLocally()
+        relay?()
+    }
+
+    /// Wakes every waiter of this server.
+    func notifyLocally() {
         let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.generation &+= 1
             defer { state.waiters.removeAll() }

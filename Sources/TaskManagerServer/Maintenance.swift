@@ -5,7 +5,8 @@ import TaskManagerStore
 /// The server's background jobs: ends expired leases, marks stalled tasks, deletes old finished tasks.
 ///
 /// They run on a timer, not only when a worker claims, so a dead worker's task is back in pending within its
-/// lease plus one interval even when nobody is claiming.
+/// lease plus one interval even when nobody is claiming. Servers that share a store run them one at a time
+/// (`StoreCoordination.leadsBackgroundJobs`).
 struct Maintenance: Sendable {
     let store: any TaskStore
     let claimNotifier: ChangeNotifier
@@ -30,8 +31,10 @@ struct Maintenance: Sendable {
         }
     }
 
-    /// One round of every job. Failures are logged; the next round tries again.
+    /// One round of every job, when this server leads them (always, unless servers share the store). Failures
+    /// are logged; the next round tries again.
     func runOnce() async {
+        if let coordination = store.coordination, !(await coordination.leadsBackgroundJobs()) { return }
         let now = clock.nowMs()
         do {
             let reaped = try await store.reapExpiredLeases(nowMs: now)

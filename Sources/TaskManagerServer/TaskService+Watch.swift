@@ -4,7 +4,7 @@ extension TaskService {
     /// History entries read per round; a round that fills it reads again at once.
     static let watchBatch = 500
     /// The longest a watch waits without looking again, in case a change came from elsewhere (another server
-    /// process on the same database file).
+    /// process on the same database file); a shared store's `recheckInterval` when it has one.
     static let watchIdleRecheck: Duration = .seconds(5)
 
     /// The task's snapshot, then every history entry after `after_history_id`, live, until the task is finished.
@@ -25,7 +25,7 @@ extension TaskService {
             if events.count == Self.watchBatch { continue }
             // Finished, or deleted by retention: the stream is complete.
             if finished { return }
-            await historyNotifier.wait(after: generation, timeout: Self.watchIdleRecheck)
+            await historyNotifier.wait(after: generation, timeout: recheckInterval)
             try _Concurrency.Task.checkCancellation()
         }
     }
@@ -42,7 +42,7 @@ extension TaskService {
             }
             if let last = events.last?.entry?.id { cursor = last }
             if events.count == Self.watchBatch { continue }
-            await historyNotifier.wait(after: generation, timeout: Self.watchIdleRecheck)
+            await historyNotifier.wait(after: generation, timeout: recheckInterval)
             try _Concurrency.Task.checkCancellation()
         }
     }

@@ -35,9 +35,12 @@ public final class TaskService: Sendable {
     let options: Options
     let clock: any WallClock
     /// Wakes waiting long-poll claims; everything that may make a task claimable calls `notify()`.
-    let claimNotifier = ChangeNotifier()
+    let claimNotifier: ChangeNotifier
     /// Wakes watch streams; everything that writes history calls `notify()`.
-    let historyNotifier = ChangeNotifier()
+    let historyNotifier: ChangeNotifier
+    /// The longest a waiting claim or watch goes without looking again: with a shared store, what a lost
+    /// notification from another server delays at most.
+    let recheckInterval: Duration
     /// The parsed parameter schemas of the types tasks are created for.
     let schemas = SchemaCache()
 
@@ -45,6 +48,22 @@ public final class TaskService: Sendable {
         self.store = store
         self.options = options
         self.clock = clock
+        let coordination = store.coordination
+        claimNotifier = ChangeNotifier(relay: Self.relay(.claimable, to: coordination))
+        historyNotifier = ChangeNotifier(relay: Self.relay(.history, to: coordination))
+        recheckInterval = coordination?.recheckInterval ?? Self.watchIdleRecheck
+        coordination?.start { [claimNotifier, historyNotifier] change in
+            switch change {
+            case .claimable: claimNotifier.notifyLocally()
+            case .history: historyNotifier.notifyLocally()
+            }
+        }
+    }
+
+    /// What tells the other servers of a change of this kind; nil when no other server shares the store.
+    private static func relay(_ change: StoreChange, to coordination: (any StoreCoordination)?) -> (@Sendable () -> Void)? {
+        guard let coordination else { return nil }
+        return { coordination.announce(change) }
     }
 
     func register(in table: inout HandlerTable) {
@@ -229,6 +248,7 @@ public final class TaskService: Sendable {
             if let due = try await store.nextDueTime(query) {
                 wait = min(wait, .milliseconds(max(due - query.nowMs, 1)))
             }
+            wait = min(wait, recheckInterval)
             await claimNotifier.wait(after: generation, timeout: wait)
             try _Concurrency.Task.checkCancellation()
         }

@@ -10,6 +10,9 @@ public protocol TaskStore: Sendable {
     /// Checks that the database answers.
     func ping() async throws
 
+    /// How the servers sharing this store act together; nil when one server owns it alone.
+    var coordination: (any StoreCoordination)? { get }
+
     /// Inserts a type, or replaces the version, schema and settings of the type with that name and re-activates it.
     func registerTaskType(name: String, version: String, paramSchemaJSON: String, settings: TaskTypeSettings, nowMs: Int64)
         async throws -> (taskType: TaskType, created: Bool)
@@ -231,6 +234,8 @@ public struct TaskFilter: Sendable, Hashable {
 public typealias StoreCompletion<T> = @Sendable (Result<T, any Error>) -> Void
 
 extension TaskStore {
+    public var coordination: (any StoreCoordination)? { nil }
+
     public func createTask(_ task: NewTask) async throws -> (task: Task, deduplicated: Bool) {
         try await awaiting { createTask(task, then: $0) }
     }

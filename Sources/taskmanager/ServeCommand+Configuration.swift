@@ -114,6 +114,20 @@ extension ServeCommand {
 
     /// Checks that `value` is between `minimum` and 2147483647 (the range of the proto's int32 settings, and far
     /// from overflowing once turned into milliseconds).
+    /// The PostgreSQL pool's size: `--db-pool-size`, TASKMANAGER_DB_POOL_SIZE or the default.
+    func poolSize() throws -> Int {
+        let size = try dbPoolSize ?? Environment.integer("TASKMANAGER_DB_POOL_SIZE") ?? PostgresTaskStore.defaultPoolSize
+        guard (1...1000).contains(size) else { throw ValidationError("Database pool size must be between 1 and 1000") }
+        return size
+    }
+
+    /// How often waiting calls look again on PostgreSQL: `--db-recheck-interval-ms`, its variable or 1 s.
+    func recheckInterval() throws -> Duration {
+        let ms = try dbRecheckIntervalMs ?? Environment.integer("TASKMANAGER_DB_RECHECK_INTERVAL_MS") ?? 1000
+        try Self.check(ms, "Database recheck interval", minimum: 10, unit: " ms")
+        return .milliseconds(ms)
+    }
+
     private static func check<T: FixedWidthInteger>(_ value: T, _ name: String, minimum: T, unit: String) throws {
         if value < minimum {
             throw ValidationError(minimum == 0 ? "\(name) must not be negative" : "\(name) must be at least \(minimum)\(unit)")

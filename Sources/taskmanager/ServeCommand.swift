@@ -27,6 +27,18 @@ struct ServeCommand: AsyncParsableCommand {
     var databasePath: String?
 
     @Option(help: """
+        PostgreSQL only: connections of this server's pool; the database needs max_connections of at least the sum \
+        over all servers plus 2 per server (env TASKMANAGER_DB_POOL_SIZE; default 20).
+        """)
+    var dbPoolSize: Int?
+
+    @Option(help: """
+        PostgreSQL only: the longest a waiting claim or watch goes without looking again, should a notification from \
+        another server be lost (env TASKMANAGER_DB_RECHECK_INTERVAL_MS; default 1000).
+        """)
+    var dbRecheckIntervalMs: Int?
+
+    @Option(help: """
         Default lease of a claim in seconds, unless the task type sets one; renewed by progress and heartbeats \
         (env TASKMANAGER_CLAIM_TIMEOUT; default 300).
         """)
@@ -204,6 +216,8 @@ struct ServeCommand: AsyncParsableCommand {
         let exporter = http.map { _ in PrometheusExporter() }
         let server: TaskManagerServer
         var postgres: PostgresTaskStore?
+        let poolSize = try poolSize()
+        let recheckInterval = try recheckInterval()
         do {
             var configuration = configuration
             if PostgresURL.isPostgres(configuration.databasePath) {
@@ -211,6 +225,7 @@ struct ServeCommand: AsyncParsableCommand {
                 // The URL may hold a password: the server logs the database it serves.
                 configuration.databasePath = PostgresURL.redacted(url)
                 postgres = try await PostgresTaskStore.open(url: url, recordHistory: configuration.recordHistory,
+                                                            maximumConnections: poolSize, recheckInterval: recheckInterval,
                                                             logger: Logger(label: "taskmanager.postgres"))
             }
             server = try await TaskManagerServer.start(

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 import TaskManagerCore
 import XCTest
 
@@ -100,6 +101,70 @@ final class PostgresStoreTests: StoreBehaviourTestCase {
         XCTAssertEqual(seen?.progress, 40)
     }
 
+    /// An announced change reaches every other instance through LISTEN/NOTIFY, and not the one that sent it.
+    func testAnnouncedChangesReachTheOtherInstancesButNotTheSender() async throws {
+        let other = try await anotherInstance()
+        let heardHere = HeardChanges()
+        let heardThere = HeardChanges()
+        postgres.coordinator.start { heardHere.add($0) }
+        other.coordinator.start { heardThere.add($0) }
+        // The LISTEN connections open in the background: announce until the other hears.
+        let started = ContinuousClock.now
+        while heardThere.all.isEmpty, ContinuousClock.now - started < .seconds(10) {
+            postgres.coordinator.announce(.claimable)
+            try await _Concurrency.Task.sleep(for: .milliseconds(50))
+        }
+        XCTAssertEqual(Set(heardThere.all), [.claimable])
+        heardThere.clear()
+        postgres.coordinator.announce(.history)
+        try await waitUntil("the history change is heard") { heardThere.all.contains(.history) }
+        XCTAssertEqual(heardHere.all, [], "a server ignores its own announcements")
+        other.coordinator.announce(.claimable)
+        try await waitUntil("the first instance hears the other") { heardHere.all == [.claimable] }
+    }
+
+    /// One instance leads the background jobs; when its connection dies or it closes, another takes over at its
+    /// next ask.
+    func testOneInstanceLeadsTheBackgroundJobsAndAnotherTakesOverWhenItGoes() async throws {
+        let second = try await anotherInstance()
+        let third = try await anotherInstance()
+        let leads = await postgres.coordinator.leadsBackgroundJobs()
+        let secondLeads = await second.coordinator.leadsBackgroundJobs()
+        let thirdLeads = await third.coordinator.leadsBackgroundJobs()
+        XCTAssertEqual([leads, secondLeads, thirdLeads], [true, false, false])
+        let stillLeads = await postgres.coordinator.leadsBackgroundJobs()
+        XCTAssertTrue(stillLeads, "a leader keeps leading while its connection answers")
+
+        // The leader's connection is killed, as when its server's machine goes away.
+        try await sql("""
+            SELECT pg_terminate_backend(pid) FROM pg_locks
+            WHERE locktype = 'advisory' AND objid = \(PostgresCoordination.leaderLockKey & 0xFFFF_FFFF)
+            """)
+        try await waitUntil("another instance leads") {
+            let second = await second.coordinator.leadsBackgroundJobs()
+            let third = await third.coordinator.leadsBackgroundJobs()
+            return second != third
+        }
+        let formerLeads = await postgres.coordinator.leadsBackgroundJobs()
+        XCTAssertFalse(formerLeads, "the former leader noticed that it lost its connection")
+
+        // The new leader closes: the one left takes over at its next ask.
+        let (leader, left) = await second.coordinator.leadsBackgroundJobs() ? (second, third) : (third, second)
+        leader.close()
+        try await waitUntil("the instance left leads") { await left.coordinator.leadsBackgroundJobs() }
+        let count = try await scalar("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+        XCTAssertEqual(count, 1, "one lock holder")
+    }
+
+    private func waitUntil(_ what: String, within limit: Duration = .seconds(10),
+                           _ condition: () async throws -> Bool) async throws {
+        let started = ContinuousClock.now
+        while !(try await condition()) {
+            guard ContinuousClock.now - started < limit else { return XCTFail("\(what): not within \(limit)") }
+            try await _Concurrency.Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     func testURLsAreCheckedAndTheirPasswordsNeverShown() throws {
         let parsed = try PostgresURL("postgres://tm:p%40ss@db.example:6543/queue?sslmode=require")
         XCTAssertEqual([parsed.host, parsed.username, parsed.password, parsed.database, parsed.sslMode],
@@ -142,4 +207,13 @@ final class PostgresStoreTests: StoreBehaviourTestCase {
         } }
         XCTAssertEqual(lost.code, .unavailable, "\(lost)")
     }
+}
+
+/// The changes a coordination delivered, in order.
+private final class HeardChanges: Sendable {
+    private let changes = Mutex<[StoreChange]>([])
+
+    func add(_ change: StoreChange) { changes.withLock { $0.append(change) } }
+    func clear() { changes.withLock { $0.removeAll() } }
+    var all: [StoreChange] { changes.withLock { $0 } }
 }
