@@ -9,8 +9,8 @@ import TaskManagerCore
 import XCTest
 
 final class CLITests: XCTestCase {
-    private var directory: URL!
-    private var servers: [Process] = []
+    var directory: URL!
+    var servers: [Process] = []
 
     override func setUpWithError() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-tests-\(UUID().uuidString)")
@@ -99,7 +99,7 @@ final class CLITests: XCTestCase {
     }
 
     /// `TASKMANAGER_TEST_POSTGRES_URL` with its database emptied (every table dropped, with `psql`); skips without it.
-    private static func emptiedPostgresDatabase() throws -> String {
+    static func emptiedPostgresDatabase() throws -> String {
         let environment = ProcessInfo.processInfo.environment
         guard let url = environment["TASKMANAGER_TEST_POSTGRES_URL"], !url.isEmpty else {
             if environment["TASKMANAGER_REQUIRE_POSTGRES"] != nil {
@@ -468,7 +468,7 @@ final class CLITests: XCTestCase {
     }
 
     /// The fields of `get ID --json`.
-    private func taskJSON(_ server: Server, id: Int64) throws -> [String: JSONValue] {
+    func taskJSON(_ server: Server, id: Int64) throws -> [String: JSONValue] {
         let result = try cli(server, "get", "\(id)", "--json")
         assertSucceeded(result)
         guard case .object(let task) = try JSONValue.parse(result.stdout) else {
@@ -519,7 +519,7 @@ final class CLITests: XCTestCase {
     }
 
     /// Sends SIGTERM and expects the server to exit 0 within a few seconds.
-    private func stopServer(_ server: Server, file: StaticString = #filePath, line: UInt = #line) throws {
+    func stopServer(_ server: Server, file: StaticString = #filePath, line: UInt = #line) throws {
         server.process.terminate()
         guard Self.wait(for: server.process, seconds: 5) else {
             throw CLIError("taskmanager serve did not exit within 5 s of SIGTERM")
@@ -552,7 +552,7 @@ final class CLITests: XCTestCase {
     }
 
     /// Starts the binary with output going to files, which, unlike pipes, never fill up and block the child.
-    private func launch(_ arguments: [String], environment: [String: String], stdout: URL? = nil, stderr: URL) throws -> Process {
+    func launch(_ arguments: [String], environment: [String: String], stdout: URL? = nil, stderr: URL) throws -> Process {
         let process = Process()
         process.executableURL = try Self.binary()
         process.arguments = arguments
@@ -572,7 +572,7 @@ final class CLITests: XCTestCase {
         return try FileHandle(forWritingTo: url)
     }
 
-    private static func wait(for process: Process, seconds: TimeInterval) -> Bool {
+    static func wait(for process: Process, seconds: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         if process.isRunning { return false }
