@@ -7,11 +7,21 @@ enum PostgresTaskRow {
     /// The SELECT of every column `read` expects, with `tasks t` and `task_types tt`; append WHERE/ORDER BY.
     static let select = TaskRow.select
 
+    /// The columns of `select` (between SELECT and FROM), for statements that name `t` and `tt` otherwise.
+    static let columns: String = {
+        let from = select.range(of: "FROM tasks t")!.lowerBound
+        return String(select[select.index(select.startIndex, offsetBy: "SELECT ".count)..<from])
+    }()
+
     /// The task in a row of `select`; NULL text reads as "", NULL numbers as 0.
     static func read(_ row: PostgresRow) throws -> Task {
-        let row = row.makeRandomAccess()
-        func int(_ index: Int) throws -> Int64 { try row[index].decode(Int64?.self) ?? 0 }
-        func text(_ index: Int) throws -> String { try row[index].decode(String?.self) ?? "" }
+        try read(row.makeRandomAccess(), at: 0)
+    }
+
+    /// The task in the columns of `row` from `offset` on, laid out as `columns`.
+    static func read(_ row: PostgresRandomAccessRow, at offset: Int) throws -> Task {
+        func int(_ index: Int) throws -> Int64 { try row[offset + index].decode(Int64?.self) ?? 0 }
+        func text(_ index: Int) throws -> String { try row[offset + index].decode(String?.self) ?? "" }
         var task = Task()
         task.id = try int(0)
         task.type = try text(1)
@@ -32,16 +42,16 @@ enum PostgresTaskRow {
         task.errorMessage = try text(16)
         task.dedupeKey = try text(17)
         task.leaseExpiresAtMs = try int(18)
-        task.cancelRequested = try row[19].decode(Bool.self)
+        task.cancelRequested = try row[offset + 19].decode(Bool.self)
         task.cancelReason = try text(20)
-        let stalledSince = try row[21].decode(Int64?.self)
+        let stalledSince = try row[offset + 21].decode(Int64?.self)
         task.stalledSinceMs = stalledSince ?? 0
         task.stalled = task.status == .claimed && stalledSince != nil
         task.runAtMs = try int(22)
         task.createdBy = try text(25)
         // The ETA is of the current attempt, so only a claimed task has one.
-        if task.status == .claimed, let changedAt = try row[23].decode(Int64?.self) {
-            let state = ProgressRate(progress: task.progress, atMs: changedAt, rate: try row[24].decode(Double?.self))
+        if task.status == .claimed, let changedAt = try row[offset + 23].decode(Int64?.self) {
+            let state = ProgressRate(progress: task.progress, atMs: changedAt, rate: try row[offset + 24].decode(Double?.self))
             task.etaMs = state.etaMs(progress: task.progress)
             task.progressRate = state.percentPerSecond(progress: task.progress)
         }
@@ -78,6 +88,12 @@ struct PostgresQueryBuilder {
 
     /// Binds `value` and returns its placeholder.
     mutating func bind<T: PostgresNonThrowingEncodable>(_ value: T) -> String {
+        binds.append(value)
+        return "$\(binds.count)"
+    }
+
+    /// Binds `value`, or NULL, and returns its placeholder.
+    mutating func bind<T: PostgresNonThrowingEncodable>(_ value: T?) -> String {
         binds.append(value)
         return "$\(binds.count)"
     }

@@ -4,42 +4,78 @@ import TaskManagerStore
 
 extension PostgresTaskStore {
     public func claimTask(_ query: ClaimQuery, then: @escaping StoreCompletion<Task?>) {
-        answer(then) { db in
-            // An expired lease ends exactly as the reaper ends it; a task it puts back in pending then competes
-            // with the others.
-            var expired = PostgresQueryBuilder()
-            expired.sql = "SELECT t.id FROM tasks t WHERE t.status = 'claimed' AND t.lease_expires_at_ms < "
-                + expired.bind(query.nowMs) + Self.typeFilter(query, &expired)
-                + " ORDER BY t.lease_expires_at_ms, t.id FOR UPDATE SKIP LOCKED"
-            for row in try await self.rows(db, expired.query) {
-                _ = try await self.endExpiredLease(db, id: try row.decode(Int64.self), nowMs: query.nowMs)
-            }
-            // Rows another claim holds are skipped, not waited for: that claim takes them.
-            var claim = PostgresQueryBuilder()
-            let now = claim.bind(query.nowMs)
-            let pick = "SELECT t.id FROM tasks t WHERE t.status = 'pending' AND t.run_at_ms <= " + now
-                + Self.typeFilter(query, &claim) + " ORDER BY " + Self.orderSQL(query.order) + " LIMIT 1 FOR UPDATE SKIP LOCKED"
-            claim.sql = """
-                WITH picked AS (\(pick))
-                UPDATE tasks t SET status = 'claimed', claimed_by = \(claim.bind(query.workerID)), claimed_at_ms = \(now),
-                                   attempts = t.attempts + 1, progress = 0, progress_message = NULL,
-                                   updated_at_ms = \(now),
-                                   lease_expires_at_ms = LEAST(\(now)::numeric + CASE WHEN tt.lease_seconds > 0
-                                       THEN tt.lease_seconds * 1000 ELSE \(claim.bind(query.defaultLeaseMs)) END,
-                                       9223372036854775807)::bigint,
-                                   progress_changed_at_ms = \(now), progress_rate = NULL, stalled_since_ms = NULL,
-                                   lease_expired_attempt = NULL, cancel_requested = FALSE, cancel_reason = NULL
-                FROM picked, task_types tt
-                WHERE t.id = picked.id AND tt.id = t.type_id AND t.status = 'pending'
-                RETURNING t.id
-                """
-            guard let row = try await self.firstRow(db, claim.query) else { return nil }
-            let id = try row.decode(Int64.self)
-            try await self.appendEvent(db, taskID: id, change: HistoryEntry.Change.claimed, workerID: query.workerID,
-                                       message: "Task claimed by worker", nowMs: query.nowMs)
-            guard let task = try await PostgresTaskRow.fetch(id: id, db, self) else { throw Self.vanished }
-            return task
+        answer(then) {
+            // One statement while no lease has expired among the tasks the claim may take; else the transaction
+            // that ends the expired leases first.
+            let (task, leasesExpired) = try await self.claimWhileNoLeaseExpired(query)
+            guard leasesExpired else { return task }
+            return try await self.transaction { db in try await self.claimEndingExpiredLeases(query, db) }
         }
+    }
+
+    /// The claim as one statement (update, history and the task's row), taken only when no lease has expired among
+    /// the tasks it may take: such a task competes with the pending ones once its lease is ended.
+    /// - Returns: the claimed task, or nil; and whether an expired lease stopped the claim.
+    private func claimWhileNoLeaseExpired(_ query: ClaimQuery) async throws -> (Task?, leasesExpired: Bool) {
+        var claim = PostgresQueryBuilder()
+        let now = claim.bind(query.nowMs)
+        let worker = claim.bind(query.workerID)
+        let expired = "SELECT EXISTS (SELECT 1 FROM tasks t WHERE t.status = 'claimed' AND t.lease_expires_at_ms < " + now
+            + Self.typeFilter(query, &claim) + ") AS expired"
+        let pick = "SELECT t.id FROM tasks t WHERE t.status = 'pending' AND t.run_at_ms <= " + now
+            + Self.typeFilter(query, &claim) + " AND NOT (SELECT expired FROM x) ORDER BY " + Self.orderSQL(query.order)
+            + " LIMIT 1 FOR UPDATE SKIP LOCKED"
+        let history = recordHistory ? """
+            , h AS (INSERT INTO task_history (task_id, status_change, worker_id, message, created_at_ms)
+                    SELECT u.id, \(claim.bind(HistoryEntry.Change.claimed)), \(worker), 'Task claimed by worker', \(now) FROM u)
+            """ : ""
+        claim.sql = "WITH x AS (\(expired)), picked AS (\(pick)), u AS (" + Self.claimUpdate(now: now, worker: worker, &claim, query)
+            + " FROM picked, task_types tt WHERE t.id = picked.id AND tt.id = t.type_id AND t.status = 'pending' RETURNING t.*)"
+            + history + " SELECT (SELECT expired FROM x), " + PostgresTaskRow.columns
+            + " FROM (SELECT 1) one LEFT JOIN (u t JOIN task_types tt ON tt.id = t.type_id) ON TRUE"
+        guard let row = try await statement(claim.query).first?.makeRandomAccess() else { throw Self.vanished }
+        if try row[1].decode(Int64?.self) != nil { return (try PostgresTaskRow.read(row, at: 1), false) }
+        return (nil, try row[0].decode(Bool.self))
+    }
+
+    /// The UPDATE of a claim up to its FROM: the row `t` becomes claimed by `worker` at `now` with a new lease.
+    private static func claimUpdate(now: String, worker: String, _ builder: inout PostgresQueryBuilder, _ query: ClaimQuery) -> String {
+        """
+        UPDATE tasks t SET status = 'claimed', claimed_by = \(worker), claimed_at_ms = \(now),
+                           attempts = t.attempts + 1, progress = 0, progress_message = NULL,
+                           updated_at_ms = \(now),
+                           lease_expires_at_ms = LEAST(\(now)::numeric + CASE WHEN tt.lease_seconds > 0
+                               THEN tt.lease_seconds * 1000 ELSE \(builder.bind(query.defaultLeaseMs)) END,
+                               9223372036854775807)::bigint,
+                           progress_changed_at_ms = \(now), progress_rate = NULL, stalled_since_ms = NULL,
+                           lease_expired_attempt = NULL, cancel_requested = FALSE, cancel_reason = NULL
+        """
+    }
+
+    /// The claim when leases have expired, in a transaction: those leases are ended first, exactly as the reaper
+    /// ends them, and their tasks then compete with the others.
+    private func claimEndingExpiredLeases(_ query: ClaimQuery, _ db: PostgresConnection) async throws -> Task? {
+        var expired = PostgresQueryBuilder()
+        expired.sql = "SELECT t.id FROM tasks t WHERE t.status = 'claimed' AND t.lease_expires_at_ms < "
+            + expired.bind(query.nowMs) + Self.typeFilter(query, &expired)
+            + " ORDER BY t.lease_expires_at_ms, t.id FOR UPDATE SKIP LOCKED"
+        for row in try await rows(db, expired.query) {
+            _ = try await endExpiredLease(db, id: try row.decode(Int64.self), nowMs: query.nowMs)
+        }
+        // Rows another claim holds are skipped, not waited for: that claim takes them.
+        var claim = PostgresQueryBuilder()
+        let now = claim.bind(query.nowMs)
+        let worker = claim.bind(query.workerID)
+        let pick = "SELECT t.id FROM tasks t WHERE t.status = 'pending' AND t.run_at_ms <= " + now
+            + Self.typeFilter(query, &claim) + " ORDER BY " + Self.orderSQL(query.order) + " LIMIT 1 FOR UPDATE SKIP LOCKED"
+        claim.sql = "WITH picked AS (\(pick)) " + Self.claimUpdate(now: now, worker: worker, &claim, query)
+            + " FROM picked, task_types tt WHERE t.id = picked.id AND tt.id = t.type_id AND t.status = 'pending' RETURNING t.id"
+        guard let row = try await firstRow(db, claim.query) else { return nil }
+        let id = try row.decode(Int64.self)
+        try await appendEvent(db, taskID: id, change: HistoryEntry.Change.claimed, workerID: query.workerID,
+                              message: "Task claimed by worker", nowMs: query.nowMs)
+        guard let task = try await PostgresTaskRow.fetch(id: id, db, self) else { throw Self.vanished }
+        return task
     }
 
     public func nextDueTime(_ query: ClaimQuery) async throws -> Int64? {

@@ -4,48 +4,49 @@ import TaskManagerStore
 
 extension PostgresTaskStore {
     public func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String, then: @escaping StoreCompletion<Task>) {
-        answer(then) { db in
-            let task = try await self.requireClaim(db, claim)
+        answer(then) {
             // Moving progress restarts the stall clock, clears a stall already marked, and adds a point to the
-            // progress rate (`ProgressRate`). Every report renews the lease.
-            let lease = task.leaseEnd(nowMs: claim.nowMs, defaultLeaseMs: claim.defaultLeaseMs)
-            let moved = progress != task.progress
-            let rate = moved ? task.rateState.adding(progress: progress, atMs: claim.nowMs).rate : task.progressRate
-            try await db.query("""
-                UPDATE tasks SET progress = \(Int64(progress)), progress_message = \(message.isEmpty ? nil : message),
-                                 updated_at_ms = \(claim.nowMs), lease_expires_at_ms = \(lease),
-                                 progress_changed_at_ms = \(moved ? claim.nowMs : task.progressChangedAtMs),
-                                 progress_rate = \(PostgresTaskRow.rateValue(rate)),
-                                 stalled_since_ms = \(moved ? nil : task.stalledSinceMs)
-                WHERE id = \(claim.id)
-                """, logger: self.logger)
+            // progress rate: `ProgressRate.adding`, written in SQL (the behaviour suites check both stores alike).
+            // Every report renews the lease.
+            var write = PostgresClaimedWrite(claim)
+            let lease = write.leaseEnd()
+            let p = write.builder.bind(Int64(progress))
+            let now = write.builder.bind(claim.nowMs)
+            let instant = "(\(p)::float8 - c.progress::float8) / ((\(now)::float8 - c.changed_at::float8) / 1000)"
+            let set = """
+                progress = \(p), progress_message = \(write.builder.bind(Self.nullIfEmpty(message))),
+                updated_at_ms = \(now), lease_expires_at_ms = \(lease),
+                progress_changed_at_ms = CASE WHEN c.progress = \(p) THEN c.changed_at ELSE \(now) END,
+                progress_rate = CASE WHEN c.progress = \(p) THEN c.progress_rate
+                    WHEN \(now) > c.changed_at AND \(p) > c.progress THEN CASE WHEN c.progress_rate IS NULL THEN \(instant)
+                        ELSE 0.5::float8 * \(instant) + 0.5::float8 * c.progress_rate END
+                    ELSE NULL END,
+                stalled_since_ms = CASE WHEN c.progress = \(p) THEN c.stalled_since_ms ELSE NULL END
+                """
             let text = message.isEmpty ? "Progress: \(progress)%" : "Progress: \(progress)% - \(message)"
-            try await self.appendEvent(db, taskID: claim.id, change: HistoryEntry.Change.progressUpdate,
-                                       workerID: claim.workerID, message: text, nowMs: claim.nowMs)
-            return try await self.reread(claim.id, db)
+            return try await write.run(on: self, set: set, event: (HistoryEntry.Change.progressUpdate, text))
         }
     }
 
     public func heartbeat(_ claim: ClaimCheck, then: @escaping StoreCompletion<Task>) {
-        answer(then) { db in
-            let task = try await self.requireClaim(db, claim)
-            let lease = task.leaseEnd(nowMs: claim.nowMs, defaultLeaseMs: claim.defaultLeaseMs)
-            try await db.query("""
-                UPDATE tasks SET updated_at_ms = \(claim.nowMs), lease_expires_at_ms = \(lease) WHERE id = \(claim.id)
-                """, logger: self.logger)
-            return try await self.reread(claim.id, db)
+        answer(then) {
+            var write = PostgresClaimedWrite(claim)
+            let set = "updated_at_ms = \(write.builder.bind(claim.nowMs)), lease_expires_at_ms = \(write.leaseEnd())"
+            return try await write.run(on: self, set: set, event: nil)
         }
     }
 
     public func completeTask(_ claim: ClaimCheck, resultJSON: String, then: @escaping StoreCompletion<Task>) {
-        answer(then) { db in
-            // A requested cancel does not stop a completion: the work is done.
-            let task = try await self.requireClaim(db, claim)
-            let ending = Ending(status: .completed, resultJSON: resultJSON, errorMessage: task.errorMessage,
-                                stalledSinceMs: task.stalledSinceMs, leaseExpiredAttempt: 0)
-            return try await self.finish(db, task, ending, nowMs: claim.nowMs, events: [
-                (HistoryEntry.Change.completed, "Task completed successfully"),
-            ])
+        answer(then) {
+            // A requested cancel does not stop a completion: the work is done. The error of an earlier attempt and a
+            // stall mark stay, as `finish` keeps them.
+            var write = PostgresClaimedWrite(claim)
+            let now = write.builder.bind(claim.nowMs)
+            let set = """
+                status = 'completed', result_json = \(write.builder.bind(Self.nullIfEmpty(resultJSON))),
+                completed_at_ms = \(now), updated_at_ms = \(now), lease_expires_at_ms = NULL, lease_expired_attempt = NULL
+                """
+            return try await write.run(on: self, set: set, event: (HistoryEntry.Change.completed, "Task completed successfully"))
         }
     }
 
@@ -76,6 +77,11 @@ extension PostgresTaskStore {
                 (HistoryEntry.Change.failed, "Task failed: \(error)"),
             ]), false)
         }
+    }
+
+    /// NULL for an empty text, as the store keeps absent texts.
+    static func nullIfEmpty(_ text: String) -> String? {
+        text.isEmpty ? nil : text
     }
 
     /// The task `id` as its row reads now; it must exist.

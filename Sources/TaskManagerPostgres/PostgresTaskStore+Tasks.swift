@@ -4,7 +4,12 @@ import TaskManagerStore
 
 extension PostgresTaskStore {
     public func createTask(_ new: NewTask, then: @escaping StoreCompletion<(task: Task, deduplicated: Bool)>) {
-        answer(then) { db in try await self.insertTask(new, db) }
+        answer(then) {
+            if let created = try await self.statement(self.insertStatement(new)).first {
+                return (try PostgresTaskRow.read(created), false)
+            }
+            return try await self.transaction { db in try await self.existingTask(new, db) }
+        }
     }
 
     public func createTasks(_ tasks: [NewTask]) async throws -> [Result<(task: Task, deduplicated: Bool), TaskManagerError>] {
@@ -32,27 +37,43 @@ extension PostgresTaskStore {
 
     /// Inserts `new` (history `created`), or returns the task with its dedupe key; inside a transaction.
     private func insertTask(_ new: NewTask, _ db: PostgresConnection) async throws -> (task: Task, deduplicated: Bool) {
-        let runAtMs = max(new.runAtMs, 0)
-        // A concurrent insert of the same key makes this one wait for its commit, then do nothing.
-        let inserted = try await firstRow(db, """
-            INSERT INTO tasks (type_id, status, params_json, dedupe_key, priority, progress, attempts, max_attempts,
-                               created_at_ms, updated_at_ms, run_at_ms, retry_backoff_base_ms, retry_backoff_cap_ms,
-                               created_by)
-            VALUES (\(new.typeID), 'pending', \(new.paramsJSON), \(new.dedupeKey), \(Int64(new.priority)), 0, 0,
-                    \(Int64(new.maxAttempts)), \(new.nowMs), \(new.nowMs), \(runAtMs), \(new.retryBackoff.baseMs),
-                    \(new.retryBackoff.capMs), \(new.createdBy))
-            ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING id
-            """)
-        guard let inserted else {
-            guard let existing = try await PostgresTaskRow.fetch(dedupeKey: new.dedupeKey, db, self) else { throw Self.vanished }
-            return (existing, true)
+        if let created = try await firstRow(db, insertStatement(new)) {
+            return (try PostgresTaskRow.read(created), false)
         }
-        let id = try inserted.decode(Int64.self)
-        try await appendEvent(db, taskID: id, change: HistoryEntry.Change.created, workerID: nil, message: "Task created",
-                              nowMs: new.nowMs)
-        guard let task = try await PostgresTaskRow.fetch(id: id, db, self) else { throw Self.vanished }
-        return (task, false)
+        return try await existingTask(new, db)
+    }
+
+    /// The task with `new`'s dedupe key, which an insert found.
+    private func existingTask(_ new: NewTask, _ db: PostgresConnection) async throws -> (task: Task, deduplicated: Bool) {
+        guard let existing = try await PostgresTaskRow.fetch(dedupeKey: new.dedupeKey, db, self) else { throw Self.vanished }
+        return (existing, true)
+    }
+
+    /// One statement that inserts `new` with its history entry `created` and returns the task's row; no row when
+    /// a task with its dedupe key exists (a concurrent insert of the same key makes it wait for that commit).
+    private func insertStatement(_ new: NewTask) -> PostgresQuery {
+        var insert = PostgresQueryBuilder()
+        let now = insert.bind(new.nowMs)
+        insert.sql = """
+            WITH t AS (
+                INSERT INTO tasks (type_id, status, params_json, dedupe_key, priority, progress, attempts, max_attempts,
+                                   created_at_ms, updated_at_ms, run_at_ms, retry_backoff_base_ms, retry_backoff_cap_ms,
+                                   created_by)
+                VALUES (\(insert.bind(new.typeID)), 'pending', \(insert.bind(new.paramsJSON)), \(insert.bind(new.dedupeKey)),
+                        \(insert.bind(Int64(new.priority))), 0, 0, \(insert.bind(Int64(new.maxAttempts))), \(now), \(now),
+                        \(insert.bind(max(new.runAtMs, 0))), \(insert.bind(new.retryBackoff.baseMs)),
+                        \(insert.bind(new.retryBackoff.capMs)), \(insert.bind(new.createdBy)))
+                ON CONFLICT (dedupe_key) DO NOTHING
+                RETURNING *)
+            """
+        if recordHistory {
+            insert.sql += """
+                , h AS (INSERT INTO task_history (task_id, status_change, worker_id, message, created_at_ms)
+                        SELECT t.id, \(insert.bind(HistoryEntry.Change.created)), NULL, 'Task created', \(now) FROM t)
+                """
+        }
+        insert.sql += " SELECT " + PostgresTaskRow.columns + " FROM t JOIN task_types tt ON tt.id = t.type_id"
+        return insert.query
     }
 
     public func task(id: Int64) async throws -> Task? {

@@ -182,11 +182,37 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     /// Runs `body` in a Swift task and calls `then` with its outcome: the completion form of the task calls.
     func answer<T: Sendable>(_ then: @escaping StoreCompletion<T>,
                              _ body: @escaping @Sendable (PostgresConnection) async throws -> T) {
+        answer(then) { try await self.transaction(body) }
+    }
+
+    /// Runs `body` in a Swift task and calls `then` with its outcome.
+    func answer<T: Sendable>(_ then: @escaping StoreCompletion<T>, _ body: @escaping @Sendable () async throws -> T) {
         _Concurrency.Task {
             do {
-                then(.success(try await self.transaction(body)))
+                then(.success(try await body()))
             } catch {
                 then(.failure(error))
+            }
+        }
+    }
+
+    /// Runs one statement on its own, as its own transaction (no BEGIN and COMMIT round trips), and returns its
+    /// rows; retried after a deadlock or serialization failure, answered `UNAVAILABLE` past `callTimeout`.
+    func statement(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await Self.withDeadline(callTimeout, logger: logger) {
+            var retries = 0
+            while true {
+                do {
+                    return try await self.client.query(query, logger: self.logger).collect()
+                } catch let error as PSQLError where Self.isRetryable(error) && retries < 5 {
+                    retries += 1
+                    self.logger.debug("Statement retried after \(Self.sqlState(error) ?? "?")")
+                } catch {
+                    if !(error is TaskManagerError) {
+                        self.logger.error("PostgreSQL call failed", metadata: ["error": "\(String(reflecting: error))"])
+                    }
+                    throw Self.mapError(error)
+                }
             }
         }
     }

@@ -128,6 +128,21 @@ final class PostgresOutcomeTests: OutcomeTests {
     override func testFailRetriesWhileAttemptsRemainThenFailsForGood() async throws { try await super.testFailRetriesWhileAttemptsRemainThenFailsForGood() }
 }
 
+final class PostgresProgressRateStoreTests: ProgressRateStoreTests {
+    override class var storeKind: StoreKind { .postgres }
+    override func testAClaimHasNoRateAndNoETA() async throws { try await super.testAClaimHasNoRateAndNoETA() }
+    override func testTheFirstChangeGivesTheSpeedSinceTheClaim() async throws { try await super.testTheFirstChangeGivesTheSpeedSinceTheClaim() }
+    override func testLaterChangesAverageTheSpeeds() async throws { try await super.testLaterChangesAverageTheSpeeds() }
+    override func testTheRateAndETAMatchTheCoreComputation() async throws { try await super.testTheRateAndETAMatchTheCoreComputation() }
+    override func testReportingTheSameProgressKeepsTheRateAndETA() async throws { try await super.testReportingTheSameProgressKeepsTheRateAndETA() }
+    override func testEveryReadOfTheTaskCarriesTheETA() async throws { try await super.testEveryReadOfTheTaskCarriesTheETA() }
+    override func testBackwardsProgressResetsTheRate() async throws { try await super.testBackwardsProgressResetsTheRate() }
+    override func testAHundredPercentHasNoETA() async throws { try await super.testAHundredPercentHasNoETA() }
+    override func testANewClaimStartsTheRateOver() async throws { try await super.testANewClaimStartsTheRateOver() }
+    override func testAFinishedTaskHasNoETA() async throws { try await super.testAFinishedTaskHasNoETA() }
+    override func testAPendingTaskHasNoETA() async throws { try await super.testAPendingTaskHasNoETA() }
+}
+
 final class PostgresReapTests: ReapTests {
     override class var storeKind: StoreKind { .postgres }
     override func testLeaseIsNotReapedUntilAfterItsEnd() async throws { try await super.testLeaseIsNotReapedUntilAfterItsEnd() }

@@ -1,10 +1,12 @@
+import PostgresNIO
 import TaskManagerCore
 import XCTest
 
+@testable import TaskManagerPostgres
 @testable import TaskManagerStore
 
 /// The progress rate and ETA the store keeps for a claimed task (see `ProgressRate`); the claim is at 2 000.
-final class ProgressRateStoreTests: StoreTestCase {
+class ProgressRateStoreTests: StoreBehaviourTestCase {
     var task: Task!
 
     override func setUp() async throws {
@@ -15,10 +17,17 @@ final class ProgressRateStoreTests: StoreTestCase {
     }
 
     /// The stored `progress_rate` of the task's attempt, as SQLite types it and as a number: in its last event,
-    /// which carries the attempt's state.
+    /// which carries the attempt's state (in PostgreSQL: in the task's row, NULL as "null", else "real").
     private func storedRateColumn() async throws -> (type: String, value: Double?) {
         let id = task.id
-        return try await store.withConnection { db in
+        if let postgres = store as? PostgresTaskStore {
+            return try await postgres.transaction { db in
+                let row = try await postgres.firstRow(db, "SELECT progress_rate FROM tasks WHERE id = \(id)")
+                let value = try row?.decode(Double?.self)
+                return (value == nil ? "null" : "real", value)
+            }
+        }
+        return try await (store as! SQLiteTaskStore).withConnection { db in
             try db.prepare("""
                 SELECT typeof(progress_rate), progress_rate FROM task_history
                 WHERE task_id = ? AND attempt IS NOT NULL ORDER BY id DESC LIMIT 1
