@@ -31,24 +31,28 @@ struct PostgresClaimedWrite {
             + "\(builder.bind(claim.defaultLeaseMs)) END, 9223372036854775807)::bigint"
     }
 
-    /// Runs the write: `set` (assignments to `tasks` columns) and, when `event` is given and `history` is on, one
-    /// history entry by the claim's worker at the claim's time.
-    ///
-    /// - Throws: the claim's refusal (`PostgresTaskStore.checkClaim`), or `.taskNotFound`.
-    mutating func run(on store: PostgresTaskStore, set: String, event: (change: String, message: String)?) async throws -> Task {
+    /// The statement of the write: `set` (assignments to `tasks` columns) and, when `event` is given and `history`
+    /// is on, one history entry by the claim's worker at the claim's time. Its SQL depends only on `set`'s text and
+    /// on whether there is an event, so that it can be prepared (`PostgresStatementKind`).
+    mutating func query(set: String, event: (change: String, message: String)?, history: Bool) -> PostgresQuery {
         var sql = "WITH c AS (" + Self.select + builder.bind(claim.id) + " FOR UPDATE OF t), "
             + "u AS (UPDATE tasks t SET " + set + " FROM c WHERE t.id = c.id AND "
             + PostgresTaskStore.claimCondition(claim, &builder) + " RETURNING t.*)"
-        if let event, store.recordHistory {
+        if let event {
             sql += ", h AS (INSERT INTO task_history (task_id, status_change, worker_id, message, created_at_ms) "
                 + "SELECT u.id, \(builder.bind(event.change)), \(builder.bind(claim.workerID)), \(builder.bind(event.message)), "
-                + "\(builder.bind(claim.nowMs)) FROM u)"
+                + "\(builder.bind(claim.nowMs)) FROM u WHERE \(builder.bind(history)))"
         }
         builder.sql = sql + " SELECT c.status, c.attempts, c.lease_expired_attempt, c.claimed_by, "
             + PostgresTaskRow.columns + " FROM c LEFT JOIN (u t JOIN task_types tt ON tt.id = t.type_id) ON TRUE"
-        guard let row = try await store.statement(builder.query).first?.makeRandomAccess() else {
-            throw TaskManagerError.taskNotFound
-        }
+        return builder.query
+    }
+
+    /// The task as the write left it, from the statement's rows.
+    ///
+    /// - Throws: the claim's refusal (`PostgresTaskStore.checkClaim`), or `.taskNotFound`.
+    static func task(from rows: [PostgresRow], _ claim: ClaimCheck) throws -> Task {
+        guard let row = rows.first?.makeRandomAccess() else { throw TaskManagerError.taskNotFound }
         if try row[4].decode(Int64?.self) != nil {
             return try PostgresTaskRow.read(row, at: 4)
         }
@@ -56,7 +60,10 @@ struct PostgresClaimedWrite {
             claim, status: try row[0].decode(String.self), attempts: Int32(truncatingIfNeeded: try row[1].decode(Int64.self)),
             leaseExpiredAttempt: try row[2].decode(Int64?.self).map { Int32(truncatingIfNeeded: $0) },
             claimedBy: try row[3].decode(String?.self) ?? "")
-        // The check passed where the statement's did not: the row changed in between; never expected.
+        // The check passed where the statement's did not, on the same row: never expected.
         throw TaskManagerError(.unavailable, "Database is busy")
     }
+
+    /// A claim of placeholder values, for building a statement kind's SQL.
+    static let placeholder = ClaimCheck(id: 0, workerID: "", nowMs: 0, defaultLeaseMs: 0)
 }

@@ -17,6 +17,20 @@ extension PostgresTaskStore {
     /// the tasks it may take: such a task competes with the pending ones once its lease is ended.
     /// - Returns: the claimed task, or nil; and whether an expired lease stopped the claim.
     private func claimWhileNoLeaseExpired(_ query: ClaimQuery) async throws -> (Task?, leasesExpired: Bool) {
+        let statement = Self.claimStatement(query, history: recordHistory)
+        let rows: [PostgresRow]
+        switch (query.taskTypeID, query.typePattern, query.order) {
+        case (.some, nil, .priorityThenAge): rows = try await self.statement(statement, as: ClaimOfTypeStatement.self)
+        case (nil, nil, .priorityThenAge): rows = try await self.statement(statement, as: ClaimOfAnyTypeStatement.self)
+        default: rows = try await self.statement(statement)
+        }
+        guard let row = rows.first?.makeRandomAccess() else { throw Self.vanished }
+        if try row[1].decode(Int64?.self) != nil { return (try PostgresTaskRow.read(row, at: 1), false) }
+        return (nil, try row[0].decode(Bool.self))
+    }
+
+    /// The claim's statement: its SQL depends on the query's filters and order, not on their values.
+    static func claimStatement(_ query: ClaimQuery, history: Bool) -> PostgresQuery {
         var claim = PostgresQueryBuilder()
         let now = claim.bind(query.nowMs)
         let worker = claim.bind(query.workerID)
@@ -25,17 +39,28 @@ extension PostgresTaskStore {
         let pick = "SELECT t.id FROM tasks t WHERE t.status = 'pending' AND t.run_at_ms <= " + now
             + Self.typeFilter(query, &claim) + " AND NOT (SELECT expired FROM x) ORDER BY " + Self.orderSQL(query.order)
             + " LIMIT 1 FOR UPDATE SKIP LOCKED"
-        let history = recordHistory ? """
+        let history = """
             , h AS (INSERT INTO task_history (task_id, status_change, worker_id, message, created_at_ms)
-                    SELECT u.id, \(claim.bind(HistoryEntry.Change.claimed)), \(worker), 'Task claimed by worker', \(now) FROM u)
-            """ : ""
+                    SELECT u.id, \(claim.bind(HistoryEntry.Change.claimed)), \(worker), 'Task claimed by worker', \(now) FROM u
+                    WHERE \(claim.bind(history)))
+            """
         claim.sql = "WITH x AS (\(expired)), picked AS (\(pick)), u AS (" + Self.claimUpdate(now: now, worker: worker, &claim, query)
             + " FROM picked, task_types tt WHERE t.id = picked.id AND tt.id = t.type_id AND t.status = 'pending' RETURNING t.*)"
             + history + " SELECT (SELECT expired FROM x), " + PostgresTaskRow.columns
             + " FROM (SELECT 1) one LEFT JOIN (u t JOIN task_types tt ON tt.id = t.type_id) ON TRUE"
-        guard let row = try await statement(claim.query).first?.makeRandomAccess() else { throw Self.vanished }
-        if try row[1].decode(Int64?.self) != nil { return (try PostgresTaskRow.read(row, at: 1), false) }
-        return (nil, try row[0].decode(Bool.self))
+        return claim.query
+    }
+
+    /// A claim of one type in the default order: the claims of most workers.
+    enum ClaimOfTypeStatement: PostgresStatementKind {
+        static let sql = claimStatement(ClaimQuery(workerID: "", taskTypeID: 0, typePattern: nil, order: .priorityThenAge,
+                                                   nowMs: 0, defaultLeaseMs: 0), history: true).sql
+    }
+
+    /// A claim of any type in the default order.
+    enum ClaimOfAnyTypeStatement: PostgresStatementKind {
+        static let sql = claimStatement(ClaimQuery(workerID: "", taskTypeID: nil, typePattern: nil, order: .priorityThenAge,
+                                                   nowMs: 0, defaultLeaseMs: 0), history: true).sql
     }
 
     /// The UPDATE of a claim up to its FROM: the row `t` becomes claimed by `worker` at `now` with a new lease.

@@ -5,49 +5,76 @@ import TaskManagerStore
 extension PostgresTaskStore {
     public func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String, then: @escaping StoreCompletion<Task>) {
         answer(then) {
-            // Moving progress restarts the stall clock, clears a stall already marked, and adds a point to the
-            // progress rate: `ProgressRate.adding`, written in SQL (the behaviour suites check both stores alike).
-            // Every report renews the lease.
-            var write = PostgresClaimedWrite(claim)
-            let lease = write.leaseEnd()
-            let p = write.builder.bind(Int64(progress))
-            let now = write.builder.bind(claim.nowMs)
-            let instant = "(\(p)::float8 - c.progress::float8) / ((\(now)::float8 - c.changed_at::float8) / 1000)"
-            let set = """
-                progress = \(p), progress_message = \(write.builder.bind(Self.nullIfEmpty(message))),
-                updated_at_ms = \(now), lease_expires_at_ms = \(lease),
-                progress_changed_at_ms = CASE WHEN c.progress = \(p) THEN c.changed_at ELSE \(now) END,
-                progress_rate = CASE WHEN c.progress = \(p) THEN c.progress_rate
-                    WHEN \(now) > c.changed_at AND \(p) > c.progress THEN CASE WHEN c.progress_rate IS NULL THEN \(instant)
-                        ELSE 0.5::float8 * \(instant) + 0.5::float8 * c.progress_rate END
-                    ELSE NULL END,
-                stalled_since_ms = CASE WHEN c.progress = \(p) THEN c.stalled_since_ms ELSE NULL END
-                """
-            let text = message.isEmpty ? "Progress: \(progress)%" : "Progress: \(progress)% - \(message)"
-            return try await write.run(on: self, set: set, event: (HistoryEntry.Change.progressUpdate, text))
+            let query = Self.progressQuery(claim, progress: progress, message: message, history: self.recordHistory)
+            return try PostgresClaimedWrite.task(from: try await self.statement(query, as: ProgressStatement.self), claim)
         }
+    }
+
+    /// Moving progress restarts the stall clock, clears a stall already marked, and adds a point to the progress
+    /// rate: `ProgressRate.adding`, written in SQL (the behaviour suites check both stores alike). Every report
+    /// renews the lease.
+    static func progressQuery(_ claim: ClaimCheck, progress: Int32, message: String, history: Bool) -> PostgresQuery {
+        var write = PostgresClaimedWrite(claim)
+        let lease = write.leaseEnd()
+        let p = write.builder.bind(Int64(progress))
+        let now = write.builder.bind(claim.nowMs)
+        let instant = "(\(p)::float8 - c.progress::float8) / ((\(now)::float8 - c.changed_at::float8) / 1000)"
+        let set = """
+            progress = \(p), progress_message = \(write.builder.bind(nullIfEmpty(message))),
+            updated_at_ms = \(now), lease_expires_at_ms = \(lease),
+            progress_changed_at_ms = CASE WHEN c.progress = \(p) THEN c.changed_at ELSE \(now) END,
+            progress_rate = CASE WHEN c.progress = \(p) THEN c.progress_rate
+                WHEN \(now) > c.changed_at AND \(p) > c.progress THEN CASE WHEN c.progress_rate IS NULL THEN \(instant)
+                    ELSE 0.5::float8 * \(instant) + 0.5::float8 * c.progress_rate END
+                ELSE NULL END,
+            stalled_since_ms = CASE WHEN c.progress = \(p) THEN c.stalled_since_ms ELSE NULL END
+            """
+        let text = message.isEmpty ? "Progress: \(progress)%" : "Progress: \(progress)% - \(message)"
+        return write.query(set: set, event: (HistoryEntry.Change.progressUpdate, text), history: history)
+    }
+
+    enum ProgressStatement: PostgresStatementKind {
+        static let sql = progressQuery(PostgresClaimedWrite.placeholder, progress: 0, message: "", history: true).sql
     }
 
     public func heartbeat(_ claim: ClaimCheck, then: @escaping StoreCompletion<Task>) {
         answer(then) {
-            var write = PostgresClaimedWrite(claim)
-            let set = "updated_at_ms = \(write.builder.bind(claim.nowMs)), lease_expires_at_ms = \(write.leaseEnd())"
-            return try await write.run(on: self, set: set, event: nil)
+            try PostgresClaimedWrite.task(from: try await self.statement(Self.heartbeatQuery(claim), as: HeartbeatStatement.self),
+                                          claim)
         }
+    }
+
+    static func heartbeatQuery(_ claim: ClaimCheck) -> PostgresQuery {
+        var write = PostgresClaimedWrite(claim)
+        let set = "updated_at_ms = \(write.builder.bind(claim.nowMs)), lease_expires_at_ms = \(write.leaseEnd())"
+        return write.query(set: set, event: nil, history: false)
+    }
+
+    enum HeartbeatStatement: PostgresStatementKind {
+        static let sql = heartbeatQuery(PostgresClaimedWrite.placeholder).sql
     }
 
     public func completeTask(_ claim: ClaimCheck, resultJSON: String, then: @escaping StoreCompletion<Task>) {
         answer(then) {
-            // A requested cancel does not stop a completion: the work is done. The error of an earlier attempt and a
-            // stall mark stay, as `finish` keeps them.
-            var write = PostgresClaimedWrite(claim)
-            let now = write.builder.bind(claim.nowMs)
-            let set = """
-                status = 'completed', result_json = \(write.builder.bind(Self.nullIfEmpty(resultJSON))),
-                completed_at_ms = \(now), updated_at_ms = \(now), lease_expires_at_ms = NULL, lease_expired_attempt = NULL
-                """
-            return try await write.run(on: self, set: set, event: (HistoryEntry.Change.completed, "Task completed successfully"))
+            let query = Self.completeQuery(claim, resultJSON: resultJSON, history: self.recordHistory)
+            return try PostgresClaimedWrite.task(from: try await self.statement(query, as: CompleteStatement.self), claim)
         }
+    }
+
+    /// A requested cancel does not stop a completion: the work is done. The error of an earlier attempt and a stall
+    /// mark stay, as `finish` keeps them.
+    static func completeQuery(_ claim: ClaimCheck, resultJSON: String, history: Bool) -> PostgresQuery {
+        var write = PostgresClaimedWrite(claim)
+        let now = write.builder.bind(claim.nowMs)
+        let set = """
+            status = 'completed', result_json = \(write.builder.bind(nullIfEmpty(resultJSON))),
+            completed_at_ms = \(now), updated_at_ms = \(now), lease_expires_at_ms = NULL, lease_expired_attempt = NULL
+            """
+        return write.query(set: set, event: (HistoryEntry.Change.completed, "Task completed successfully"), history: history)
+    }
+
+    enum CompleteStatement: PostgresStatementKind {
+        static let sql = completeQuery(PostgresClaimedWrite.placeholder, resultJSON: "", history: true).sql
     }
 
     public func failTask(

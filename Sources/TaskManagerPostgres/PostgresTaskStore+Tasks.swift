@@ -5,7 +5,8 @@ import TaskManagerStore
 extension PostgresTaskStore {
     public func createTask(_ new: NewTask, then: @escaping StoreCompletion<(task: Task, deduplicated: Bool)>) {
         answer(then) {
-            if let created = try await self.statement(self.insertStatement(new)).first {
+            let insert = Self.insertStatement(new, history: self.recordHistory)
+            if let created = try await self.statement(insert, as: InsertStatement.self).first {
                 return (try PostgresTaskRow.read(created), false)
             }
             return try await self.transaction { db in try await self.existingTask(new, db) }
@@ -37,7 +38,7 @@ extension PostgresTaskStore {
 
     /// Inserts `new` (history `created`), or returns the task with its dedupe key; inside a transaction.
     private func insertTask(_ new: NewTask, _ db: PostgresConnection) async throws -> (task: Task, deduplicated: Bool) {
-        if let created = try await firstRow(db, insertStatement(new)) {
+        if let created = try await firstRow(db, Self.insertStatement(new, history: recordHistory)) {
             return (try PostgresTaskRow.read(created), false)
         }
         return try await existingTask(new, db)
@@ -51,7 +52,7 @@ extension PostgresTaskStore {
 
     /// One statement that inserts `new` with its history entry `created` and returns the task's row; no row when
     /// a task with its dedupe key exists (a concurrent insert of the same key makes it wait for that commit).
-    private func insertStatement(_ new: NewTask) -> PostgresQuery {
+    static func insertStatement(_ new: NewTask, history: Bool) -> PostgresQuery {
         var insert = PostgresQueryBuilder()
         let now = insert.bind(new.nowMs)
         insert.sql = """
@@ -66,14 +67,18 @@ extension PostgresTaskStore {
                 ON CONFLICT (dedupe_key) DO NOTHING
                 RETURNING *)
             """
-        if recordHistory {
-            insert.sql += """
-                , h AS (INSERT INTO task_history (task_id, status_change, worker_id, message, created_at_ms)
-                        SELECT t.id, \(insert.bind(HistoryEntry.Change.created)), NULL, 'Task created', \(now) FROM t)
-                """
-        }
+ insert.sql += """
+            , h AS (INSERT INTO task_history (task_id, status_change, worker_id, message, created_at_ms)
+                    SELECT t.id, \(insert.bind(HistoryEntry.Change.created)), NULL, 'Task created', \(now) FROM t
+                    WHERE \(insert.bind(history)))
+            """
         insert.sql += " SELECT " + PostgresTaskRow.columns + " FROM t JOIN task_types tt ON tt.id = t.type_id"
         return insert.query
+    }
+
+    enum InsertStatement: PostgresStatementKind {
+        static let sql = insertStatement(
+            NewTask(typeID: 0, paramsJSON: "", priority: 0, dedupeKey: "", maxAttempts: 0, nowMs: 0), history: true).sql
     }
 
     public func task(id: Int64) async throws -> Task? {

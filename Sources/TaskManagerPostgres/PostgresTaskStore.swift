@@ -197,13 +197,30 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     }
 
     /// Runs one statement on its own, as its own transaction (no BEGIN and COMMIT round trips), and returns its
-    /// rows; retried after a deadlock or serialization failure, answered `UNAVAILABLE` past `callTimeout`.
+    /// rows; retried after a deadlock or serialization failure, answered `UNAVAILABLE` past `callTimeout`. A query
+    /// whose SQL is `kind`'s runs prepared.
+    func statement<Kind: PostgresStatementKind>(_ query: PostgresQuery, as kind: Kind.Type) async throws -> [PostgresRow] {
+        assert(query.sql == Kind.sql, "the SQL of \(Kind.self) depends on the call")
+        guard query.sql == Kind.sql else { return try await statement(query) }
+        let prepared = PostgresPrepared<Kind>(bindings: query.binds)
+        return try await retryingStatement {
+            var rows: [PostgresRow] = []
+            for try await row in try await self.client.execute(prepared, logger: self.logger) { rows.append(row) }
+            return rows
+        }
+    }
+
+    /// `statement(_:as:)` for a query of no fixed kind: PostgreSQL plans it at every call.
     func statement(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await retryingStatement { try await self.client.query(query, logger: self.logger).collect() }
+    }
+
+    private func retryingStatement(_ run: @escaping @Sendable () async throws -> [PostgresRow]) async throws -> [PostgresRow] {
         try await Self.withDeadline(callTimeout, logger: logger) {
             var retries = 0
             while true {
                 do {
-                    return try await self.client.query(query, logger: self.logger).collect()
+                    return try await run()
                 } catch let error as PSQLError where Self.isRetryable(error) && retries < 5 {
                     retries += 1
                     self.logger.debug("Statement retried after \(Self.sqlState(error) ?? "?")")
