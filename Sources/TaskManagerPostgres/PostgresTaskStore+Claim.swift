@@ -4,29 +4,23 @@ import TaskManagerStore
 
 extension PostgresTaskStore {
     public func claimTask(_ query: ClaimQuery, then: @escaping StoreCompletion<Task?>) {
-        answer(then) {
-            // One statement while no lease has expired among the tasks the claim may take; else the transaction
-            // that ends the expired leases first.
-            let (task, leasesExpired) = try await self.claimWhileNoLeaseExpired(query)
-            guard leasesExpired else { return task }
-            return try await self.transaction { db in try await self.claimEndingExpiredLeases(query, db) }
-        }
-    }
-
-    /// The claim as one statement (update, history and the task's row), taken only when no lease has expired among
-    /// the tasks it may take: such a task competes with the pending ones once its lease is ended.
-    /// - Returns: the claimed task, or nil; and whether an expired lease stopped the claim.
-    private func claimWhileNoLeaseExpired(_ query: ClaimQuery) async throws -> (Task?, leasesExpired: Bool) {
+        // One statement while no lease has expired among the tasks the claim may take (an expired one competes
+        // with the pending ones once its lease is ended); else the transaction that ends them first.
         let statement = Self.claimStatement(query, history: recordHistory)
-        let rows: [PostgresRow]
-        switch (query.taskTypeID, query.typePattern, query.order) {
-        case (.some, nil, .priorityThenAge): rows = try await self.statement(statement, as: ClaimOfTypeStatement.self)
-        case (nil, nil, .priorityThenAge): rows = try await self.statement(statement, as: ClaimOfAnyTypeStatement.self)
-        default: rows = try await self.statement(statement)
-        }
-        guard let row = rows.first?.makeRandomAccess() else { throw Self.vanished }
-        if try row[1].decode(Int64?.self) != nil { return (try PostgresTaskRow.read(row, at: 1), false) }
-        return (nil, try row[0].decode(Bool.self))
+        grouped({ result in
+            guard case .success((_, leasesExpired: true)) = result else { return then(result.map(\.0)) }
+            self.answer(then) { db in try await self.claimEndingExpiredLeases(query, db) }
+        }, run: { db in
+            switch (query.taskTypeID, query.typePattern, query.order) {
+            case (.some, nil, .priorityThenAge): return try await self.execute(statement, as: ClaimOfTypeStatement.self, on: db)
+            case (nil, nil, .priorityThenAge): return try await self.execute(statement, as: ClaimOfAnyTypeStatement.self, on: db)
+            default: return try await db.query(statement, logger: self.logger).collect()
+            }
+        }, decode: { rows -> (Task?, leasesExpired: Bool) in
+            guard let row = rows.first?.makeRandomAccess() else { throw Self.vanished }
+            if try row[1].decode(Int64?.self) != nil { return (try PostgresTaskRow.read(row, at: 1), false) }
+            return (nil, try row[0].decode(Bool.self))
+        })
     }
 
     /// The claim's statement: its SQL depends on the query's filters and order, not on their values.

@@ -4,10 +4,9 @@ import TaskManagerStore
 
 extension PostgresTaskStore {
     public func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String, then: @escaping StoreCompletion<Task>) {
-        answer(then) {
-            let query = Self.progressQuery(claim, progress: progress, message: message, history: self.recordHistory)
-            return try PostgresClaimedWrite.task(from: try await self.statement(query, as: ProgressStatement.self), claim)
-        }
+        let query = Self.progressQuery(claim, progress: progress, message: message, history: recordHistory)
+        grouped(then, run: { db in try await self.execute(query, as: ProgressStatement.self, on: db) },
+                decode: { try PostgresClaimedWrite.task(from: $0, claim) })
     }
 
     /// Moving progress restarts the stall clock, clears a stall already marked, and adds a point to the progress
@@ -38,10 +37,9 @@ extension PostgresTaskStore {
     }
 
     public func heartbeat(_ claim: ClaimCheck, then: @escaping StoreCompletion<Task>) {
-        answer(then) {
-            try PostgresClaimedWrite.task(from: try await self.statement(Self.heartbeatQuery(claim), as: HeartbeatStatement.self),
-                                          claim)
-        }
+        let query = Self.heartbeatQuery(claim)
+        grouped(then, run: { db in try await self.execute(query, as: HeartbeatStatement.self, on: db) },
+                decode: { try PostgresClaimedWrite.task(from: $0, claim) })
     }
 
     static func heartbeatQuery(_ claim: ClaimCheck) -> PostgresQuery {
@@ -55,10 +53,9 @@ extension PostgresTaskStore {
     }
 
     public func completeTask(_ claim: ClaimCheck, resultJSON: String, then: @escaping StoreCompletion<Task>) {
-        answer(then) {
-            let query = Self.completeQuery(claim, resultJSON: resultJSON, history: self.recordHistory)
-            return try PostgresClaimedWrite.task(from: try await self.statement(query, as: CompleteStatement.self), claim)
-        }
+        let query = Self.completeQuery(claim, resultJSON: resultJSON, history: recordHistory)
+        grouped(then, run: { db in try await self.execute(query, as: CompleteStatement.self, on: db) },
+                decode: { try PostgresClaimedWrite.task(from: $0, claim) })
     }
 
     /// A requested cancel does not stop a completion: the work is done. The error of an earlier attempt and a stall

@@ -4,13 +4,13 @@ import TaskManagerStore
 
 extension PostgresTaskStore {
     public func createTask(_ new: NewTask, then: @escaping StoreCompletion<(task: Task, deduplicated: Bool)>) {
-        answer(then) {
-            let insert = Self.insertStatement(new, history: self.recordHistory)
-            if let created = try await self.statement(insert, as: InsertStatement.self).first {
-                return (try PostgresTaskRow.read(created), false)
-            }
-            return try await self.transaction { db in try await self.existingTask(new, db) }
-        }
+        let insert = Self.insertStatement(new, history: recordHistory)
+        grouped({ result in
+            // No row: a task has this dedupe key, read after the batch.
+            guard case .success(nil) = result else { return then(result.map { ($0!, false) }) }
+            self.answer(then) { db in try await self.existingTask(new, db) }
+        }, run: { db in try await self.execute(insert, as: InsertStatement.self, on: db) },
+        decode: { rows in try rows.first.map(PostgresTaskRow.read) })
     }
 
     public func createTasks(_ tasks: [NewTask]) async throws -> [Result<(task: Task, deduplicated: Bool), TaskManagerError>] {

@@ -22,19 +22,25 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     let callTimeout: Duration
     /// Wake-ups across servers and leadership of the background jobs.
     let coordinator: PostgresCoordination
+    /// Runs the one-statement writes of a task's life in shared transactions.
+    let groupCommit: PostgresGroupCommit
 
     public var coordination: (any StoreCoordination)? { coordinator }
 
     /// The pool's size when none is given: connections per server.
     public static let defaultPoolSize = 20
+    /// Group-commit batches running at once when none is given: enough to keep PostgreSQL's cores busy while
+    /// another batch waits for its commit.
+    public static let defaultConcurrentBatches = 4
 
     /// How long opening waits for a first connection and the migration.
     public static let openTimeout: Duration = .seconds(15)
 
-    private init(client: PostgresClient, coordinator: PostgresCoordination, recordHistory: Bool, callTimeout: Duration,
-                 logger: Logger) {
+    private init(client: PostgresClient, coordinator: PostgresCoordination, concurrentBatches: Int, recordHistory: Bool,
+                 callTimeout: Duration, logger: Logger) {
         self.client = client
         self.coordinator = coordinator
+        groupCommit = PostgresGroupCommit(client: client, concurrentBatches: concurrentBatches, logger: logger)
         self.recordHistory = recordHistory
         self.callTimeout = callTimeout
         self.logger = logger
@@ -50,9 +56,12 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     ///     postgres-nio 1.33.2 sometimes never answers a query on a connection the server ended (a restart,
     ///     `pg_terminate_backend`), and no call may wait for ever.
     ///   - maximumConnections: the pool's size (the coordination holds two more connections).
+    ///   - concurrentBatches: how many group-commit batches run at once (`PostgresGroupCommit`), each on a
+    ///     connection of the pool.
     ///   - recheckInterval: how long a waiting claim or watch goes at most without looking again, should a
     ///     notification from another server be lost.
     public static func open(url: String, recordHistory: Bool = true, maximumConnections: Int = defaultPoolSize,
+                            concurrentBatches: Int = defaultConcurrentBatches,
                             callTimeout: Duration = .seconds(30), recheckInterval: Duration = .seconds(1),
                             logger: Logger = Logger(label: "taskmanager.postgres")) async throws -> PostgresTaskStore
     {
@@ -63,8 +72,9 @@ public final class PostgresTaskStore: TaskStore, Sendable {
         let coordinator = PostgresCoordination(configuration: try parsed.connectionConfiguration(),
                                                recheckInterval: recheckInterval, logger: logger)
         let store = PostgresTaskStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger),
-                                      coordinator: coordinator, recordHistory: recordHistory, callTimeout: callTimeout,
-                                      logger: logger)
+                                      coordinator: coordinator,
+                                      concurrentBatches: min(maximumConnections, concurrentBatches),
+                                      recordHistory: recordHistory, callTimeout: callTimeout, logger: logger)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await PostgresMigrations.apply(store) }
@@ -119,30 +129,36 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     /// then cancelled and left to end on its own (a task group would wait for it, and postgres-nio may never answer).
     static func withDeadline<T: Sendable>(_ timeout: Duration, logger: Logger, _ what: String = "PostgreSQL call",
                                           _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            deadlined(timeout, logger: logger, what, body) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Runs `body` in a Swift task and calls `then` once: with `body`'s outcome, or with `UNAVAILABLE` "Database is
+    /// unavailable" once `timeout` has passed (logged; `body` is then cancelled and left to end on its own).
+    static func deadlined<T: Sendable>(_ timeout: Duration, logger: Logger, _ what: String = "PostgreSQL call",
+                                       _ body: @escaping @Sendable () async throws -> T,
+                                       then: @escaping @Sendable (Result<T, any Error>) -> Void) {
         let answered = Mutex(false)
         let firstAnswer: @Sendable () -> Bool = { answered.withLock { done in defer { done = true }; return !done } }
-        return try await withCheckedThrowingContinuation { continuation in
-            let work = Mutex<_Concurrency.Task<Void, Never>?>(nil)
-            let timer = _Concurrency.Task {
-                do { try await _Concurrency.Task.sleep(for: timeout) } catch { return }
-                guard firstAnswer() else { return }
-                logger.error("\(what) took longer than \(timeout); answered UNAVAILABLE")
-                work.withLock { $0?.cancel() }
-                continuation.resume(throwing: TaskManagerError(.unavailable, "Database is unavailable"))
-            }
-            work.withLock { work in
-                work = _Concurrency.Task {
-                    let outcome: Result<T, any Error>
-                    do {
-                        outcome = .success(try await body())
-                    } catch {
-                        outcome = .failure(error)
-                    }
-                    timer.cancel()
-                    if firstAnswer() { continuation.resume(with: outcome) }
-                }
-            }
+        let work = Mutex<_Concurrency.Task<Void, Never>?>(nil)
+        let id = PostgresDeadlines.shared.add(timeout) {
+            guard firstAnswer() else { return }
+            logger.error("\(what) took longer than \(timeout); answered UNAVAILABLE")
+            work.withLock { $0?.cancel() }
+            then(.failure(TaskManagerError(.unavailable, "Database is unavailable")))
         }
+        let task = _Concurrency.Task {
+            let outcome: Result<T, any Error>
+            do {
+                outcome = .success(try await body())
+            } catch {
+                outcome = .failure(error)
+            }
+            PostgresDeadlines.shared.remove(id)
+            if firstAnswer() { then(outcome) }
+        }
+        work.withLock { $0 = task }
     }
 
     private func retryingTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
@@ -179,57 +195,78 @@ public final class PostgresTaskStore: TaskStore, Sendable {
         }
     }
 
-    /// Runs `body` in a Swift task and calls `then` with its outcome: the completion form of the task calls.
+    /// Runs `body` in a transaction in a Swift task and calls `then` with its outcome, or with `UNAVAILABLE` past
+    /// `callTimeout`: the completion form of the task calls.
     func answer<T: Sendable>(_ then: @escaping StoreCompletion<T>,
                              _ body: @escaping @Sendable (PostgresConnection) async throws -> T) {
-        answer(then) { try await self.transaction(body) }
+        answer(then) { try await self.retryingTransaction(body) }
     }
 
-    /// Runs `body` in a Swift task and calls `then` with its outcome.
+    /// Runs `body` in a Swift task and calls `then` with its outcome, or with `UNAVAILABLE` past `callTimeout`.
     func answer<T: Sendable>(_ then: @escaping StoreCompletion<T>, _ body: @escaping @Sendable () async throws -> T) {
-        _Concurrency.Task {
-            do {
-                then(.success(try await body()))
-            } catch {
-                then(.failure(error))
-            }
-        }
+        Self.deadlined(callTimeout, logger: logger, "PostgreSQL call", body, then: then)
     }
 
     /// Runs one statement on its own, as its own transaction (no BEGIN and COMMIT round trips), and returns its
-    /// rows; retried after a deadlock or serialization failure, answered `UNAVAILABLE` past `callTimeout`. A query
-    /// whose SQL is `kind`'s runs prepared.
-    func statement<Kind: PostgresStatementKind>(_ query: PostgresQuery, as kind: Kind.Type) async throws -> [PostgresRow] {
-        assert(query.sql == Kind.sql, "the SQL of \(Kind.self) depends on the call")
-        guard query.sql == Kind.sql else { return try await statement(query) }
-        let prepared = PostgresPrepared<Kind>(bindings: query.binds)
-        return try await retryingStatement {
-            var rows: [PostgresRow] = []
-            for try await row in try await self.client.execute(prepared, logger: self.logger) { rows.append(row) }
-            return rows
-        }
-    }
-
-    /// `statement(_:as:)` for a query of no fixed kind: PostgreSQL plans it at every call.
+    /// rows; retried after a deadlock or serialization failure. With no deadline of its own: the calls that run it
+    /// are under `answer`'s.
     func statement(_ query: PostgresQuery) async throws -> [PostgresRow] {
         try await retryingStatement { try await self.client.query(query, logger: self.logger).collect() }
     }
 
+    /// Runs `query` on `db`, prepared as `kind`: its SQL must be `kind`'s.
+    func execute<Kind: PostgresStatementKind>(_ query: PostgresQuery, as kind: Kind.Type, on db: PostgresConnection)
+        async throws -> [PostgresRow]
+    {
+        assert(query.sql == Kind.sql, "the SQL of \(Kind.self) depends on the call")
+        guard query.sql == Kind.sql else { return try await db.query(query, logger: logger).collect() }
+        var rows: [PostgresRow] = []
+        for try await row in try await db.execute(PostgresPrepared<Kind>(bindings: query.binds), logger: logger) {
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// Runs `run` in the group commit (`PostgresGroupCommit`) and calls `then` with `decode` of its rows once its
+    /// batch committed; or with the batch's failure; or with `UNAVAILABLE` past `callTimeout`. No Swift task is
+    /// started for the call: it waits in the group commit's queue.
+    func grouped<T: Sendable>(_ then: @escaping StoreCompletion<T>,
+                              run: @escaping @Sendable (PostgresConnection) async throws -> [PostgresRow],
+                              decode: @escaping @Sendable ([PostgresRow]) throws -> T) {
+        let answered = Mutex(false)
+        let deadline = Mutex<UInt64?>(nil)
+        let answer: @Sendable (Result<T, any Error>) -> Void = { result in
+            guard answered.withLock({ done in defer { done = true }; return !done }) else { return }
+            if let id = deadline.withLock({ $0 }) { PostgresDeadlines.shared.remove(id) }
+            then(result)
+        }
+        let id = PostgresDeadlines.shared.add(callTimeout) { [logger, callTimeout] in
+            logger.error("PostgreSQL call took longer than \(callTimeout); answered UNAVAILABLE")
+            answer(.failure(TaskManagerError(.unavailable, "Database is unavailable")))
+        }
+        deadline.withLock { $0 = id }
+        groupCommit.submit(PostgresGroupCommit.Job(
+            run: { db in
+                let rows = try await run(db)
+                let result = Result { try decode(rows) }
+                return { answer(result) }
+            },
+            fail: { answer(.failure($0)) }))
+    }
+
     private func retryingStatement(_ run: @escaping @Sendable () async throws -> [PostgresRow]) async throws -> [PostgresRow] {
-        try await Self.withDeadline(callTimeout, logger: logger) {
-            var retries = 0
-            while true {
-                do {
-                    return try await run()
-                } catch let error as PSQLError where Self.isRetryable(error) && retries < 5 {
-                    retries += 1
-                    self.logger.debug("Statement retried after \(Self.sqlState(error) ?? "?")")
-                } catch {
-                    if !(error is TaskManagerError) {
-                        self.logger.error("PostgreSQL call failed", metadata: ["error": "\(String(reflecting: error))"])
-                    }
-                    throw Self.mapError(error)
+        var retries = 0
+        while true {
+            do {
+                return try await run()
+            } catch let error as PSQLError where Self.isRetryable(error) && retries < 5 {
+                retries += 1
+                logger.debug("Statement retried after \(Self.sqlState(error) ?? "?")")
+            } catch {
+                if !(error is TaskManagerError) {
+                    logger.error("PostgreSQL call failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
+                throw Self.mapError(error)
             }
         }
     }
