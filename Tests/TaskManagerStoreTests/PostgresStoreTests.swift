@@ -156,6 +156,41 @@ final class PostgresStoreTests: StoreBehaviourTestCase {
         XCTAssertEqual(count, 1, "one lock holder")
     }
 
+    /// Calls that arrive together share transactions; a statement that fails in PostgreSQL fails only its call.
+    func testConcurrentWritesShareTransactionsAndAFailingOneFailsAlone() async throws {
+        let grouped = try await PostgresTaskStore.open(url: try Self.postgresURL(), concurrentBatches: 1)
+        extraStores.append(grouped)
+        let type = try await makeType()
+        let results = await withTaskGroup(of: (Int, Result<Task, any Error>).self) { group in
+            for index in 0..<40 {
+                group.addTask {
+                    // Item 7 names a type that does not exist: a foreign key violation inside PostgreSQL.
+                    let new = NewTask(typeID: index == 7 ? type.id + 1_000 : type.id, paramsJSON: "{}", priority: 0,
+                                      dedupeKey: "k\(index)", maxAttempts: 1, nowMs: 1_000)
+                    do {
+                        return (index, .success(try await grouped.createTask(new).task))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [Int: Result<Task, any Error>]()) { $0[$1.0] = $1.1 }
+        }
+        for (index, result) in results {
+            switch result {
+            case .success: XCTAssertNotEqual(index, 7)
+            case .failure(let error):
+                XCTAssertEqual(index, 7, "\(error)")
+                XCTAssertEqual((error as? TaskManagerError)?.code, .internal)
+            }
+        }
+        let created = try await scalar("SELECT COUNT(*) FROM tasks")
+        XCTAssertEqual(created, 39)
+        let counts = grouped.groupCommit.counts.withLock { $0 }
+        XCTAssertEqual(counts.calls, 40)
+        XCTAssertLessThan(counts.batches, 40, "no two calls shared a transaction")
+    }
+
     private func waitUntil(_ what: String, within limit: Duration = .seconds(10),
                            _ condition: () async throws -> Bool) async throws {
         let started = ContinuousClock.now
