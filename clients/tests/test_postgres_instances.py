@@ -39,7 +39,7 @@ KILLED = "B"
 LANGUAGES = ("python", "c")
 WORKERS_PER_LANGUAGE = 2        # per instance: 4 workers on each of the three instances
 TASKS = 200
-CREATE_INTERVAL = 0.015         # the producer's pace: faster than the workers, so that a backlog builds up
+CREATE_INTERVAL = 0.005         # the producer's pace: faster than the workers, so that a backlog builds up
 TASK_PARAMS = {"seconds": 0.3, "steps": 3}  # three progress reports, 0.1 s apart
 WATCH_LAG_MS = 2000             # the longest a watch may take to show an entry written through another instance
 
@@ -252,12 +252,14 @@ def test_a_sigkilled_instance_loses_no_task_and_its_claims_come_back_to_the_othe
     producer = Producer(instances, killed)
     producer.start()
 
-    # The kill: once a quarter of the tasks is done and the doomed instance's workers hold tasks.
+    # The kill: once a quarter of the tasks is done and the doomed instance's workers hold tasks, one at least with
+    # two of its three steps still to run (so that it cannot be completed before the kill).
     def doomed_claims():
         if first.client.list_tasks(status=COMPLETED, type="example.sleep", limit=1).total < TASKS // 4:
             return None
         claimed = first.client.list_tasks(status=CLAIMED, type="example.sleep", limit=1000).tasks
-        return [task.id for task in claimed if instance_of(task.claimed_by) == KILLED]
+        held = [task for task in claimed if instance_of(task.claimed_by) == KILLED]
+        return [task.id for task in held] if any(task.progress < 66 for task in held) else None
 
     held_at_kill = wait_for(doomed_claims, 60, f"a quarter of the tasks completed and instance {KILLED} holding tasks")
     killed.set()
