@@ -16,7 +16,8 @@ run: build
 
 # The whole suite: generated code is current, then every Swift test target, then the workers of every
 # language against a real server. The CLI and worker tests run the built binaries, so they are built first.
-# The PostgreSQL store's suites run against a throw-away cluster (scripts/postgres-test-cluster), which fails them
+# The PostgreSQL store's suites, and the worker tests (for the multi-instance test, clients/tests/
+# test_postgres_instances.py), run against a throw-away cluster (scripts/postgres-test-cluster), which fails them
 # rather than skipping them when it cannot start.
 test: setup
 	bash scripts/check-generated
@@ -25,7 +26,7 @@ test: setup
 	TASKMANAGER_REQUIRE_POSTGRES=1 bash scripts/postgres-test-cluster $(SWIFT) test --disable-swift-testing
 	$(MAKE) fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
 	$(MAKE) -C clients/c
-	/usr/bin/python3 -m pytest clients/tests -q -p no:cacheprovider
+	TASKMANAGER_REQUIRE_POSTGRES=1 bash scripts/postgres-test-cluster /usr/bin/python3 -m pytest clients/tests -q -p no:cacheprovider
 
 # libFuzzer targets (Fuzz/, built into .build-fuzz with -sanitize=fuzzer,address), each run for FUZZ_SECONDS from its
 # seed corpus; fails on any crash, leak or timeout. `make test` runs them for CI_FUZZ_SECONDS each.

@@ -59,18 +59,31 @@ class Server:
                 self.process.wait()
 
 
-def start_server(tmp_path, *extra, client_tls=None):
+def start_server(tmp_path, *extra, client_tls=None, database=None, name="server"):
     """Starts `taskmanager serve --port 0` on a fresh database and waits for its 'listening on' line.
 
     `client_tls` is the TLSOptions of the returned Server's client, for a server started with --tls-cert.
+    `database` is the --db argument (default the SQLite file tmp_path/tasks.db); `name` names its log, NAME.log.
     """
+    return wait_until_listening(launch_server(tmp_path, *extra, database=database, name=name), client_tls=client_tls)
+
+
+def launch_server(tmp_path, *extra, database=None, name="server"):
+    """Starts `taskmanager serve --port 0` without waiting for it; returns (process, log path) for
+    `wait_until_listening`, so that several servers can start together."""
     if not TASKMANAGER.exists():
         pytest.fail(f"{TASKMANAGER} is missing: run `swift build` first")
-    log_path = tmp_path / "server.log"
+    log_path = tmp_path / f"{name}.log"
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [str(TASKMANAGER), "serve", "--port", "0", "--db", str(tmp_path / "tasks.db"), *extra],
+        [str(TASKMANAGER), "serve", "--port", "0", "--db", database or str(tmp_path / "tasks.db"), *extra],
         stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=clean_environment())
+    return process, log_path
+
+
+def wait_until_listening(launched, client_tls=None):
+    """Waits for the 'listening on' line of a server started by `launch_server`; returns its Server."""
+    process, log_path = launched
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         match = re.search(r"listening on (\S+):(\d+)", log_path.read_text())
