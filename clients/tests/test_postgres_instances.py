@@ -33,7 +33,10 @@ LEASE_SECONDS = 2
 REAPER_INTERVAL_MS = 200
 # Short leases checked often, so that the killed instance's tasks come back quickly; nothing stalls.
 SERVER_OPTIONS = ("--claim-timeout", str(LEASE_SECONDS), "--reaper-interval-ms", str(REAPER_INTERVAL_MS),
-                  "--retry-backoff-base-ms", "0", "--stall-after", "0")
+                  "--retry-backoff-base-ms", "0", "--stall-after", "0",
+                  # Waiting claims and watches look again only after a minute: only a notification from another
+                  # instance wakes them in time.
+                  "--db-recheck-interval-ms", "60000")
 INSTANCES = ("A", "B", "C")
 KILLED = "B"
 LANGUAGES = ("python", "c")
