@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import Synchronization
 import TaskManagerCore
@@ -189,6 +190,31 @@ final class PostgresStoreTests: StoreBehaviourTestCase {
         let counts = grouped.groupCommit.counts.withLock { $0 }
         XCTAssertEqual(counts.calls, 40)
         XCTAssertLessThan(counts.batches, 40, "no two calls shared a transaction")
+    }
+
+    /// An entry whose transaction commits after a later id's is still read across tasks, in id order: a read that
+    /// saw the later one waits for the transaction that holds the earlier.
+    func testEventsAcrossTasksWaitForAnEarlierIdStillBeingWritten() async throws {
+        let type = try await makeType()
+        let first = try await makeTask("a", typeID: type.id)
+        let before = try await store.lastHistoryID()
+        let url = try PostgresURL(try Self.postgresURL())
+        let writer = try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 9,
+                                                          logger: Logger(label: "test"))
+        try await writer.query("BEGIN", logger: Logger(label: "test"))
+        try await writer.query("""
+            INSERT INTO task_history (task_id, status_change, worker_id, message, created_at_ms)
+            VALUES (\(first.id), 'progress_update', 'w0', 'written late', 5)
+            """, logger: Logger(label: "test"))
+        let later = try await makeTask("b", typeID: type.id)
+        let reader: any TaskStore = store
+        let reading = _Concurrency.Task { try await reader.events(afterID: before, taskID: nil, type: nil, limit: 10) }
+        try await _Concurrency.Task.sleep(for: .milliseconds(300))
+        try await writer.query("COMMIT", logger: Logger(label: "test"))
+        try await writer.close()
+        let events = try await reading.value
+        XCTAssertEqual(events.map { $0.entry?.message ?? "" }, ["written late", "Task created"])
+        XCTAssertEqual(events.last?.entry?.taskID, later.id)
     }
 
     private func waitUntil(_ what: String, within limit: Duration = .seconds(10),
