@@ -21,7 +21,14 @@ final class PostgresGroupCommit: Sendable {
         let run: @Sendable (PostgresConnection) async throws -> @Sendable () -> Void
         /// Answers the call with the batch's failure.
         let fail: @Sendable (any Error) -> Void
+        /// A progress report, which may run in one statement with the batch's other reports instead of `run`.
+        var report: PostgresProgressReport? = nil
+        /// Returns what answers the report from its row of that statement (nil: no row) once the batch committed.
+        var answerRow: (@Sendable (PostgresRandomAccessRow?) -> @Sendable () -> Void)? = nil
     }
+
+    /// Runs a batch's progress reports (of distinct tasks) as one statement and returns each task's row by id.
+    typealias ReportsRunner = @Sendable ([PostgresProgressReport], PostgresConnection) async throws -> [Int64: PostgresRandomAccessRow]
 
     private struct State {
         var waiting: [Job] = []
@@ -30,14 +37,17 @@ final class PostgresGroupCommit: Sendable {
 
     private let state = Mutex(State())
     private let client: PostgresClient
+    private let runReports: ReportsRunner
     private let logger: Logger
     let concurrentBatches: Int
     let maxBatch: Int
-    /// Counts batches and the calls in them, for tests and measurements.
-    let counts = Mutex((batches: 0, calls: 0))
+    /// Counts batches, the calls in them and the progress reports run together, for tests and measurements.
+    let counts = Mutex((batches: 0, calls: 0, reportsTogether: 0))
 
-    init(client: PostgresClient, concurrentBatches: Int, maxBatch: Int = 64, logger: Logger) {
+    init(client: PostgresClient, concurrentBatches: Int, maxBatch: Int = 64, logger: Logger,
+         runReports: @escaping ReportsRunner) {
         self.client = client
+        self.runReports = runReports
         self.concurrentBatches = max(concurrentBatches, 1)
         self.maxBatch = maxBatch
         self.logger = logger
@@ -80,7 +90,9 @@ final class PostgresGroupCommit: Sendable {
                 do {
                     var answers: [@Sendable () -> Void] = []
                     answers.reserveCapacity(jobs.count)
-                    for job in jobs { answers.append(try await job.run(db)) }
+                    for job in try await self.runReports(of: jobs, on: db, into: &answers) {
+                        answers.append(try await job.run(db))
+                    }
                     try await db.query("COMMIT", logger: self.logger)
                     return answers
                 } catch {
@@ -100,6 +112,29 @@ final class PostgresGroupCommit: Sendable {
             let mapped = PostgresTaskStore.mapError(error)
             for job in jobs { job.fail(mapped) }
         }
+    }
+
+    /// Runs the progress reports of `jobs` (one per task; a second report of a task waits for the next step) as one
+    /// statement when there are two or more, appending what answers them.
+    /// - Returns: the jobs left to run one by one.
+    private func runReports(of jobs: [Job], on db: PostgresConnection, into answers: inout [@Sendable () -> Void])
+        async throws -> [Job]
+    {
+        var together: [Job] = []
+        var rest: [Job] = []
+        var tasks = Set<Int64>()
+        for job in jobs {
+            if let report = job.report, job.answerRow != nil, tasks.insert(report.claim.id).inserted {
+                together.append(job)
+            } else {
+                rest.append(job)
+            }
+        }
+        guard together.count > 1 else { return jobs }
+        let rows = try await runReports(together.map { $0.report! }, db)
+        counts.withLock { $0.reportsTogether += together.count }
+        for job in together { answers.append(job.answerRow!(rows[job.report!.claim.id])) }
+        return rest
     }
 
     /// One call as its statement alone (its own transaction); retried after a deadlock or serialization failure.

@@ -35,8 +35,12 @@ extension PostgresTaskStore {
     /// `checkClaim` as an SQL condition on the row `c` (with the columns of `PostgresClaimedWrite`), its values bound
     /// in `builder`.
     static func claimCondition(_ claim: ClaimCheck, _ builder: inout PostgresQueryBuilder) -> String {
-        let attempt = builder.bind(Int64(claim.attempt))
-        return "c.status = 'claimed' AND c.claimed_by = \(builder.bind(claim.workerID)) AND (\(attempt) = 0 OR "
+        claimCondition(worker: builder.bind(claim.workerID), attempt: builder.bind(Int64(claim.attempt)))
+    }
+
+    /// `checkClaim` as an SQL condition on the row `c`, with the worker and the attempt as SQL expressions.
+    static func claimCondition(worker: String, attempt: String) -> String {
+        "c.status = 'claimed' AND c.claimed_by = \(worker) AND (\(attempt) = 0 OR "
             + "(\(attempt) = c.attempts AND c.lease_expired_attempt IS DISTINCT FROM \(attempt)))"
     }
 }

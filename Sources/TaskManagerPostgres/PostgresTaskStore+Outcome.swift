@@ -6,7 +6,12 @@ extension PostgresTaskStore {
     public func updateProgress(_ claim: ClaimCheck, progress: Int32, message: String, then: @escaping StoreCompletion<Task>) {
         let query = Self.progressQuery(claim, progress: progress, message: message, history: recordHistory)
         grouped(then, run: { db in try await self.execute(query, as: ProgressStatement.self, on: db) },
-                decode: { try PostgresClaimedWrite.task(from: $0, claim) })
+                decode: { try PostgresClaimedWrite.task(from: $0, claim) },
+                report: PostgresProgressReport(claim: claim, progress: progress, message: message),
+                decodeRow: { row in
+                    guard let row else { throw TaskManagerError.taskNotFound }
+                    return try PostgresClaimedWrite.task(from: row, claim)
+                })
     }
 
     /// Moving progress restarts the stall clock, clears a stall already marked, and adds a point to the progress
@@ -17,9 +22,16 @@ extension PostgresTaskStore {
         let lease = write.leaseEnd()
         let p = write.builder.bind(Int64(progress))
         let now = write.builder.bind(claim.nowMs)
+        let set = progressSet(progress: p, message: write.builder.bind(nullIfEmpty(message)), now: now, lease: lease)
+        return write.query(set: set, event: (HistoryEntry.Change.progressUpdate, progressText(progress, message)),
+                           history: history)
+    }
+
+    /// The assignments of a progress report, from SQL expressions of its values.
+    static func progressSet(progress p: String, message: String, now: String, lease: String) -> String {
         let instant = "(\(p)::float8 - c.progress::float8) / ((\(now)::float8 - c.changed_at::float8) / 1000)"
-        let set = """
-            progress = \(p), progress_message = \(write.builder.bind(nullIfEmpty(message))),
+        return """
+            progress = \(p), progress_message = \(message),
             updated_at_ms = \(now), lease_expires_at_ms = \(lease),
             progress_changed_at_ms = CASE WHEN c.progress = \(p) THEN c.changed_at ELSE \(now) END,
             progress_rate = CASE WHEN c.progress = \(p) THEN c.progress_rate
@@ -28,8 +40,11 @@ extension PostgresTaskStore {
                 ELSE NULL END,
             stalled_since_ms = CASE WHEN c.progress = \(p) THEN c.stalled_since_ms ELSE NULL END
             """
-        let text = message.isEmpty ? "Progress: \(progress)%" : "Progress: \(progress)% - \(message)"
-        return write.query(set: set, event: (HistoryEntry.Change.progressUpdate, text), history: history)
+    }
+
+    /// The history message of a progress report.
+    static func progressText(_ progress: Int32, _ message: String) -> String {
+        message.isEmpty ? "Progress: \(progress)%" : "Progress: \(progress)% - \(message)"
     }
 
     enum ProgressStatement: PostgresStatementKind {

@@ -40,7 +40,9 @@ public final class PostgresTaskStore: TaskStore, Sendable {
                  callTimeout: Duration, logger: Logger) {
         self.client = client
         self.coordinator = coordinator
-        groupCommit = PostgresGroupCommit(client: client, concurrentBatches: concurrentBatches, logger: logger)
+        groupCommit = PostgresGroupCommit(client: client, concurrentBatches: concurrentBatches, logger: logger) {
+            reports, db in try await PostgresProgressBatch.run(reports, history: recordHistory, on: db, logger: logger)
+        }
         self.recordHistory = recordHistory
         self.callTimeout = callTimeout
         self.logger = logger
@@ -218,6 +220,11 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     func execute<Kind: PostgresStatementKind>(_ query: PostgresQuery, as kind: Kind.Type, on db: PostgresConnection)
         async throws -> [PostgresRow]
     {
+        try await Self.execute(query, as: kind, on: db, logger: logger)
+    }
+
+    static func execute<Kind: PostgresStatementKind>(_ query: PostgresQuery, as kind: Kind.Type, on db: PostgresConnection,
+                                                     logger: Logger) async throws -> [PostgresRow] {
         assert(query.sql == Kind.sql, "the SQL of \(Kind.self) depends on the call")
         guard query.sql == Kind.sql else { return try await db.query(query, logger: logger).collect() }
         var rows: [PostgresRow] = []
@@ -230,9 +237,14 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     /// Runs `run` in the group commit (`PostgresGroupCommit`) and calls `then` with `decode` of its rows once its
     /// batch committed; or with the batch's failure; or with `UNAVAILABLE` past `callTimeout`. No Swift task is
     /// started for the call: it waits in the group commit's queue.
+    ///
+    /// A progress `report` may instead run in one statement with the batch's other reports
+    /// (`PostgresProgressBatch`); `decodeRow` then reads its answer from its row of that statement.
     func grouped<T: Sendable>(_ then: @escaping StoreCompletion<T>,
                               run: @escaping @Sendable (PostgresConnection) async throws -> [PostgresRow],
-                              decode: @escaping @Sendable ([PostgresRow]) throws -> T) {
+                              decode: @escaping @Sendable ([PostgresRow]) throws -> T,
+                              report: PostgresProgressReport? = nil,
+                              decodeRow: (@Sendable (PostgresRandomAccessRow?) throws -> T)? = nil) {
         let answered = Mutex(false)
         let deadline = Mutex<UInt64?>(nil)
         let answer: @Sendable (Result<T, any Error>) -> Void = { result in
@@ -245,13 +257,21 @@ public final class PostgresTaskStore: TaskStore, Sendable {
             answer(.failure(TaskManagerError(.unavailable, "Database is unavailable")))
         }
         deadline.withLock { $0 = id }
-        groupCommit.submit(PostgresGroupCommit.Job(
+        var job = PostgresGroupCommit.Job(
             run: { db in
                 let rows = try await run(db)
                 let result = Result { try decode(rows) }
                 return { answer(result) }
             },
-            fail: { answer(.failure($0)) }))
+            fail: { answer(.failure($0)) })
+        if let report, let decodeRow {
+            job.report = report
+            job.answerRow = { row in
+                let result = Result<T, any Error> { try decodeRow(row) }
+                return { answer(result) }
+            }
+        }
+        groupCommit.submit(job)
     }
 
     private func retryingStatement(_ run: @escaping @Sendable () async throws -> [PostgresRow]) async throws -> [PostgresRow] {

@@ -192,6 +192,63 @@ final class PostgresStoreTests: StoreBehaviourTestCase {
         XCTAssertLessThan(counts.batches, 40, "no two calls shared a transaction")
     }
 
+    /// Progress reports of one batch run as one statement, each with the answer it gets alone: refusals for a
+    /// missing task, another worker and a lost lease; the speed, ETA, lease and history of the others.
+    func testProgressReportsOfABatchRunTogetherAsEachWouldAlone() async throws {
+        let grouped = try await PostgresTaskStore.open(url: try Self.postgresURL(), concurrentBatches: 1)
+        extraStores.append(grouped)
+        let type = try await makeType("t", settings: TaskTypeSettings(leaseSeconds: 30))
+        var ids: [Int64] = []
+        for index in 0..<20 {
+            ids.append(try await makeTask("k\(index)", typeID: type.id).id)
+            _ = try await claim("w1", typeID: type.id, nowMs: 2_000)
+        }
+        let missing = ids.max()! + 1_000
+        func round(_ progress: Int32, at nowMs: Int64) async -> [Int64: Result<Task, any Error>] {
+            await withTaskGroup(of: (Int64, Result<Task, any Error>).self) { group in
+                for (index, id) in (ids + [missing]).enumerated() {
+                    // Task 1 is reported by another worker, task 2 with an attempt it does not have.
+                    let worker = index == 1 ? "w2" : "w1"
+                    let check = ClaimCheck(id: id, workerID: worker, attempt: index == 2 ? 7 : 0, nowMs: nowMs,
+                                           defaultLeaseMs: 1_000)
+                    group.addTask {
+                        do {
+                            return (id, .success(try await grouped.updateProgress(check, progress: progress, message: "m")))
+                        } catch {
+                            return (id, .failure(error))
+                        }
+                    }
+                }
+                return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+        }
+        _ = await round(10, at: 12_000)
+        let answers = await round(30, at: 22_000)
+        func refusal(_ id: Int64) -> TaskManagerError? {
+            if case .failure(let error) = answers[id] { return error as? TaskManagerError }
+            return nil
+        }
+        XCTAssertEqual(refusal(missing), .taskNotFound)
+        XCTAssertEqual(refusal(ids[1]), .claimedByAnotherWorker)
+        XCTAssertEqual(refusal(ids[2]), .leaseLost)
+        for id in ids[3...] {
+            guard case .success(let task) = answers[id] else { return XCTFail("task \(id): \(String(describing: answers[id]))") }
+            XCTAssertEqual(task.progress, 30)
+            XCTAssertEqual(task.progressMessage, "m")
+            // 1 %/s, then 2 %/s: 1.5 %/s, as ProgressRate computes it.
+            let expected = ProgressRate.claimed(atMs: 2_000).adding(progress: 10, atMs: 12_000).adding(progress: 30, atMs: 22_000)
+            XCTAssertEqual(task.progressRate, expected.percentPerSecond(progress: 30), accuracy: 1e-9)
+            XCTAssertEqual(task.etaMs, expected.etaMs(progress: 30))
+            XCTAssertEqual(task.leaseExpiresAtMs, 22_000 + 30_000, "the type's lease")
+        }
+        let entries = try await scalar("""
+            SELECT COUNT(*) FROM task_history WHERE status_change = 'progress_update' AND message = 'Progress: 30% - m'
+            """)
+        XCTAssertEqual(entries, Int64(ids.count - 2))
+        let together = grouped.groupCommit.counts.withLock { $0.reportsTogether }
+        XCTAssertGreaterThan(together, 0, "no reports ran together")
+    }
+
     /// An entry whose transaction commits after a later id's is still read across tasks, in id order: a read that
     /// saw the later one waits for the transaction that holds the earlier.
     func testEventsAcrossTasksWaitForAnEarlierIdStillBeingWritten() async throws {
