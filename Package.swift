@@ -150,7 +150,7 @@ let package = Package(
             name: "TaskManagerServerTests",
             dependencies: [
                 "TaskManagerServer", "TaskManagerClient", "TaskManagerCore", "TaskManagerProtocol", "TaskManagerStore",
-                "TaskManagerHTTP",
+                "TaskManagerHTTP", "TaskManagerPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
                 // The hostile-input suite walks the protoc-c descriptors to reach every string field.
                 "CTaskManagerProto", "CProtobufC",
                 .product(name: "NIOCore", package: "swift-nio"),

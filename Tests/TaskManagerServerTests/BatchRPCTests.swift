@@ -2,7 +2,7 @@ import TaskManagerCore
 import XCTest
 
 /// CreateTasks and ClaimTasks: the single forms' rules, many at a time.
-final class BatchRPCTests: ServerTestCase {
+class BatchRPCTests: ServerBehaviourTestCase {
     override func setUp() async throws {
         try await super.setUp()
         try await startServer()

@@ -1,7 +1,7 @@
 import TaskManagerCore
 import XCTest
 
-final class ClaimRPCTests: ServerTestCase {
+class ClaimRPCTests: ServerBehaviourTestCase {
     override func setUp() async throws {
         try await super.setUp()
         try await startServer { $0.claimTimeoutSeconds = 300 }

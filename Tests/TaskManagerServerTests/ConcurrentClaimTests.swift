@@ -2,7 +2,7 @@ import TaskManagerClient
 import TaskManagerCore
 import XCTest
 
-final class ConcurrentClaimTests: ServerTestCase {
+class ConcurrentClaimTests: ServerBehaviourTestCase {
     func testManyConnectionsClaimEveryTaskExactlyOnce() async throws {
         try await startServer()
         try await registerType()

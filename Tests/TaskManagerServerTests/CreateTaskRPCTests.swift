@@ -1,7 +1,7 @@
 import TaskManagerCore
 import XCTest
 
-final class CreateTaskRPCTests: ServerTestCase {
+class CreateTaskRPCTests: ServerBehaviourTestCase {
     static let schema = #"{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"},"label":{"type":"string","maxLength":5}},"required":["a","b"]}"#
 
     override func setUp() async throws {

@@ -2,7 +2,7 @@ import TaskManagerCore
 import XCTest
 
 /// A synthetic worker on the manual clock: 10 % every 10 s, so 1 %/s and done 100 s after its claim.
-final class ETARPCTests: ServerTestCase {
+class ETARPCTests: ServerBehaviourTestCase {
     var task: Task!
     var claimedAtMs: Int64 = 0
 

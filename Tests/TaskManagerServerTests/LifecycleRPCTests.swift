@@ -3,7 +3,7 @@ import XCTest
 
 /// Leases, heartbeats, the reaper, attempt numbers, retry backoff, delayed tasks, cancel, stalls and retention,
 /// through the real server with a manual clock; `runMaintenance()` runs the background jobs once.
-final class LifecycleRPCTests: ServerTestCase {
+class LifecycleRPCTests: ServerBehaviourTestCase {
     override func setUp() async throws {
         try await super.setUp()
         try await startServer {

@@ -1,7 +1,7 @@
 import TaskManagerCore
 import XCTest
 
-final class ListTasksRPCTests: ServerTestCase {
+class ListTasksRPCTests: ServerBehaviourTestCase {
     override func setUp() async throws {
         try await super.setUp()
         try await startServer()

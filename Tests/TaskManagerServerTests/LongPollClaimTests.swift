@@ -3,7 +3,7 @@ import TaskManagerCore
 import XCTest
 
 /// ClaimTask with wait_ms: answered as soon as a matching task becomes claimable, or empty after the wait.
-final class LongPollClaimTests: ServerTestCase {
+class LongPollClaimTests: ServerBehaviourTestCase {
     override func setUp() async throws {
         try await super.setUp()
         try await startServer {

@@ -1,7 +1,7 @@
 import TaskManagerCore
 import XCTest
 
-final class ProgressOutcomeRPCTests: ServerTestCase {
+class ProgressOutcomeRPCTests: ServerBehaviourTestCase {
     var task: Task!
 
     override func setUp() async throws {

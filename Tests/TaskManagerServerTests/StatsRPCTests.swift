@@ -4,7 +4,7 @@ import TaskManagerProtocol
 import XCTest
 
 /// `GetStats` through the real server and client, with a manual clock.
-final class StatsRPCTests: ServerTestCase {
+class StatsRPCTests: ServerBehaviourTestCase {
     override func setUp() async throws {
         try await super.setUp()
         try await startServer {

@@ -1,7 +1,7 @@
 import TaskManagerCore
 import XCTest
 
-final class TaskTypeRPCTests: ServerTestCase {
+class TaskTypeRPCTests: ServerBehaviourTestCase {
     override func setUp() async throws {
         try await super.setUp()
         try await startServer()

@@ -5,7 +5,7 @@ import TaskManagerProtocol
 import XCTest
 
 /// WatchTask and WatchTasks: server-streaming calls over the same frames, with replay from a history id.
-final class WatchRPCTests: ServerTestCase {
+class WatchRPCTests: ServerBehaviourTestCase {
     override func setUp() async throws {
         try await super.setUp()
         try await startServer {
