@@ -36,11 +36,20 @@ struct BenchReport: Encodable, Sendable {
     var cpuUsPerCall: Double?
     /// `--target store`: the part of `cpuUsPerCall` spent on the store's threads (not the callers' event loops).
     var storeThreadsCPUUsPerCall: Double?
-    /// With `--server-pid`: the server's CPU time per call over the run (from /proc/PID/stat), µs.
+    /// With `--server-pid`: the server's CPU time per call over the run (from /proc/PID/stat), µs; with several
+    /// pids, their sum.
     var serverCPUUsPerCall: Double?
+    /// With `--server-pid`: the same per task (a whole lifecycle, in the lifecycle scenario), µs.
+    var serverCPUUsPerTask: Double?
+    /// With `--database-pid`: the database's CPU time (the process and all its descendants) per call, µs.
+    var databaseCPUUsPerCall: Double?
+    /// With `--database-pid`: the same per task, µs.
+    var databaseCPUUsPerTask: Double?
+    /// The number of servers the connections were spread over, when more than one.
+    var servers: Int?
 
     enum CodingKeys: String, CodingKey {
-        case target, scenario, connections, tasks, calls, pipeline, preload, notes
+        case target, scenario, connections, tasks, calls, pipeline, preload, notes, servers
         case durationS = "duration_s"
         case elapsedS = "elapsed_s"
         case tasksPerS = "tasks_per_s"
@@ -52,6 +61,9 @@ struct BenchReport: Encodable, Sendable {
         case cpuUsPerCall = "cpu_us_per_call"
         case storeThreadsCPUUsPerCall = "store_threads_cpu_us_per_call"
         case serverCPUUsPerCall = "server_cpu_us_per_call"
+        case serverCPUUsPerTask = "server_cpu_us_per_task"
+        case databaseCPUUsPerCall = "database_cpu_us_per_call"
+        case databaseCPUUsPerTask = "database_cpu_us_per_task"
     }
 
     init(target: Target, scenario: Scenario, connections: Int, duration: Double, elapsed: Double, result: WorkerResult) {
@@ -72,6 +84,23 @@ struct BenchReport: Encodable, Sendable {
         }
     }
 
+    /// Sets the server's CPU time per call and per task from `micros` over the run.
+    mutating func setServerCPU(micros: Int64) {
+        serverCPUUsPerCall = Self.per(micros, calls)
+        serverCPUUsPerTask = Self.per(micros, UInt64(tasks))
+    }
+
+    /// Sets the database's CPU time per call and per task from `micros` over the run.
+    mutating func setDatabaseCPU(micros: Int64) {
+        databaseCPUUsPerCall = Self.per(micros, calls)
+        databaseCPUUsPerTask = Self.per(micros, UInt64(tasks))
+    }
+
+    /// `micros / count` to 0.1, or nil when nothing was counted.
+    private static func per(_ micros: Int64, _ count: UInt64) -> Double? {
+        count > 0 ? (Double(micros) / Double(count) * 10).rounded() / 10 : nil
+    }
+
     func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -82,7 +111,7 @@ struct BenchReport: Encodable, Sendable {
         var lines = [
             "target       \(target)",
             "scenario     \(scenario)",
-            "connections  \(connections)" + (pipeline.map { " × pipeline \($0)" } ?? ""),
+            "connections  \(connections)" + (pipeline.map { " × pipeline \($0)" } ?? "") + (servers.map { " over \($0) servers" } ?? ""),
             "elapsed      \(format(elapsedS)) s (requested \(format(durationS)) s)",
         ]
         if let preload { lines.append("preload      \(preload) pending tasks of another type") }
@@ -93,7 +122,13 @@ struct BenchReport: Encodable, Sendable {
         if let stillServing { lines.append("serving      \(stillServing ? "yes" : "NO")") }
         if let cpuUsPerCall { lines.append("CPU          \(cpuUsPerCall) µs per call (this process)") }
         if let storeThreadsCPUUsPerCall { lines.append("store CPU    \(storeThreadsCPUUsPerCall) µs per call (the store's threads)") }
-        if let serverCPUUsPerCall { lines.append("server CPU   \(serverCPUUsPerCall) µs per call") }
+        if let serverCPUUsPerCall {
+            lines.append("server CPU   \(serverCPUUsPerCall) µs per call" + (serverCPUUsPerTask.map { ", \($0) µs per task" } ?? "")
+                         + (servers.map { " (\($0) servers)" } ?? ""))
+        }
+        if let databaseCPUUsPerCall {
+            lines.append("database CPU \(databaseCPUUsPerCall) µs per call" + (databaseCPUUsPerTask.map { ", \($0) µs per task" } ?? ""))
+        }
         for note in notes ?? [] { lines.append("note         \(note)") }
         if !latencyUs.isEmpty {
             lines.append("")

@@ -2,7 +2,8 @@ import Foundation
 import TaskManagerClient
 import TaskManagerCore
 
-/// The scenarios against a TaskManager server: one `TaskManagerClient` (one connection) per `--connections`.
+/// The scenarios against a TaskManager server: one `TaskManagerClient` (one connection) per `--connections`,
+/// spread round-robin over the servers given (several instances on one database).
 struct TaskManagerBench: Sendable {
     /// The task type the scenarios create and claim.
     static let taskTypeName = "bench.task"
@@ -10,8 +11,8 @@ struct TaskManagerBench: Sendable {
     static let preloadTypeName = "bench.preload"
     static let schema = #"{"type":"object"}"#
 
-    var host: String
-    var port: Int
+    /// The servers; connection `i` goes to `addresses[i % addresses.count]`.
+    var addresses: [(host: String, port: Int)]
     var apiKey: String?
     var tls: TLSOptions?
     var connections: Int
@@ -24,11 +25,11 @@ struct TaskManagerBench: Sendable {
     private let runID = UInt64(Date().timeIntervalSince1970 * 1_000_000)
 
     init(
-        host: String, port: Int, apiKey: String?, tls: TLSOptions?, connections: Int, duration: Double, pipeline: Int, preload: Int,
-        log: @escaping @Sendable (String) -> Void
+        addresses: [(host: String, port: Int)], apiKey: String?, tls: TLSOptions?, connections: Int, duration: Double, pipeline: Int,
+        preload: Int, log: @escaping @Sendable (String) -> Void
     ) {
-        self.host = host
-        self.port = port
+        precondition(!addresses.isEmpty, "at least one server address")
+        self.addresses = addresses
         self.apiKey = apiKey
         self.tls = tls
         self.connections = connections
@@ -101,6 +102,7 @@ struct TaskManagerBench: Sendable {
             elapsed: outcome.elapsed, result: outcome.result)
         if scenario == .pipelinedGet { report.pipeline = pipeline }
         if preload > 0 { report.preload = preload }
+        if addresses.count > 1 { report.servers = addresses.count }
         if !notes.isEmpty { report.notes = notes }
         return report
     }
@@ -218,7 +220,8 @@ struct TaskManagerBench: Sendable {
 
     private func connect(_ count: Int) async throws -> [TaskManagerClient] {
         var clients: [TaskManagerClient] = []
-        for _ in 0..<count {
+        for index in 0..<count {
+            let (host, port) = addresses[index % addresses.count]
             clients.append(try await TaskManagerClient.connect(host: host, port: port, apiKey: apiKey, tls: tls))
         }
         return clients

@@ -20,7 +20,10 @@ struct TaskbenchCommand: AsyncParsableCommand {
     @Option(help: "taskmanager, beanstalkd or store (beanstalkd and store: lifecycle only; store: the embedded store in this process, no server).")
     var target: Target = .taskmanager
 
-    @Option(help: "host:port (default 127.0.0.1:7411 for taskmanager, 127.0.0.1:11300 for beanstalkd).")
+    @Option(help: """
+        host:port (default 127.0.0.1:7411 for taskmanager, 127.0.0.1:11300 for beanstalkd). taskmanager: several, \
+        comma-separated (instances sharing one database), take the connections in turn.
+        """)
     var server: String?
 
     @Option(help: "lifecycle, create, claim, progress, get, pipelined-get or idle.")
@@ -50,8 +53,17 @@ struct TaskbenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-ca"), help: "taskmanager: PEM file of the CA to trust for the server's certificate; implies --tls.")
     var tlsCA: String?
 
-    @Option(help: "The server's process id: idle reports its VmRSS while the connections are held, the other scenarios its CPU time per call.")
-    var serverPID: Int32?
+    @Option(help: """
+        The server's process id: idle reports its VmRSS while the connections are held, the other scenarios its CPU \
+        time per call and per task. Several, comma-separated (one per --server): their CPU time is summed.
+        """)
+    var serverPID: String?
+
+    @Option(help: """
+        The database server's process id (PostgreSQL's postmaster): the CPU time of it and of all its descendant \
+        processes (backends), per call and per task.
+        """)
+    var databasePID: Int32?
 
     @Option(help: "store: the store's durability, full or normal.")
     var durability: String = "normal"
@@ -65,19 +77,50 @@ struct TaskbenchCommand: AsyncParsableCommand {
             throw ValidationError("--target \(target.rawValue) runs only --scenario lifecycle")
         }
         guard durability == "full" || durability == "normal" else { throw ValidationError("--durability is full or normal") }
+        let servers = try serverAddresses()
+        if servers.count > 1 && (target != .taskmanager || scenario == .idle) {
+            throw ValidationError("several --server addresses need --target taskmanager and a scenario other than idle")
+        }
+        let pids = try serverPIDs()
+        if pids.count > 1 && scenario == .idle { throw ValidationError("idle takes one --server-pid") }
+    }
+
+    /// The `--server` addresses, or the target's default.
+    private func serverAddresses() throws -> [(host: String, port: Int)] {
+        let defaultAddress = target == .beanstalkd ? "127.0.0.1:11300" : "127.0.0.1:\(ServerAddress.defaultPort)"
+        do {
+            return try (server ?? defaultAddress).split(separator: ",", omittingEmptySubsequences: false).map {
+                try ServerAddress.parse(String($0))
+            }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// The `--server-pid` process ids.
+    private func serverPIDs() throws -> [Int32] {
+        guard let serverPID else { return [] }
+        return try serverPID.split(separator: ",", omittingEmptySubsequences: false).map {
+            guard let pid = Int32($0.trimmingCharacters(in: .whitespaces)), pid > 0 else {
+                throw ValidationError("--server-pid takes process ids, comma-separated")
+            }
+            return pid
+        }
     }
 
     func run() async throws {
         // The load generator's own tasks run on its event loops: fewer thread switches competing with the server.
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-        let defaultAddress = target == .beanstalkd ? "127.0.0.1:11300" : "127.0.0.1:\(ServerAddress.defaultPort)"
-        let (host, port) = try ServerAddress.parse(server ?? defaultAddress)
+        let addresses = try serverAddresses()
+        let (host, port) = addresses[0]
+        let pids = try serverPIDs()
         let key = apiKey ?? ProcessInfo.processInfo.environment["TASKMANAGER_API_KEY"]
         let tlsOptions = tls || tlsCA != nil ? TLSOptions(caPath: tlsCA) : nil
         let log: @Sendable (String) -> Void = { message in
             FileHandle.standardError.write(Data("taskbench: \(message)\n".utf8))
         }
-        let cpuBefore = serverPID.flatMap(ProcessCPU.micros(of:))
+        let cpuBefore = pids.isEmpty ? nil : ProcessCPU.micros(of: pids)
+        let databaseCPUBefore = databasePID.flatMap(ProcessCPU.treeMicros(of:))
         var report: BenchReport
         switch (target, scenario) {
         case (.store, _):
@@ -88,18 +131,23 @@ struct TaskbenchCommand: AsyncParsableCommand {
             report = try await BeanstalkBench(host: host, port: port, connections: connections, duration: duration).run()
         case (.taskmanager, .idle):
             report = try await IdleConnections(
-                host: host, port: port, apiKey: key, tls: tlsOptions, connections: connections, duration: duration, serverPID: serverPID,
+                host: host, port: port, apiKey: key, tls: tlsOptions, connections: connections, duration: duration, serverPID: pids.first,
                 log: log
             ).run()
         case (.taskmanager, _):
             report = try await TaskManagerBench(
-                host: host, port: port, apiKey: key, tls: tlsOptions, connections: connections, duration: duration, pipeline: pipeline,
+                addresses: addresses, apiKey: key, tls: tlsOptions, connections: connections, duration: duration, pipeline: pipeline,
                 preload: preload, log: log
             ).run(scenario)
         }
-        if scenario != .idle, preload == 0, let cpuBefore, let pid = serverPID, let cpuAfter = ProcessCPU.micros(of: pid),
-           report.calls > 0 {
-            report.serverCPUUsPerCall = (Double(cpuAfter - cpuBefore) / Double(report.calls) * 10).rounded() / 10
+        // With a preload the server's CPU would include the bulk load.
+        if scenario != .idle, preload == 0 {
+            if let cpuBefore, let cpuAfter = ProcessCPU.micros(of: pids) {
+                report.setServerCPU(micros: cpuAfter - cpuBefore)
+            }
+            if let databaseCPUBefore, let pid = databasePID, let after = ProcessCPU.treeMicros(of: pid) {
+                report.setDatabaseCPU(micros: after - databaseCPUBefore)
+            }
         }
         print(json ? try report.json() : report.text())
         if report.stillServing == false { throw ExitCode(2) }

@@ -40,9 +40,25 @@ final class TaskbenchSmokeTests: ServerTestCase {
         XCTAssertGreaterThan(report["tasks"] as? Int ?? 0, 0, "\(report)")
     }
 
+    func testLifecycleSpreadsConnectionsOverSeveralServersAndSumsTheirCPU() async throws {
+        try await startServer()
+        // The same server twice: the connections alternate between the two addresses; the CPU of the given
+        // processes (this test's, which holds the server) is summed, and the database's is this process's tree.
+        let address = "127.0.0.1:\(server.port)"
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let report = try await taskbench(
+            "--scenario", "lifecycle", "--connections", "2", "--duration", "1", "--json", "--server", "\(address),\(address)",
+            "--server-pid", "\(pid),\(pid)", "--database-pid", "\(pid)")
+        XCTAssertEqual(report["servers"] as? Int, 2, "\(report)")
+        XCTAssertGreaterThan(report["tasks"] as? Int ?? 0, 0, "\(report)")
+        XCTAssertGreaterThan(report["server_cpu_us_per_call"] as? Double ?? 0, 0, "\(report)")
+        XCTAssertGreaterThan(report["server_cpu_us_per_task"] as? Double ?? 0, 0, "\(report)")
+        XCTAssertGreaterThan(report["database_cpu_us_per_task"] as? Double ?? 0, 0, "\(report)")
+    }
+
     // MARK: Running the binary
 
-    /// Runs taskbench against the test's server, asserts exit 0 and returns its JSON report.
+    /// Runs taskbench against the test's server (unless `arguments` name one), asserts exit 0 and returns its JSON report.
     private func taskbench(_ arguments: String...) async throws -> [String: Any] {
         let output = directory.appendingPathComponent("taskbench-\(UUID().uuidString).out")
         let errors = directory.appendingPathComponent("taskbench-\(UUID().uuidString).err")
@@ -50,7 +66,7 @@ final class TaskbenchSmokeTests: ServerTestCase {
         _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         let process = Process()
         process.executableURL = try Self.binary()
-        process.arguments = arguments + ["--server", "127.0.0.1:\(server.port)"]
+        process.arguments = arguments + (arguments.contains("--server") ? [] : ["--server", "127.0.0.1:\(server.port)"])
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TASKMANAGER_") }
         process.standardInput = FileHandle.nullDevice
         // Files, unlike pipes, never fill up and block the child.
