@@ -8,7 +8,7 @@ import TaskManagerStore
 /// background jobs.
 ///
 /// Announcements are coalesced: at most one `NOTIFY` statement is in flight per server, and a new one waits
-/// `announceGap` after the last, so a busy server sends a few hundred a second however many calls it answers. They
+/// `announceGap` after the last, so a busy server sends at most 100 a second however many calls it answers. They
 /// are sent with `synchronous_commit` off on that connection (a lost wake-up costs at most `recheckInterval`, and
 /// must not cost a WAL flush). The payload names the kind and the sending server, which ignores its own.
 final class PostgresCoordination: StoreCoordination {
@@ -16,8 +16,10 @@ final class PostgresCoordination: StoreCoordination {
     static let channel = "taskmanager_changes"
     /// The session advisory lock that the server running the background jobs holds ("TaskMgLd" in ASCII).
     static let leaderLockKey: Int64 = 0x5461_736B_4D67_4C64
-    /// The shortest time between two `NOTIFY` statements of one server.
-    static let announceGap: Duration = .milliseconds(2)
+    /// The shortest time between two `NOTIFY` statements of one server. Each costs a transaction in every
+    /// server's LISTEN backend as well (PostgreSQL reads notifications in one), so a busy server sends at most 100
+    /// a second; a wake-up across servers comes at most this much later.
+    static let announceGap: Duration = .milliseconds(10)
     /// How long the coordination's own statements may take before their connection is given up.
     static let statementTimeout: Duration = .seconds(5)
 
@@ -64,10 +66,9 @@ final class PostgresCoordination: StoreCoordination {
         while !_Concurrency.Task.isCancelled {
             var opened: PostgresConnection?
             do {
-                let connection = try await PostgresTaskStore.withDeadline(Self.statementTimeout, logger: logger, "LISTEN connection") {
-                    [configuration, logger] in
-                    try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-                }
+                // Connecting has its own timeout (the configuration's, 10 s); a connection left behind by a deadline
+                // could not be closed.
+                let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
                 opened = connection
                 try await connection.query("SET synchronous_commit = off", logger: logger)
                 try await connection.listen(on: Self.channel) { notifications in
@@ -86,14 +87,14 @@ final class PostgresCoordination: StoreCoordination {
                         deliver(change)
                     }
                 }
-            } catch {
-                if _Concurrency.Task.isCancelled { break }
+            } catch where !_Concurrency.Task.isCancelled {
                 logger.warning("Lost the LISTEN connection to PostgreSQL; waiting calls look again every \(recheckInterval)",
                                metadata: ["error": "\(String(reflecting: error))"])
-            }
+            } catch {}
             lost = true
             state.withLock { $0.connection = nil }
             if let opened { try? await opened.close() }
+            if _Concurrency.Task.isCancelled { break }
             try? await _Concurrency.Task.sleep(for: .seconds(1))
         }
     }

@@ -25,10 +25,8 @@ actor PostgresLeadership {
             if let open = self.connection {
                 connection = open
             } else {
-                connection = try await PostgresTaskStore.withDeadline(PostgresCoordination.statementTimeout, logger: logger,
-                                                                      "Leadership connection") { [configuration, logger] in
-                    try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
-                }
+                // Connecting has its own timeout (the configuration's, 10 s).
+                connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
                 self.connection = connection
             }
             // The lock is the session's: while its connection answers, a leader still holds it.

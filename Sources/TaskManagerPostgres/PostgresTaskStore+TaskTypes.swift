@@ -43,7 +43,20 @@ extension PostgresTaskStore {
     }
 
     public func taskType(named name: String, includingUsage: Bool) async throws -> TaskType? {
-        try await transaction { db in try await self.fetchType(name: name, includingUsage: includingUsage, db) }
+        guard !includingUsage else {
+            return try await transaction { db in try await self.fetchType(name: name, includingUsage: true, db) }
+        }
+        // Every create looks its type up: one prepared statement, no transaction around it.
+        var binds = PostgresBindings()
+        binds.append(name)
+        let query = PostgresQuery(unsafeSQL: TypeByNameStatement.sql, binds: binds)
+        return try await Self.withDeadline(callTimeout, logger: logger) {
+            try await self.statement(query, as: TypeByNameStatement.self).first.map(Self.readType)
+        }
+    }
+
+    enum TypeByNameStatement: PostgresStatementKind {
+        static let sql = selectTypeWithoutUsage + " WHERE tt.name = $1"
     }
 
     public func listTaskTypes(activeOnly: Bool) async throws -> [TaskType] {
@@ -70,7 +83,7 @@ extension PostgresTaskStore {
     private func fetchType(name: String, includingUsage: Bool, _ db: PostgresConnection) async throws -> TaskType? {
         var binds = PostgresBindings()
         binds.append(name)
-        let sql = (includingUsage ? Self.selectType : Self.selectTypeWithoutUsage) + " WHERE tt.name = $1"
+        let sql = includingUsage ? Self.selectType + " WHERE tt.name = $1" : TypeByNameStatement.sql
         return try await firstRow(db, PostgresQuery(unsafeSQL: sql, binds: binds)).map(Self.readType)
     }
 

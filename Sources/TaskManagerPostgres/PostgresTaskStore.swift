@@ -216,6 +216,13 @@ public final class PostgresTaskStore: TaskStore, Sendable {
         try await retryingStatement { try await self.client.query(query, logger: self.logger).collect() }
     }
 
+    /// `statement(_:)` prepared as `kind`: the query's SQL must be `kind`'s.
+    func statement<Kind: PostgresStatementKind>(_ query: PostgresQuery, as kind: Kind.Type) async throws -> [PostgresRow] {
+        try await retryingStatement {
+            try await self.client.withConnection { db in try await Self.execute(query, as: kind, on: db, logger: self.logger) }
+        }
+    }
+
     /// Runs `query` on `db`, prepared as `kind`: its SQL must be `kind`'s.
     func execute<Kind: PostgresStatementKind>(_ query: PostgresQuery, as kind: Kind.Type, on db: PostgresConnection)
         async throws -> [PostgresRow]
