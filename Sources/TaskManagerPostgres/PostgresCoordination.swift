@@ -4,8 +4,11 @@ import Synchronization
 import TaskManagerStore
 
 /// How the servers on one PostgreSQL database act together: they tell each other of changes with `NOTIFY` on one
-/// channel, heard on a `LISTEN` connection of their own, and the one holding a session advisory lock runs the
-/// background jobs.
+/// channel, heard on a `LISTEN` connection of their own while one of their calls waits (a long-poll claim, a watch
+/// stream), and the one holding a session advisory lock runs the background jobs.
+///
+/// A listening backend reads every notification in a transaction of its own, so a server whose calls do not wait
+/// (workers that claim without `wait_ms`) does not listen: it would cost the database work for nothing.
 ///
 /// Announcements are coalesced: at most one `NOTIFY` statement is in flight per server, and a new one waits
 /// `announceGap` after the last, so a busy server sends at most 100 a second however many calls it answers. They
@@ -38,12 +41,25 @@ final class PostgresCoordination: StoreCoordination {
         var pending: Set<StoreChange> = []
         var sending = false
         var closed = false
+        /// Calls of this server waiting for changes now.
+        var waitingCalls = 0
+        /// When `waitingCalls` last became 0.
+        var idleSince = ContinuousClock.now
+        /// The listening loop, while it waits for a call to wait.
+        var interest: CheckedContinuation<Void, Never>?
     }
+
+    /// How long the server keeps listening after its last waiting call ended.
+    let listenLinger: Duration
+
+    struct ListeningEnded: Error {}
 
     private let state = Mutex(State())
 
-    init(configuration: PostgresConnection.Configuration, recheckInterval: Duration, logger: Logger) {
+    init(configuration: PostgresConnection.Configuration, recheckInterval: Duration, listenLinger: Duration = .seconds(5),
+         logger: Logger) {
         self.configuration = configuration
+        self.listenLinger = listenLinger
         self.recheckInterval = recheckInterval
         self.logger = logger
         instance = String(UInt64.random(in: 1...UInt64.max), radix: 36)
@@ -60,9 +76,9 @@ final class PostgresCoordination: StoreCoordination {
         state.withLock { $0.listening = listening }
     }
 
-    /// Keeps a LISTEN connection open, reconnecting every second while the database cannot be reached.
+    /// Keeps a connection open (for NOTIFY, and for LISTEN while a call waits), reconnecting every second while
+    /// the database cannot be reached.
     private func listen() async {
-        var lost = false
         while !_Concurrency.Task.isCancelled {
             var opened: PostgresConnection?
             do {
@@ -71,31 +87,80 @@ final class PostgresCoordination: StoreCoordination {
                 let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
                 opened = connection
                 try await connection.query("SET synchronous_commit = off", logger: logger)
-                try await connection.listen(on: Self.channel) { notifications in
-                    let closed = state.withLock { state in
-                        state.connection = connection
-                        state.sending = false
-                        return state.closed
-                    }
-                    if closed { return }
-                    if lost {
-                        logger.notice("Hearing other servers' changes again")
-                        for change in StoreChange.allCases { deliver(change) }
-                    }
-                    for try await notification in notifications {
-                        guard let (change, sender) = Self.parse(notification.payload), sender != instance else { continue }
-                        deliver(change)
-                    }
+                if state.withLock({ state in
+                    state.connection = connection
+                    state.sending = false
+                    return state.closed
+                }) { break }
+                while !_Concurrency.Task.isCancelled {
+                    await untilACallWaits()
+                    if _Concurrency.Task.isCancelled { break }
+                    try await listenWhileCallsWait(on: connection)
                 }
             } catch where !_Concurrency.Task.isCancelled {
                 logger.warning("Lost the LISTEN connection to PostgreSQL; waiting calls look again every \(recheckInterval)",
                                metadata: ["error": "\(String(reflecting: error))"])
             } catch {}
-            lost = true
             state.withLock { $0.connection = nil }
             if let opened { try? await opened.close() }
             if _Concurrency.Task.isCancelled { break }
             try? await _Concurrency.Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// LISTENs until no call has waited for `listenLinger`, then UNLISTENs. Every waiting call looks again once the
+    /// LISTEN is in place: a change made before it was not heard.
+    private func listenWhileCallsWait(on connection: PostgresConnection) async throws {
+        try await connection.listen(on: Self.channel) { notifications in
+            for change in StoreChange.allCases { deliver(change) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for try await notification in notifications {
+                        guard let (change, sender) = Self.parse(notification.payload), sender != self.instance else { continue }
+                        self.deliver(change)
+                    }
+                    throw ListeningEnded()
+                }
+                group.addTask { await self.untilNoCallWaits() }
+                defer { group.cancelAll() }
+                try await group.next()
+            }
+        }
+    }
+
+    func callWaits(_ waits: Bool) {
+        let interest = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.waitingCalls += waits ? 1 : -1
+            if state.waitingCalls == 0 { state.idleSince = .now }
+            guard waits else { return nil }
+            defer { state.interest = nil }
+            return state.interest
+        }
+        interest?.resume()
+    }
+
+    /// Returns when a call waits (at once if one does), or when the loop is cancelled.
+    private func untilACallWaits() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.waitingCalls > 0 || state.closed { return true }
+                    state.interest = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { state in defer { state.interest = nil }; return state.interest }?.resume()
+        }
+    }
+
+    /// Returns once no call has waited for `listenLinger`, or when cancelled.
+    private func untilNoCallWaits() async {
+        while !_Concurrency.Task.isCancelled {
+            let idle = state.withLock { $0.waitingCalls == 0 && ContinuousClock.now - $0.idleSince >= listenLinger }
+            if idle { return }
+            try? await _Concurrency.Task.sleep(for: .milliseconds(250))
         }
     }
 
@@ -140,10 +205,12 @@ final class PostgresCoordination: StoreCoordination {
 
     /// Stops listening and gives up the leadership at once (its connection is closed, which releases the lock).
     func close() {
-        let (listening, connection) = state.withLock { state in
+        let (listening, connection, interest) = state.withLock { state in
             state.closed = true
-            return (state.listening, state.connection)
+            defer { state.interest = nil }
+            return (state.listening, state.connection, state.interest)
         }
+        interest?.resume()
         listening?.cancel()
         _Concurrency.Task { [leadership] in
             try? await connection?.close()

@@ -17,9 +17,12 @@ final class ChangeNotifier: Sendable {
 
     private let state = NIOLockedValueBox(State())
     private let relay: (@Sendable () -> Void)?
+    /// Told when a waiter starts (`true`) and ends (`false`).
+    private let waiting: (@Sendable (Bool) -> Void)?
 
-    init(relay: (@Sendable () -> Void)? = nil) {
+    init(relay: (@Sendable () -> Void)? = nil, waiting: (@Sendable (Bool) -> Void)? = nil) {
         self.relay = relay
+        self.waiting = waiting
     }
 
     /// Counts notifications; read it before looking for a task.
@@ -43,6 +46,8 @@ final class ChangeNotifier: Sendable {
 
     /// Returns after a notification later than `generation`, after `timeout`, or when the task is cancelled.
     func wait(after generation: UInt64, timeout: Duration) async {
+        waiting?(true)
+        defer { waiting?(false) }
         let id = state.withLockedValue { state -> UInt64 in
             defer { state.nextWaiterID &+= 1 }
             return state.nextWaiterID

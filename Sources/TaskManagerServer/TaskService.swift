@@ -49,8 +49,9 @@ public final class TaskService: Sendable {
         self.options = options
         self.clock = clock
         let coordination = store.coordination
-        claimNotifier = ChangeNotifier(relay: Self.relay(.claimable, to: coordination))
-        historyNotifier = ChangeNotifier(relay: Self.relay(.history, to: coordination))
+        let waiting = Self.waiting(coordination)
+        claimNotifier = ChangeNotifier(relay: Self.relay(.claimable, to: coordination), waiting: waiting)
+        historyNotifier = ChangeNotifier(relay: Self.relay(.history, to: coordination), waiting: waiting)
         recheckInterval = coordination?.recheckInterval ?? Self.watchIdleRecheck
         coordination?.start { [claimNotifier, historyNotifier] change in
             switch change {
@@ -58,6 +59,12 @@ public final class TaskService: Sendable {
             case .history: historyNotifier.notifyLocally()
             }
         }
+    }
+
+    /// What tells a shared store's coordination that a call starts or stops waiting; nil without one.
+    private static func waiting(_ coordination: (any StoreCoordination)?) -> (@Sendable (Bool) -> Void)? {
+        guard let coordination else { return nil }
+        return { coordination.callWaits($0) }
     }
 
     /// What tells the other servers of a change of this kind; nil when no other server shares the store.

@@ -22,6 +22,10 @@ public protocol StoreCoordination: Sendable {
     /// delays at most.
     var recheckInterval: Duration { get }
 
+    /// A call of this server starts (`true`) or stops (`false`) waiting for changes. The other servers' changes are
+    /// heard only while some call waits (and shortly after), since hearing them costs the database work.
+    func callWaits(_ waits: Bool)
+
     /// Whether this server runs the background jobs (lease reaper, stall detector, retention) now. At most one
     /// server of the database does at any time; when it stops or dies, another takes over within one call of this
     /// (the server calls it every round of its jobs).

@@ -109,6 +109,12 @@ final class PostgresStoreTests: StoreBehaviourTestCase {
         let heardThere = HeardChanges()
         postgres.coordinator.start { heardHere.add($0) }
         other.coordinator.start { heardThere.add($0) }
+        // Changes are heard while a call waits; the LISTEN starts with every kind delivered once.
+        postgres.coordinator.callWaits(true)
+        other.coordinator.callWaits(true)
+        try await waitUntil("both listen") { Set(heardHere.all) == Set(StoreChange.allCases) && Set(heardThere.all) == Set(StoreChange.allCases) }
+        heardHere.clear()
+        heardThere.clear()
         // The LISTEN connections open in the background: announce until the other hears.
         let started = ContinuousClock.now
         while heardThere.all.isEmpty, ContinuousClock.now - started < .seconds(10) {
@@ -122,6 +128,26 @@ final class PostgresStoreTests: StoreBehaviourTestCase {
         XCTAssertEqual(heardHere.all, [], "a server ignores its own announcements")
         other.coordinator.announce(.claimable)
         try await waitUntil("the first instance hears the other") { heardHere.all == [.claimable] }
+    }
+
+    /// A server LISTENs only while one of its calls waits (and for a linger after), since a listening backend
+    /// reads every notification in a transaction of its own.
+    func testAServerListensOnlyWhileACallWaits() async throws {
+        let url = try PostgresURL(try Self.postgresURL())
+        let coordination = PostgresCoordination(configuration: try url.connectionConfiguration(), recheckInterval: .seconds(1),
+                                                listenLinger: .milliseconds(200), logger: Logger(label: "test"))
+        defer { coordination.close() }
+        let heard = HeardChanges()
+        coordination.start { heard.add($0) }
+        let listening = "SELECT COUNT(*) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND state = 'idle'"
+        try await _Concurrency.Task.sleep(for: .milliseconds(500))
+        let idle = try await scalar(listening)
+        XCTAssertEqual(idle, 0, "listening with no call waiting")
+        coordination.callWaits(true)
+        try await waitUntil("it listens") { try await self.scalar(listening) == 1 }
+        XCTAssertEqual(Set(heard.all), Set(StoreChange.allCases), "the waiting calls look again once it listens")
+        coordination.callWaits(false)
+        try await waitUntil("it stops listening after the linger") { try await self.scalar(listening) == 0 }
     }
 
     /// One instance leads the background jobs; when its connection dies or it closes, another takes over at its
