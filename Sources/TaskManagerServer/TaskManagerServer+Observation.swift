@@ -22,7 +22,7 @@ extension TaskManagerServer {
     /// (final until a restart), the store's memory lost; nil when it is ready.
     public var notReadyReason: String? {
         if shutdownState.withLockedValue({ $0 }) { return "server is shutting down" }
-        return (store as? SQLiteTaskStore)?.notReadyReason
+        return store.notReadyReason
     }
 
     /// The store's counts by type and status, as `GetStats` answers them.

@@ -107,6 +107,8 @@ public final class TaskService: Sendable {
         var response = HealthResponse(status: "healthy", database: "connected", version: Self.version, timeMs: clock.nowMs())
         do {
             try await store.ping()
+            // It answers, but a store that cannot take writes is not healthy either.
+            if store.notReadyReason != nil { response.status = "unhealthy" }
         } catch {
             response.status = "unhealthy"
             response.database = "disconnected"
@@ -119,6 +121,7 @@ public final class TaskService: Sendable {
         var response = HealthResponse(status: "healthy", database: "connected", version: Self.version, timeMs: clock.nowMs())
         do {
             guard case .value = try store.pingNow() else { return nil }
+            if store.notReadyReason != nil { response.status = "unhealthy" }
         } catch {
             response.status = "unhealthy"
             response.database = "disconnected"

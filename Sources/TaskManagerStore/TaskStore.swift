@@ -13,6 +13,10 @@ public protocol TaskStore: Sendable {
     /// How the servers sharing this store act together; nil when one server owns it alone.
     var coordination: (any StoreCoordination)? { get }
 
+    /// Why the store cannot take writes although it answers (a failed WAL sync, final until a restart); nil while
+    /// it can.
+    var notReadyReason: String? { get }
+
     /// Inserts a type, or replaces the version, schema and settings of the type with that name and re-activates it.
     func registerTaskType(name: String, version: String, paramSchemaJSON: String, settings: TaskTypeSettings, nowMs: Int64)
         async throws -> (taskType: TaskType, created: Bool)
@@ -235,6 +239,8 @@ public typealias StoreCompletion<T> = @Sendable (Result<T, any Error>) -> Void
 
 extension TaskStore {
     public var coordination: (any StoreCoordination)? { nil }
+
+    public var notReadyReason: String? { nil }
 
     public func createTask(_ task: NewTask) async throws -> (task: Task, deduplicated: Bool) {
         try await awaiting { createTask(task, then: $0) }

@@ -42,6 +42,10 @@ final class HTTPPortTests: ServerTestCase {
             Answer(status: 503, body: "not ready: a WAL sync failed: writes are refused until the server restarts\n"))
         XCTAssertEqual(try curl("/healthz"), Answer(status: 200, body: "ok\n"))
         XCTAssertEqual(try metric("taskmanager_ready"), "0.0")
+        // The Health RPC says so too: the database answers, the server cannot take writes.
+        let health = try await client.health()
+        XCTAssertEqual(health.status, "unhealthy")
+        XCTAssertEqual(health.database, "connected")
         XCTAssertEqual(try metric(#"taskmanager_calls_total{method="RegisterTaskType",code="INTERNAL"}"#), "1")
     }
 
