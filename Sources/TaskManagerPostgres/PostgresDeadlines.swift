@@ -1,4 +1,6 @@
+import Logging
 import Synchronization
+import TaskManagerCore
 
 /// Ends the calls that PostgreSQL leaves unanswered: every call registers its deadline here, and one sweep every
 /// `tick` expires those past theirs. A lock and a dictionary entry per call, where a timer per call costs a timer
@@ -58,6 +60,28 @@ final class PostgresDeadlines: Sendable {
             }
             for entry in due { entry.expire() }
             if done { return }
+        }
+    }
+
+    /// `then`, made to run once: with the first outcome given to the returned closure, or with `UNAVAILABLE`
+    /// "Database is unavailable" once `timeout` has passed (logged, after `expired` ran).
+    func answerOnce<T: Sendable>(_ timeout: Duration, logger: Logger, _ what: String,
+                                 then: @escaping @Sendable (Result<T, any Error>) -> Void,
+                                 expired: @escaping @Sendable () -> Void = {}) -> @Sendable (Result<T, any Error>) -> Void {
+        let answered = Mutex(false)
+        let firstAnswer: @Sendable () -> Bool = { answered.withLock { done in defer { done = true }; return !done } }
+        let registered = Mutex<UInt64?>(nil)
+        let id = add(timeout) {
+            guard firstAnswer() else { return }
+            logger.error("\(what) took longer than \(timeout); answered UNAVAILABLE")
+            expired()
+            then(.failure(TaskManagerError(.unavailable, "Database is unavailable")))
+        }
+        registered.withLock { $0 = id }
+        return { [self] result in
+            guard firstAnswer() else { return }
+            if let id = registered.withLock({ $0 }) { remove(id) }
+            then(result)
         }
     }
 }

@@ -141,24 +141,16 @@ public final class PostgresTaskStore: TaskStore, Sendable {
     static func deadlined<T: Sendable>(_ timeout: Duration, logger: Logger, _ what: String = "PostgreSQL call",
                                        _ body: @escaping @Sendable () async throws -> T,
                                        then: @escaping @Sendable (Result<T, any Error>) -> Void) {
-        let answered = Mutex(false)
-        let firstAnswer: @Sendable () -> Bool = { answered.withLock { done in defer { done = true }; return !done } }
         let work = Mutex<_Concurrency.Task<Void, Never>?>(nil)
-        let id = PostgresDeadlines.shared.add(timeout) {
-            guard firstAnswer() else { return }
-            logger.error("\(what) took longer than \(timeout); answered UNAVAILABLE")
+        let answer = PostgresDeadlines.shared.answerOnce(timeout, logger: logger, what, then: then) {
             work.withLock { $0?.cancel() }
-            then(.failure(TaskManagerError(.unavailable, "Database is unavailable")))
         }
         let task = _Concurrency.Task {
-            let outcome: Result<T, any Error>
             do {
-                outcome = .success(try await body())
+                answer(.success(try await body()))
             } catch {
-                outcome = .failure(error)
+                answer(.failure(error))
             }
-            PostgresDeadlines.shared.remove(id)
-            if firstAnswer() { then(outcome) }
         }
         work.withLock { $0 = task }
     }
@@ -209,14 +201,9 @@ public final class PostgresTaskStore: TaskStore, Sendable {
         Self.deadlined(callTimeout, logger: logger, "PostgreSQL call", body, then: then)
     }
 
-    /// Runs one statement on its own, as its own transaction (no BEGIN and COMMIT round trips), and returns its
-    /// rows; retried after a deadlock or serialization failure. With no deadline of its own: the calls that run it
-    /// are under `answer`'s.
-    func statement(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await retryingStatement { try await self.client.query(query, logger: self.logger).collect() }
-    }
-
-    /// `statement(_:)` prepared as `kind`: the query's SQL must be `kind`'s.
+    /// Runs one statement prepared as `kind` (the query's SQL must be `kind`'s) on its own, as its own transaction
+    /// (no BEGIN and COMMIT round trips), and returns its rows; retried after a deadlock or serialization failure.
+    /// With no deadline of its own: its callers put it under one.
     func statement<Kind: PostgresStatementKind>(_ query: PostgresQuery, as kind: Kind.Type) async throws -> [PostgresRow] {
         try await retryingStatement {
             try await self.client.withConnection { db in try await Self.execute(query, as: kind, on: db, logger: self.logger) }
@@ -252,18 +239,7 @@ public final class PostgresTaskStore: TaskStore, Sendable {
                               decode: @escaping @Sendable ([PostgresRow]) throws -> T,
                               report: PostgresProgressReport? = nil,
                               decodeRow: (@Sendable (PostgresRandomAccessRow?) throws -> T)? = nil) {
-        let answered = Mutex(false)
-        let deadline = Mutex<UInt64?>(nil)
-        let answer: @Sendable (Result<T, any Error>) -> Void = { result in
-            guard answered.withLock({ done in defer { done = true }; return !done }) else { return }
-            if let id = deadline.withLock({ $0 }) { PostgresDeadlines.shared.remove(id) }
-            then(result)
-        }
-        let id = PostgresDeadlines.shared.add(callTimeout) { [logger, callTimeout] in
-            logger.error("PostgreSQL call took longer than \(callTimeout); answered UNAVAILABLE")
-            answer(.failure(TaskManagerError(.unavailable, "Database is unavailable")))
-        }
-        deadline.withLock { $0 = id }
+        let answer = PostgresDeadlines.shared.answerOnce(callTimeout, logger: logger, "PostgreSQL call", then: then)
         var job = PostgresGroupCommit.Job(
             run: { db in
                 let rows = try await run(db)
